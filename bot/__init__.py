@@ -1,0 +1,1 @@
+"""The outer layer of partnerhub: the Slack app, the worker and the CLI."""

@@ -1,0 +1,1 @@
+"""partnerhub core: the Partner Hub domain. Knows nothing of Slack."""

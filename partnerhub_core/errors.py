@@ -1,0 +1,50 @@
+"""Typed errors the outer layers localize (one error handler in the bot, one in the CLI).
+
+Each carries a message id (an English sentence, also the gettext msgid) and the values
+to put into it, so the bot can say it in the user's language.
+"""
+from __future__ import annotations
+
+
+class PartnerHubError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    def __init__(self, message: str, **params):
+        self.message = message
+        self.params = params
+        super().__init__(self.render())
+
+    def render(self, gettext=None) -> str:
+        text = gettext(self.message) if gettext else self.message
+        try:
+            return text.format(**self.params)
+        except (KeyError, IndexError, ValueError):
+            return text
+
+
+class NotFound(PartnerHubError):
+    """Something named by the user does not exist (for this partner)."""
+
+    def __init__(self, message: str, suggestions: list[str] | None = None, **params):
+        self.suggestions = suggestions or []
+        super().__init__(message, **params)
+
+
+class NotAllowed(PartnerHubError):
+    """The caller's role does not permit the action."""
+
+
+class BadInput(PartnerHubError):
+    """The input cannot be understood or breaks a rule."""
+
+
+class Conflict(PartnerHubError):
+    """The action clashes with existing data (a duplicate name, say)."""
+
+
+class NotSetUp(PartnerHubError):
+    """The workspace is not linked to a partner organization yet."""
+
+
+class UpstreamError(PartnerHubError):
+    """A remote service (Webex, Slack) failed after retries."""

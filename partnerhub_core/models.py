@@ -1,0 +1,341 @@
+"""SQLModel tables of partnerhub.
+
+The partner organization is the tenant: every table that holds customer data carries
+``partner_id`` and every query filters on it. Enumerations are stored as short strings
+(``StrEnum`` values) so that SQLite and PostgreSQL hold the same thing and a new value
+needs no migration. Instants are timezone-aware UTC; days are plain dates.
+
+Sections: tenancy and people · customers and subscriptions · tags · inventory ·
+audit · calling · reports · schedules and alerts · sync and operations.
+"""
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Entry points only: the core takes instants as arguments."""
+    return datetime.now(timezone.utc)
+
+
+def search_key(text: str | None) -> str:
+    """Case- and accent-insensitive form of a name: "São Paulo" -> "sao paulo"."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def _ts(**kw) -> Any:
+    return Field(sa_type=DateTime(timezone=True), **kw)
+
+
+def _json(**kw) -> Any:
+    return Field(sa_type=JSON, **kw)
+
+
+# ---------------------------------------------------------------------------------
+# Enumerations (the domain's words)
+# ---------------------------------------------------------------------------------
+class Region(StrEnum):
+    US = "US"
+    CA = "CA"
+    EU = "EU"
+    UAE = "UAE"
+
+
+class ManagedBy(StrEnum):
+    EXTERNAL_ADMIN = "external_admin"  # the partner manages it as an external admin
+    PARTNER_ORG = "partner_org"  # the customer lives inside the partner organization
+
+
+class Product(StrEnum):
+    MEETINGS = "meetings"
+    CALLING = "calling"
+    MESSAGING = "messaging"
+    REAL_TIME_TRANSLATIONS = "real_time_translations"
+    CONTACT_CENTER = "contact_center"
+    WEBINARS = "webinars"
+
+
+class ProvisioningState(StrEnum):
+    PROVISIONED = "provisioned"
+    PENDING_SETUP = "pending_setup"  # "ready for order setup"
+
+
+class PaymentState(StrEnum):
+    PAID = "paid"
+    UNPAID = "unpaid"  # "suspended"
+
+
+class Role(StrEnum):
+    """Partner admin roles (SPEC F7), strongest first."""
+
+    FULL_ADMIN = "full_admin"  # every customer, every action
+    ADMIN = "admin"  # assigned customers; tags, schedules, admins
+    SALES_ADMIN = "sales_admin"  # trials for assigned customers; read otherwise
+    READ_ONLY = "read_only"  # looks, never changes
+
+
+class CustomerStatus(StrEnum):
+    """SPEC F1. Derived on a date by ``statuses.py``; never stored."""
+
+    TRIAL = "trial"
+    ACTIVE = "active"
+    EXPIRING_SOON = "expiring_soon"
+    LICENSE_OVERAGE = "license_overage"
+    NO_RECENT_ACTIVITY = "no_recent_activity"
+    READY_FOR_ORDER_SETUP = "ready_for_order_setup"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
+
+
+# ---------------------------------------------------------------------------------
+# Tenancy and people
+# ---------------------------------------------------------------------------------
+class Partner(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    webex_org_id: Optional[str] = Field(default=None, max_length=200, unique=True)
+    default_language: str = Field(default="en", max_length=10)
+    default_region: Optional[str] = Field(default=None, max_length=8)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class Workspace(SQLModel, table=True):
+    """A chat workspace linked to exactly one partner (first-run setup, SPEC F26)."""
+
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id", name="uq_workspace_team"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    team_id: str = Field(max_length=32)
+    enterprise_id: str = Field(default="", max_length=32)  # "" when not an org install
+    default_language: str = Field(default="en", max_length=10)
+    default_region: Optional[str] = Field(default=None, max_length=8)
+    linked_at: datetime = _ts(default_factory=utcnow)
+    linked_by: Optional[str] = Field(default=None, max_length=64)
+
+
+class PartnerAdmin(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("partner_id", "email", name="uq_partner_admin_email"),
+        Index("ix_partner_admin_slack", "partner_id", "slack_user_id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    display_name: str = Field(max_length=200)
+    email: str = Field(max_length=320)
+    webex_person_id: Optional[str] = Field(default=None, max_length=200)
+    slack_user_id: Optional[str] = Field(default=None, max_length=32)
+    role: str = Field(default=Role.READ_ONLY, max_length=20)
+    # Full admins see every customer; the others only the customers assigned to them,
+    # unless this is set (Partner Hub's "all customers" admins).
+    all_customers: bool = Field(default=False)
+    language: Optional[str] = Field(default=None, max_length=10)  # personal override
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------------------------
+# Customers and subscriptions
+# ---------------------------------------------------------------------------------
+class Customer(SQLModel, table=True):
+    """A managed customer organization."""
+
+    __table_args__ = (
+        UniqueConstraint("partner_id", "org_id", name="uq_customer_org"),
+        Index("ix_customer_partner_name", "partner_id", "name_key"),
+        Index("ix_customer_partner_region", "partner_id", "region"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    org_id: str = Field(max_length=200)
+    name: str = Field(max_length=300)
+    name_key: str = Field(default="", max_length=300)  # search_key(name)
+    region: str = Field(default=Region.US, max_length=8)
+    external_id: Optional[str] = Field(default=None, max_length=200)  # wholesale only
+    managed_by: str = Field(default=ManagedBy.EXTERNAL_ADMIN, max_length=20)
+    last_admin_sign_in: Optional[datetime] = _ts(default=None)
+    added_on: date  # when the partner started managing it (first subscription or trial)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class Subscription(SQLModel, table=True):
+    """One product line of a subscription or trial of a customer.
+
+    A Webex subscription id can cover several products; each (subscription id, product)
+    is one row, which is the grain Partner Hub's tables show.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("partner_id", "subscription_id", "product", name="uq_subscription_product"),
+        Index("ix_subscription_partner_product", "partner_id", "product"),
+        Index("ix_subscription_partner_end", "partner_id", "end_date"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    subscription_id: str = Field(max_length=200)  # Webex subscription id, or trial id
+    is_trial: bool = Field(default=False)
+    product: str = Field(max_length=40)
+    total_licenses: int = Field(default=0, ge=0)
+    start_date: date
+    end_date: Optional[date] = None  # renewal date for paid, end date for trials
+    auto_renew: bool = Field(default=False)
+    provisioning_state: str = Field(default=ProvisioningState.PROVISIONED, max_length=20)
+    payment_state: str = Field(default=PaymentState.PAID, max_length=20)
+    invoice_ref: Optional[str] = Field(default=None, max_length=100)
+    cancelled_on: Optional[date] = None
+
+
+class OrderLine(SQLModel, table=True):
+    """Order history of a subscription (F6)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    subscription_pk: int = Field(foreign_key="subscription.id", index=True)
+    ordered_on: date
+    order_ref: str = Field(max_length=100)
+    description: str = Field(default="", max_length=300)
+    quantity: int = 0
+
+
+class LicenseSnapshot(SQLModel, table=True):
+    """Licenses of one subscription at the end of one week (Saturday)."""
+
+    __table_args__ = (
+        UniqueConstraint("subscription_pk", "week_ending", name="uq_snapshot_week"),
+        Index("ix_snapshot_partner_week", "partner_id", "week_ending"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    subscription_pk: int = Field(foreign_key="subscription.id", index=True)
+    week_ending: date
+    total: int = 0
+    assigned: int = 0
+    used_7d: int = 0  # distinct licensed users active in the last 7 days
+    used_90d: int = 0  # ... in the last 3 months
+
+
+# ---------------------------------------------------------------------------------
+# Tags (F3)
+# ---------------------------------------------------------------------------------
+class Tag(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("partner_id", "name_key", name="uq_tag_name"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    name: str = Field(max_length=25)  # Webex allows 25 characters
+    name_key: str = Field(max_length=25)
+    description: str = Field(default="", max_length=200)
+    created_at: datetime = _ts(default_factory=utcnow)
+
+
+class CustomerTag(SQLModel, table=True):
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+
+
+class CustomerAdmin(SQLModel, table=True):
+    """A partner admin assigned to one customer (F6), with the role shown there."""
+
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    partner_admin_id: int = Field(foreign_key="partneradmin.id", primary_key=True, index=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    role_in_customer: str = Field(default="id_full_admin", max_length=40)
+    assigned_at: datetime = _ts(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------------------------
+# Inventory: locations, devices, numbers (F24, F25)
+# ---------------------------------------------------------------------------------
+class Location(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("partner_id", "location_id", name="uq_location"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    location_id: str = Field(max_length=200)
+    name: str = Field(max_length=300)
+    country: str = Field(default="", max_length=4)
+
+
+class Device(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("partner_id", "device_id", name="uq_device"),
+        Index("ix_device_partner_customer", "partner_id", "customer_id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    device_id: str = Field(max_length=200)
+    location_id: Optional[str] = Field(default=None, max_length=200)
+    product: str = Field(default="", max_length=200)
+    mac: str = Field(default="", max_length=32)
+    firmware: str = Field(default="", max_length=200)
+    phone_number: str = Field(default="", max_length=40)
+    extension: str = Field(default="", max_length=20)
+    user_id: str = Field(default="", max_length=320)  # the user's email
+    user_uuid: str = Field(default="", max_length=200)
+
+
+class PhoneNumber(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("partner_id", "number_key", name="uq_phone_number"),
+        Index("ix_phone_partner_customer", "partner_id", "customer_id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    # phone number, or "<location id>/<extension>" for a bare extension
+    number_key: str = Field(max_length=260)
+    location_id: Optional[str] = Field(default=None, max_length=200)
+    phone_number: str = Field(default="", max_length=40)
+    extension: str = Field(default="", max_length=20)
+    pstn_connection: str = Field(default="", max_length=100)
+    active: bool = Field(default=True)
+    user_type: str = Field(default="", max_length=40)  # People, Auto Attendant, Virtual Line…
+    number_type: str = Field(default="", max_length=20)  # Primary, Secondary
+    user_id: str = Field(default="", max_length=320)
+    user_uuid: str = Field(default="", max_length=200)
+
+
+# ---------------------------------------------------------------------------------
+# Audit
+# ---------------------------------------------------------------------------------
+class AuditEvent(SQLModel, table=True):
+    __table_args__ = (Index("ix_audit_partner_at", "partner_id", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    actor: str = Field(max_length=200)  # "admin:<id>", "slack:<user id>", "system:<job>"
+    action: str = Field(max_length=60)  # "tag.create", "trial.start", ...
+    target_type: str = Field(max_length=40)
+    target_id: str = Field(default="", max_length=200)
+    before: Optional[dict] = _json(default=None)
+    after: Optional[dict] = _json(default=None)
+    at: datetime = _ts()
+
+
+# ---------------------------------------------------------------------------------
+# Calling (F16–F19, F23)  — owned by the calling work; see analytics/calling.py
+# ---------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------
+# Reports (F20–F22)  — custom templates
+# ---------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------
+# Schedules, digests and alerts (F20, F29)
+# ---------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------
+# Sync and operations
+# ---------------------------------------------------------------------------------

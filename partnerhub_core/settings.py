@@ -1,0 +1,88 @@
+"""Every knob of partnerhub, read from the environment (``PARTNERHUB_*``).
+
+One class, passed in wherever it is needed (``build_app(settings)``), never a module
+constant, so a test can build its own.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARTNERHUB_", extra="ignore")
+
+    # --- storage -------------------------------------------------------------------
+    database_url: str = Field(default="sqlite:///partnerhub.db", description="SQLAlchemy URL")
+    environment: str = Field(default="development", description="development | production")
+    log_level: str = "INFO"
+    # Fernet keys, newest first, comma separated (tokens at rest).
+    secret_keys: SecretStr | None = None
+
+    # --- time ----------------------------------------------------------------------
+    as_of: date | None = Field(default=None, description="freezes 'today' for a whole process")
+
+    # --- Slack ---------------------------------------------------------------------
+    slack_api_url: str = "https://slack.com/api/"
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    slack_client_id: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+
+    # --- Webex ---------------------------------------------------------------------
+    webex_api_url: str = "https://webexapis.com/v1"
+    webex_token: SecretStr | None = None
+    control_hub_url: str = "https://admin.webex.com"
+
+    # --- customer status thresholds (F1) --------------------------------------------
+    expiring_soon_days: int = Field(default=30, ge=1, le=365)
+    no_recent_activity_days: int = Field(default=30, ge=1, le=3650)
+
+    # --- subscription analytics (F9–F15) ---------------------------------------------
+    analytics_window_days: int = Field(default=90, ge=1, le=365)
+    # A customer has "low license assignment" when its assignment ratio is at or below
+    # this percentile of the partner's customers (and below the absolute ceiling).
+    low_assignment_percentile: float = Field(default=25.0, ge=0, le=100)
+    low_assignment_max_ratio: float = Field(default=0.5, ge=0, le=1)
+
+    # --- calling quality thresholds (F17) --------------------------------------------
+    poor_jitter_ms: float = 150.0
+    poor_latency_ms: float = 400.0
+    poor_packet_loss_pct: float = 5.0
+    call_leg_retention_days: int = Field(default=35, ge=1)
+
+    # --- demo ------------------------------------------------------------------------
+    demo_database_url: str = "sqlite:///partnerhub-demo.db"
+    demo_output_dir: Path = Path("demo-output")
+
+    @field_validator("database_url", "demo_database_url")
+    @classmethod
+    def _normalise_postgres_driver(cls, url: str) -> str:
+        # Operators paste Heroku-style URLs; we speak psycopg 3.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    def today(self) -> date:
+        """The process's notion of today: PARTNERHUB_AS_OF, else the real date.
+
+        Only entry points (CLI, listeners, jobs) call this; everything below takes as_of.
+        """
+        if self.as_of is not None:
+            return self.as_of
+        from datetime import datetime, timezone
+
+        return datetime.now(timezone.utc).date()
+
+
+def get_settings(**overrides) -> Settings:
+    return Settings(**overrides)
