@@ -339,3 +339,21 @@ class AuditEvent(SQLModel, table=True):
 # ---------------------------------------------------------------------------------
 # Sync and operations
 # ---------------------------------------------------------------------------------
+class SyncState(SQLModel, table=True):
+    """Progress of the Webex sync, per partner, part and organization.
+
+    ``org_id`` is "" for the partner-level row of a part: its ``cursor`` holds the start of
+    an unfinished pass (organizations that succeeded since then are skipped on resume) or,
+    for call history, the end of the last window ingested.
+    """
+
+    __table_args__ = (UniqueConstraint("partner_id", "part", "org_id", name="uq_sync_state"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    part: str = Field(max_length=40)  # organizations, licenses, tags, admins, devices, numbers, cdr
+    org_id: str = Field(default="", max_length=200)
+    last_success_at: Optional[datetime] = _ts(default=None)
+    last_error_at: Optional[datetime] = _ts(default=None)
+    last_error: Optional[str] = Field(default=None, max_length=2000)
+    cursor: Optional[str] = Field(default=None, max_length=2000)
+    items: int = Field(default=0)  # items stored by the last successful run

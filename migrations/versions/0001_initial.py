@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:07:56.163339
+Create Date: 2026-11-25 16:12:46.827305
 """
 from alembic import op
 import sqlalchemy as sa
@@ -82,6 +82,23 @@ def upgrade() -> None:
     with op.batch_alter_table('partneradmin', schema=None) as batch_op:
         batch_op.create_index('ix_partner_admin_slack', ['partner_id', 'slack_user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_partneradmin_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('syncstate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('part', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('org_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('last_success_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('cursor', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('items', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('partner_id', 'part', 'org_id', name='uq_sync_state')
+    )
+    with op.batch_alter_table('syncstate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_syncstate_partner_id'), ['partner_id'], unique=False)
 
     op.create_table('tag',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -319,6 +336,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_tag_partner_id'))
 
     op.drop_table('tag')
+    with op.batch_alter_table('syncstate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_syncstate_partner_id'))
+
+    op.drop_table('syncstate')
     with op.batch_alter_table('partneradmin', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_partneradmin_partner_id'))
         batch_op.drop_index('ix_partner_admin_slack')
