@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:12:46.827305
+Create Date: 2026-11-25 16:13:09.843565
 """
 from alembic import op
 import sqlalchemy as sa
@@ -130,6 +130,30 @@ def upgrade() -> None:
     with op.batch_alter_table('workspace', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_workspace_partner_id'), ['partner_id'], unique=False)
 
+    op.create_table('alertstate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('fingerprint', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('first_seen', sa.Date(), nullable=True),
+    sa.Column('last_seen', sa.Date(), nullable=True),
+    sa.Column('muted_fingerprint', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('snoozed_until', sa.Date(), nullable=True),
+    sa.Column('owner_slack_user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('owner_admin_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
+    sa.ForeignKeyConstraint(['owner_admin_id'], ['partneradmin.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('partner_id', 'kind', 'customer_id', name='uq_alert_state')
+    )
+    with op.batch_alter_table('alertstate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alertstate_partner_id'), ['partner_id'], unique=False)
+
     op.create_table('customeradmin',
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('partner_admin_id', sa.Integer(), nullable=False),
@@ -219,6 +243,38 @@ def upgrade() -> None:
         batch_op.create_index('ix_phone_partner_customer', ['partner_id', 'customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_phonenumber_partner_id'), ['partner_id'], unique=False)
 
+    op.create_table('schedule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('target_type', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('target_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('alerts', sa.JSON(), nullable=False),
+    sa.Column('report_key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('tag', sqlmodel.sql.sqltypes.AutoString(length=25), nullable=True),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('quiet_when_empty', sa.Boolean(), nullable=False),
+    sa.Column('frequency', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('weekday', sa.Integer(), nullable=False),
+    sa.Column('day_of_month', sa.Integer(), nullable=False),
+    sa.Column('hour', sa.Integer(), nullable=False),
+    sa.Column('minute', sa.Integer(), nullable=False),
+    sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('disabled_reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('schedule', schema=None) as batch_op:
+        batch_op.create_index('ix_schedule_partner_enabled', ['partner_id', 'enabled'], unique=False)
+        batch_op.create_index(batch_op.f('ix_schedule_partner_id'), ['partner_id'], unique=False)
+
     op.create_table('subscription',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
@@ -244,6 +300,49 @@ def upgrade() -> None:
         batch_op.create_index('ix_subscription_partner_end', ['partner_id', 'end_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscription_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index('ix_subscription_partner_product', ['partner_id', 'product'], unique=False)
+
+    op.create_table('delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('schedule_id', sa.Integer(), nullable=False),
+    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('message_ts', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('channel_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('files_posted', sa.Integer(), nullable=False),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('posted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['schedule_id'], ['schedule.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('schedule_id', 'period', name='uq_delivery_period')
+    )
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.create_index('ix_delivery_partner_status', ['partner_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_delivery_schedule_id'), ['schedule_id'], unique=False)
+
+    op.create_table('digestsnapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('schedule_id', sa.Integer(), nullable=False),
+    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('statuses', sa.JSON(), nullable=False),
+    sa.Column('taken_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['schedule_id'], ['schedule.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('schedule_id', 'period', name='uq_digest_snapshot')
+    )
+    with op.batch_alter_table('digestsnapshot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_digestsnapshot_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_digestsnapshot_schedule_id'), ['schedule_id'], unique=False)
 
     op.create_table('licensesnapshot',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -296,6 +395,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_licensesnapshot_partner_id'))
 
     op.drop_table('licensesnapshot')
+    with op.batch_alter_table('digestsnapshot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_digestsnapshot_schedule_id'))
+        batch_op.drop_index(batch_op.f('ix_digestsnapshot_partner_id'))
+
+    op.drop_table('digestsnapshot')
+    with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_delivery_schedule_id'))
+        batch_op.drop_index('ix_delivery_partner_status')
+
+    op.drop_table('delivery')
     with op.batch_alter_table('subscription', schema=None) as batch_op:
         batch_op.drop_index('ix_subscription_partner_product')
         batch_op.drop_index(batch_op.f('ix_subscription_partner_id'))
@@ -303,6 +412,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_subscription_customer_id'))
 
     op.drop_table('subscription')
+    with op.batch_alter_table('schedule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_schedule_partner_id'))
+        batch_op.drop_index('ix_schedule_partner_enabled')
+
+    op.drop_table('schedule')
     with op.batch_alter_table('phonenumber', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_phonenumber_partner_id'))
         batch_op.drop_index('ix_phone_partner_customer')
@@ -328,6 +442,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customeradmin_partner_admin_id'))
 
     op.drop_table('customeradmin')
+    with op.batch_alter_table('alertstate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alertstate_partner_id'))
+
+    op.drop_table('alertstate')
     with op.batch_alter_table('workspace', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_workspace_partner_id'))
 
