@@ -59,6 +59,20 @@ class Settings(BaseSettings):
     poor_packet_loss_pct: float = 5.0
     call_leg_retention_days: int = Field(default=35, ge=1)
 
+    # --- digests, alerts and the worker (F20, F29) -------------------------------------
+    # Abandoned-call spike: last week's abandoned rate of a customer's queues is above
+    # factor x the mean weekly rate of its previous `baseline_weeks` weeks, with at least
+    # `min_calls` queue calls last week and a rate of at least `min_rate`.
+    abandoned_spike_factor: float = Field(default=2.0, gt=1)
+    abandoned_spike_min_calls: int = Field(default=20, ge=1)
+    abandoned_spike_baseline_weeks: int = Field(default=4, ge=1, le=12)
+    abandoned_spike_min_rate: float = Field(default=0.05, ge=0, le=1)
+    # A claim not finished within the lease (a killed worker) is taken over and posted.
+    worker_lease_seconds: int = Field(default=300, ge=1)
+    worker_max_attempts: int = Field(default=10, ge=1)  # failed posts, retried each tick
+    worker_catchup_hours: int = Field(default=12, ge=1)  # older missed runs are skipped
+    digest_rows_per_alert: int = Field(default=8, ge=1, le=10)
+
     # --- demo ------------------------------------------------------------------------
     demo_database_url: str = "sqlite:///partnerhub-demo.db"
     demo_output_dir: Path = Path("demo-output")
