@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -487,3 +487,41 @@ class SyncState(SQLModel, table=True):
     last_error: Optional[str] = Field(default=None, max_length=2000)
     cursor: Optional[str] = Field(default=None, max_length=2000)
     items: int = Field(default=0)  # items stored by the last successful run
+
+
+# ---------------------------------------------------------------------------------
+# Slack installations (multi-workspace OAuth) — read and written only by
+# bot/installation.py, which is the one place tokens cross (encryption at rest goes there)
+# ---------------------------------------------------------------------------------
+class SlackInstallation(SQLModel, table=True):
+    """One OAuth installation of the Slack app (a workspace or an org, by one installer)."""
+
+    __table_args__ = (Index("ix_slack_installation_team", "client_id", "enterprise_id", "team_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=64)
+    app_id: Optional[str] = Field(default=None, max_length=32)
+    enterprise_id: str = Field(default="", max_length=32)  # "" when not in an org
+    team_id: str = Field(default="", max_length=32)  # "" for an org-wide install
+    is_enterprise_install: bool = Field(default=False)
+    user_id: str = Field(max_length=32)  # the installer
+    bot_id: Optional[str] = Field(default=None, max_length=32)
+    bot_user_id: Optional[str] = Field(default=None, max_length=32)
+    bot_scopes: str = Field(default="", max_length=2000)
+    user_scopes: str = Field(default="", max_length=2000)
+    # Secrets: stored exactly as bot/installation.py hands them over.
+    bot_token: Optional[str] = Field(default=None, sa_type=Text)
+    bot_refresh_token: Optional[str] = Field(default=None, sa_type=Text)
+    bot_token_expires_at: Optional[datetime] = _ts(default=None)
+    user_token: Optional[str] = Field(default=None, sa_type=Text)
+    user_refresh_token: Optional[str] = Field(default=None, sa_type=Text)
+    user_token_expires_at: Optional[datetime] = _ts(default=None)
+    details: Optional[dict] = _json(default=None)  # names, URLs, token type: nothing secret
+    installed_at: datetime = _ts(default_factory=utcnow)
+
+
+class SlackOAuthState(SQLModel, table=True):
+    """A one-time OAuth ``state`` value (CSRF protection of /slack/oauth_redirect)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    state: str = Field(max_length=200, unique=True)
+    expires_at: datetime = _ts()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:13:09.843565
+Create Date: 2026-11-25 16:13:21.962939
 """
 from alembic import op
 import sqlalchemy as sa
@@ -26,6 +26,38 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('webex_org_id')
+    )
+    op.create_table('slackinstallation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('app_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('enterprise_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('is_enterprise_install', sa.Boolean(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('bot_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('bot_user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('bot_scopes', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('user_scopes', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('bot_token', sa.Text(), nullable=True),
+    sa.Column('bot_refresh_token', sa.Text(), nullable=True),
+    sa.Column('bot_token_expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('user_token', sa.Text(), nullable=True),
+    sa.Column('user_refresh_token', sa.Text(), nullable=True),
+    sa.Column('user_token_expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=True),
+    sa.Column('installed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('slackinstallation', schema=None) as batch_op:
+        batch_op.create_index('ix_slack_installation_team', ['client_id', 'enterprise_id', 'team_id'], unique=False)
+
+    op.create_table('slackoauthstate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('state')
     )
     op.create_table('auditevent',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -473,5 +505,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_partner_at')
 
     op.drop_table('auditevent')
+    op.drop_table('slackoauthstate')
+    with op.batch_alter_table('slackinstallation', schema=None) as batch_op:
+        batch_op.drop_index('ix_slack_installation_team')
+
+    op.drop_table('slackinstallation')
     op.drop_table('partner')
     # ### end Alembic commands ###
