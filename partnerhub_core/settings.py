@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     # --- Webex ---------------------------------------------------------------------
     webex_api_url: str = "https://webexapis.com/v1"
     webex_token: SecretStr | None = None
+    # Connector robustness (sources/webex.py): waits are seconds.
+    webex_cdr_url: str = "https://analytics-calling.webexapis.com/v1"
+    webex_timeout_s: float = Field(default=30.0, gt=0)
+    webex_max_retries: int = Field(default=4, ge=0, le=20)  # on 5xx and timeouts
+    webex_backoff_s: float = Field(default=1.0, ge=0)  # first backoff; doubles per retry
+    webex_retry_after_default_s: float = Field(default=10.0, ge=0)  # 429/423 without Retry-After
+    webex_retry_after_cap_s: float = Field(default=60.0, ge=0)  # longest single wait
+    webex_max_rate_limit_waits: int = Field(default=10, ge=0)  # 429/423 answers per call
+    webex_concurrency: int = Field(default=4, ge=1, le=32)  # requests in flight per token
+    webex_sync_max_failures: int = Field(default=5, ge=1)  # organizations failing in a row stop a part
+    webex_sync_resume_hours: float = Field(default=24.0, gt=0)  # an unfinished pass resumes within
+    webex_cdr_initial_hours: int = Field(default=48, ge=1, le=720)  # first call-history backfill
     control_hub_url: str = "https://admin.webex.com"
 
     # --- customer status thresholds (F1) --------------------------------------------
