@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:13:21.962939
+Create Date: 2026-11-25 16:13:35.873558
 """
 from alembic import op
 import sqlalchemy as sa
@@ -75,6 +75,23 @@ def upgrade() -> None:
     with op.batch_alter_table('auditevent', schema=None) as batch_op:
         batch_op.create_index('ix_audit_partner_at', ['partner_id', 'at'], unique=False)
 
+    op.create_table('callingestbatch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('batch_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('legs_received', sa.Integer(), nullable=False),
+    sa.Column('legs_added', sa.Integer(), nullable=False),
+    sa.Column('legs_duplicate', sa.Integer(), nullable=False),
+    sa.Column('legs_skipped', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('partner_id', 'batch_key', name='uq_call_ingest_batch')
+    )
+    with op.batch_alter_table('callingestbatch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callingestbatch_partner_id'), ['partner_id'], unique=False)
+
     op.create_table('customer',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
@@ -114,6 +131,24 @@ def upgrade() -> None:
     with op.batch_alter_table('partneradmin', schema=None) as batch_op:
         batch_op.create_index('ix_partner_admin_slack', ['partner_id', 'slack_user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_partneradmin_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('reporttemplate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('name_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('base_report', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('columns', sa.JSON(), nullable=False),
+    sa.Column('filters', sa.JSON(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('partner_id', 'name_key', name='uq_report_template_name')
+    )
+    with op.batch_alter_table('reporttemplate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reporttemplate_partner_id'), ['partner_id'], unique=False)
 
     op.create_table('syncstate',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -185,6 +220,91 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('alertstate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alertstate_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('callleg',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('leg_key', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('call_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('correlation_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('start_time', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('answer_time', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('release_time', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('duration_s', sa.Integer(), nullable=False),
+    sa.Column('direction', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('answered', sa.Boolean(), nullable=False),
+    sa.Column('call_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('call_outcome', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('user_uuid', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('is_user', sa.Boolean(), nullable=False),
+    sa.Column('feature', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('queue_outcome', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('wait_s', sa.Float(), nullable=True),
+    sa.Column('location_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('location_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('device_mac', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('model', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('client_type', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('endpoint_type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('has_video', sa.Boolean(), nullable=False),
+    sa.Column('video_s', sa.Integer(), nullable=False),
+    sa.Column('audio_jitter_ms', sa.Float(), nullable=True),
+    sa.Column('audio_latency_ms', sa.Float(), nullable=True),
+    sa.Column('audio_loss_pct', sa.Float(), nullable=True),
+    sa.Column('video_jitter_ms', sa.Float(), nullable=True),
+    sa.Column('video_latency_ms', sa.Float(), nullable=True),
+    sa.Column('video_loss_pct', sa.Float(), nullable=True),
+    sa.Column('poor_quality', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('partner_id', 'leg_key', name='uq_call_leg')
+    )
+    with op.batch_alter_table('callleg', schema=None) as batch_op:
+        batch_op.create_index('ix_call_leg_partner_day', ['partner_id', 'day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_callleg_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('callrollup',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('week_ending', sa.Date(), nullable=False),
+    sa.Column('location_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('location_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('endpoint_type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.Column('legs', sa.Integer(), nullable=False),
+    sa.Column('legs_with_media', sa.Integer(), nullable=False),
+    sa.Column('poor_legs', sa.Integer(), nullable=False),
+    sa.Column('audio_legs', sa.Integer(), nullable=False),
+    sa.Column('video_legs', sa.Integer(), nullable=False),
+    sa.Column('duration_s', sa.Integer(), nullable=False),
+    sa.Column('video_s', sa.Integer(), nullable=False),
+    sa.Column('hunt_group_calls', sa.Integer(), nullable=False),
+    sa.Column('auto_attendant_calls', sa.Integer(), nullable=False),
+    sa.Column('call_park_calls', sa.Integer(), nullable=False),
+    sa.Column('call_pickup_calls', sa.Integer(), nullable=False),
+    sa.Column('voicemail_calls', sa.Integer(), nullable=False),
+    sa.Column('queue_calls', sa.Integer(), nullable=False),
+    sa.Column('queue_answered', sa.Integer(), nullable=False),
+    sa.Column('queue_abandoned', sa.Integer(), nullable=False),
+    sa.Column('queue_timed_out', sa.Integer(), nullable=False),
+    sa.Column('queue_overflowed', sa.Integer(), nullable=False),
+    sa.Column('queue_transferred', sa.Integer(), nullable=False),
+    sa.Column('queue_answer_wait_s', sa.Float(), nullable=False),
+    sa.Column('queue_abandon_wait_s', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('partner_id', 'customer_id', 'day', 'location_id', 'endpoint_type', name='uq_call_rollup')
+    )
+    with op.batch_alter_table('callrollup', schema=None) as batch_op:
+        batch_op.create_index('ix_call_rollup_partner_day', ['partner_id', 'day'], unique=False)
+        batch_op.create_index('ix_call_rollup_partner_week', ['partner_id', 'week_ending'], unique=False)
+        batch_op.create_index(batch_op.f('ix_callrollup_customer_id'), ['customer_id'], unique=False)
 
     op.create_table('customeradmin',
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -474,6 +594,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customeradmin_partner_admin_id'))
 
     op.drop_table('customeradmin')
+    with op.batch_alter_table('callrollup', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callrollup_customer_id'))
+        batch_op.drop_index('ix_call_rollup_partner_week')
+        batch_op.drop_index('ix_call_rollup_partner_day')
+
+    op.drop_table('callrollup')
+    with op.batch_alter_table('callleg', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callleg_customer_id'))
+        batch_op.drop_index('ix_call_leg_partner_day')
+
+    op.drop_table('callleg')
     with op.batch_alter_table('alertstate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alertstate_partner_id'))
 
@@ -490,6 +621,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_syncstate_partner_id'))
 
     op.drop_table('syncstate')
+    with op.batch_alter_table('reporttemplate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reporttemplate_partner_id'))
+
+    op.drop_table('reporttemplate')
     with op.batch_alter_table('partneradmin', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_partneradmin_partner_id'))
         batch_op.drop_index('ix_partner_admin_slack')
@@ -501,6 +636,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customer_partner_id'))
 
     op.drop_table('customer')
+    with op.batch_alter_table('callingestbatch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callingestbatch_partner_id'))
+
+    op.drop_table('callingestbatch')
     with op.batch_alter_table('auditevent', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_partner_at')
 
