@@ -11,13 +11,22 @@ config = context.config
 target_metadata = metadata()
 
 
+def _render_item(type_, obj, autogen_context):
+    # Our own column types (EncryptedString) need their import in the revision file.
+    if type_ == "type" and type(obj).__module__.startswith("partnerhub_core."):
+        module = type(obj).__module__
+        autogen_context.imports.add(f"import {module}")
+        return f"{module}.{obj!r}"
+    return False
+
+
 def _url() -> str:
     return config.attributes.get("database_url") or Settings().database_url
 
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, render_item=_render_item)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -26,14 +35,14 @@ def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
+                          render_as_batch=True, compare_type=True, render_item=_render_item)
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = make_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
+                          render_as_batch=True, compare_type=True, render_item=_render_item)
         with context.begin_transaction():
             context.run_migrations()
 

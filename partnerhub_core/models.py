@@ -18,6 +18,8 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from partnerhub_core.secrets import EncryptedString
+
 
 def utcnow() -> datetime:
     """Entry points only: the core takes instants as arguments."""
@@ -639,9 +641,58 @@ class SyncState(SQLModel, table=True):
     items: int = Field(default=0)  # items stored by the last successful run
 
 
+class JobOutcome(StrEnum):
+    RUNNING = "running"  # started, no outcome yet
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # nothing to do (not due, claimed by another worker, ...)
+    INTERRUPTED = "interrupted"  # its worker died or stopped before an outcome
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a named worker job (partnerhub_core/jobs.py writes it), for one
+    partner or for all of them (``partner_id`` NULL)."""
+
+    __table_args__ = (Index("ix_jobrun_job_started", "job", "started_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    job: str = Field(max_length=60)
+    partner_id: Optional[int] = Field(default=None, foreign_key="partner.id", index=True)
+    worker_id: str = Field(default="", max_length=120)
+    started_at: datetime = _ts()
+    finished_at: Optional[datetime] = _ts(default=None)
+    outcome: str = Field(default=JobOutcome.RUNNING, max_length=12)
+    detail: Optional[str] = Field(default=None, max_length=500)  # error class and ids, no names
+    items: int = Field(default=0)  # what the run handled (posts, rows, organizations)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """A worker process says it is alive, what it runs and when each job runs next."""
+
+    worker_id: str = Field(primary_key=True, max_length=120)  # host:pid
+    started_at: datetime = _ts()
+    beat_at: datetime = _ts()
+    running_job: Optional[str] = Field(default=None, max_length=60)
+    next_runs: dict = _json(default_factory=dict)  # job name -> ISO instant
+    stopped_at: Optional[datetime] = _ts(default=None)  # clean exit
+
+
+class RateLimitCounter(SQLModel, table=True):
+    """Hits of one rate-limit key in one fixed window (partnerhub_core/ratelimit.py).
+
+    Shared by every web process through the database; incremented with one atomic
+    upsert, so two processes never both take the last slot.
+    """
+
+    key: str = Field(primary_key=True, max_length=200)  # "user:T1:U1:expensive"
+    window_start: int = Field(primary_key=True)  # epoch seconds, a multiple of the window
+    team_id: str = Field(default="", max_length=32, index=True)
+    hits: int = Field(default=0)
+
+
 # ---------------------------------------------------------------------------------
 # Slack installations (multi-workspace OAuth) — read and written only by
-# bot/installation.py, which is the one place tokens cross (encryption at rest goes there)
+# bot/installation.py; token columns are encrypted at rest by their column type
+# (partnerhub_core.secrets.EncryptedString): code reads and writes plain strings
 # ---------------------------------------------------------------------------------
 class SlackInstallation(SQLModel, table=True):
     """One OAuth installation of the Slack app (a workspace or an org, by one installer)."""
@@ -658,12 +709,12 @@ class SlackInstallation(SQLModel, table=True):
     bot_user_id: Optional[str] = Field(default=None, max_length=32)
     bot_scopes: str = Field(default="", max_length=2000)
     user_scopes: str = Field(default="", max_length=2000)
-    # Secrets: stored exactly as bot/installation.py hands them over.
-    bot_token: Optional[str] = Field(default=None, sa_type=Text)
-    bot_refresh_token: Optional[str] = Field(default=None, sa_type=Text)
+    # Secrets: Fernet-encrypted in the database, plain strings in Python.
+    bot_token: Optional[str] = Field(default=None, sa_type=EncryptedString)
+    bot_refresh_token: Optional[str] = Field(default=None, sa_type=EncryptedString)
     bot_token_expires_at: Optional[datetime] = _ts(default=None)
-    user_token: Optional[str] = Field(default=None, sa_type=Text)
-    user_refresh_token: Optional[str] = Field(default=None, sa_type=Text)
+    user_token: Optional[str] = Field(default=None, sa_type=EncryptedString)
+    user_refresh_token: Optional[str] = Field(default=None, sa_type=EncryptedString)
     user_token_expires_at: Optional[datetime] = _ts(default=None)
     details: Optional[dict] = _json(default=None)  # names, URLs, token type: nothing secret
     installed_at: datetime = _ts(default_factory=utcnow)

@@ -2,12 +2,12 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:13:35.873558
+Create Date: 2026-11-25 16:14:15.279455
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+import partnerhub_core.secrets
 
 revision = '0001'
 down_revision = None
@@ -27,6 +27,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('webex_org_id')
     )
+    op.create_table('ratelimitcounter',
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('window_start', sa.Integer(), nullable=False),
+    sa.Column('team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', 'window_start')
+    )
+    with op.batch_alter_table('ratelimitcounter', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ratelimitcounter_team_id'), ['team_id'], unique=False)
+
     op.create_table('slackinstallation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -39,11 +49,11 @@ def upgrade() -> None:
     sa.Column('bot_user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('bot_scopes', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
     sa.Column('user_scopes', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
-    sa.Column('bot_token', sa.Text(), nullable=True),
-    sa.Column('bot_refresh_token', sa.Text(), nullable=True),
+    sa.Column('bot_token', partnerhub_core.secrets.EncryptedString(), nullable=True),
+    sa.Column('bot_refresh_token', partnerhub_core.secrets.EncryptedString(), nullable=True),
     sa.Column('bot_token_expires_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('user_token', sa.Text(), nullable=True),
-    sa.Column('user_refresh_token', sa.Text(), nullable=True),
+    sa.Column('user_token', partnerhub_core.secrets.EncryptedString(), nullable=True),
+    sa.Column('user_refresh_token', partnerhub_core.secrets.EncryptedString(), nullable=True),
     sa.Column('user_token_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('details', sa.JSON(), nullable=True),
     sa.Column('installed_at', sa.DateTime(timezone=True), nullable=False),
@@ -58,6 +68,15 @@ def upgrade() -> None:
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('state')
+    )
+    op.create_table('workerheartbeat',
+    sa.Column('worker_id', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('beat_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('running_job', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('next_runs', sa.JSON(), nullable=False),
+    sa.Column('stopped_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('worker_id')
     )
     op.create_table('auditevent',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -112,6 +131,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customer_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index('ix_customer_partner_name', ['partner_id', 'name_key'], unique=False)
         batch_op.create_index('ix_customer_partner_region', ['partner_id', 'region'], unique=False)
+
+    op.create_table('jobrun',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('worker_id', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('items', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('jobrun', schema=None) as batch_op:
+        batch_op.create_index('ix_jobrun_job_started', ['job', 'started_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_jobrun_partner_id'), ['partner_id'], unique=False)
 
     op.create_table('partneradmin',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -630,6 +666,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_partner_admin_slack')
 
     op.drop_table('partneradmin')
+    with op.batch_alter_table('jobrun', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_jobrun_partner_id'))
+        batch_op.drop_index('ix_jobrun_job_started')
+
+    op.drop_table('jobrun')
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_partner_region')
         batch_op.drop_index('ix_customer_partner_name')
@@ -644,10 +685,15 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_partner_at')
 
     op.drop_table('auditevent')
+    op.drop_table('workerheartbeat')
     op.drop_table('slackoauthstate')
     with op.batch_alter_table('slackinstallation', schema=None) as batch_op:
         batch_op.drop_index('ix_slack_installation_team')
 
     op.drop_table('slackinstallation')
+    with op.batch_alter_table('ratelimitcounter', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ratelimitcounter_team_id'))
+
+    op.drop_table('ratelimitcounter')
     op.drop_table('partner')
     # ### end Alembic commands ###
