@@ -1,0 +1,460 @@
+"""Webex Calling ingest: call legs in, daily rollups out (SPEC F16–F19, F23).
+
+Legs arrive in batches (from the CDR feed or the demo). Each new leg is stored once
+(unique ``leg_key`` per partner, inserted with ON CONFLICT DO NOTHING … RETURNING) and
+only the legs that insert adds to ``CallRollup``; so re-ingesting a batch, or two
+overlapping batches, never counts a leg twice, even when two workers race. Raw legs
+are pruned after ``Settings.call_leg_retention_days``; legs older than that window are
+refused at ingest, because a pruned leg could no longer be recognised as a duplicate.
+
+Poor quality (F17): a leg is poor when ANY of its audio or video streams had jitter
+above ``poor_jitter_ms``, latency above ``poor_latency_ms`` or packet loss above
+``poor_packet_loss_pct`` — each strictly greater; a value exactly at the threshold is
+not poor. Legs that reported no media figures are neither poor nor counted in
+``legs_with_media``.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from partnerhub_core.errors import BadInput
+from partnerhub_core.models import (
+    CallFeature,
+    CallIngestBatch,
+    CallLeg,
+    CallRollup,
+    Customer,
+    EndpointType,
+    QueueOutcome,
+)
+from partnerhub_core.settings import Settings
+from partnerhub_core.timeutil import week_ending
+
+ORIGINATING = "ORIGINATING"
+TERMINATING = "TERMINATING"
+_CHUNK = 500  # rows per INSERT statement: well under SQLite's bound-parameter limit
+_MEDIA = ("audio_jitter_ms", "audio_latency_ms", "audio_loss_pct",
+          "video_jitter_ms", "video_latency_ms", "video_loss_pct")
+
+
+@dataclass
+class LegIn:
+    """One call leg as a source hands it over (the CDR's fields, normalised)."""
+
+    org_id: str  # the customer organization ("Org UUID")
+    call_id: str
+    start_time: datetime
+    correlation_id: str = ""
+    direction: str = ORIGINATING
+    answer_time: datetime | None = None
+    release_time: datetime | None = None
+    duration_s: int = 0
+    answered: bool = False
+    call_type: str = ""
+    call_outcome: str = ""
+    user_uuid: str = ""
+    is_user: bool = True
+    feature: str | None = None  # CallFeature
+    queue_outcome: str | None = None  # QueueOutcome, on the queue-entry leg only
+    wait_s: float | None = None
+    location_id: str = ""
+    location_name: str = ""
+    device_mac: str = ""
+    model: str = ""
+    client_type: str = ""
+    endpoint_type: str | None = None  # derived from model/client type when None
+    has_video: bool = False
+    video_s: int = 0
+    audio_jitter_ms: float | None = None
+    audio_latency_ms: float | None = None
+    audio_loss_pct: float | None = None
+    video_jitter_ms: float | None = None
+    video_latency_ms: float | None = None
+    video_loss_pct: float | None = None
+
+    @property
+    def leg_key(self) -> str:
+        key = f"{self.correlation_id}|{self.call_id}|{self.direction}"
+        return key if len(key) <= 300 else hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def day(self) -> date:
+        return self.start_time.astimezone(timezone.utc).date()
+
+
+@dataclass
+class IngestResult:
+    batch_key: str
+    received: int = 0
+    added: int = 0
+    duplicate: int = 0
+    skipped_unknown_customer: int = 0
+    skipped_too_old: int = 0
+    unknown_orgs: set[str] = field(default_factory=set)
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_unknown_customer + self.skipped_too_old
+
+
+# ---------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------
+def is_poor_quality(leg: Any, settings: Settings) -> bool:
+    """ANY stream's jitter, latency or loss strictly above its threshold."""
+    def over(value, limit) -> bool:
+        return value is not None and value > limit
+
+    return (
+        over(leg.audio_jitter_ms, settings.poor_jitter_ms)
+        or over(leg.video_jitter_ms, settings.poor_jitter_ms)
+        or over(leg.audio_latency_ms, settings.poor_latency_ms)
+        or over(leg.video_latency_ms, settings.poor_latency_ms)
+        or over(leg.audio_loss_pct, settings.poor_packet_loss_pct)
+        or over(leg.video_loss_pct, settings.poor_packet_loss_pct)
+    )
+
+
+def has_media_stats(leg: Any) -> bool:
+    return any(getattr(leg, name) is not None for name in _MEDIA)
+
+
+# Model name fragments of Cisco room/collaboration devices and of desk phones.
+_ROOM_HINTS = ("room", "board", "desk pro", "desk mini", "webex desk", "codec", "navigator")
+_PHONE_HINTS = ("cisco 68", "cisco 78", "cisco 88", "cisco 98", "dms cisco", "ip phone",
+                "cisco 191", "cisco 192", "mpp", "8845", "8865", "8851", "7841", "6871", "9861")
+_APP_CLIENTS = ("wxc_client", "teams_wxc_client", "webex_app", "wxc_app")
+
+
+def endpoint_type_of(model: str = "", client_type: str = "") -> EndpointType:
+    """Desk phone, room device, Webex App or other (third-party) from the CDR's
+    "Model" and "Client type"."""
+    m = (model or "").casefold()
+    c = (client_type or "").casefold()
+    if c in _APP_CLIENTS or "webex app" in m:
+        return EndpointType.WEBEX_APP
+    if "third_party" in c or "third party" in m:
+        return EndpointType.OTHER
+    if any(h in m for h in _ROOM_HINTS) or c == "wxc_device":
+        return EndpointType.ROOM_DEVICE
+    if any(h in m for h in _PHONE_HINTS):
+        return EndpointType.DESK_PHONE
+    return EndpointType.OTHER
+
+
+_FEATURE_HINTS = (
+    ("callqueue", CallFeature.CALL_QUEUE),
+    ("huntgroup", CallFeature.HUNT_GROUP),
+    ("autoattendant", CallFeature.AUTO_ATTENDANT),
+    ("automatedattendant", CallFeature.AUTO_ATTENDANT),
+    ("callpark", CallFeature.CALL_PARK),
+    ("callpickup", CallFeature.CALL_PICKUP),
+    ("pickup", CallFeature.CALL_PICKUP),
+    ("voicemail", CallFeature.VOICEMAIL),
+)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() in ("", "NA"))
+
+
+def _text(record: Mapping[str, Any], key: str) -> str:
+    value = record.get(key)
+    return "" if _blank(value) else str(value).strip()
+
+
+def _number(record: Mapping[str, Any], key: str) -> float | None:
+    value = record.get(key)
+    if _blank(value):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _instant(record: Mapping[str, Any], key: str) -> datetime | None:
+    value = record.get(key)
+    if _blank(value):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def parse_cdr_record(record: Mapping[str, Any]) -> LegIn:
+    """One item of the CDR feed (space-separated keys; "" and "NA" mean missing).
+
+    Quality figures and the queue outcome are not CDR fields; they are read when a
+    source adds them under the keys "Audio jitter", "Audio latency", "Audio packet
+    loss", "Video jitter", "Video latency", "Video packet loss", "Video duration",
+    "Queue outcome" and "Queue wait"."""
+    start = _instant(record, "Start time")
+    org = _text(record, "Org UUID")
+    call_id = _text(record, "Call ID")
+    if start is None or not org or not call_id:
+        raise BadInput("A call record needs a start time, an org UUID and a call ID.")
+    reasons = " ".join(
+        _text(record, k) for k in ("Related reason", "Redirect reason", "Queue Type", "User type")
+    ).casefold().replace(" ", "").replace("_", "")
+    feature = next((f.value for hint, f in _FEATURE_HINTS if hint in reasons), None)
+    outcome = _text(record, "Queue outcome").casefold().replace(" ", "_") or None
+    if outcome is not None and outcome not in {o.value for o in QueueOutcome}:
+        outcome = None
+    video_s = int(_number(record, "Video duration") or 0)
+    user_type = _text(record, "User type").casefold()
+    return LegIn(
+        org_id=org,
+        call_id=call_id,
+        correlation_id=_text(record, "Correlation ID"),
+        start_time=start,
+        answer_time=_instant(record, "Answer time"),
+        release_time=_instant(record, "Release time"),
+        duration_s=int(_number(record, "Duration") or 0),
+        direction=_text(record, "Direction").upper() or ORIGINATING,
+        answered=_text(record, "Answered").casefold() in ("true", "yes", "1"),
+        call_type=_text(record, "Call type"),
+        call_outcome=_text(record, "Call outcome"),
+        user_uuid=_text(record, "User UUID"),
+        # People and workspaces place calls; features and trunks only route them.
+        is_user=user_type in ("", "user", "place", "workspace"),
+        feature=feature,
+        queue_outcome=outcome,
+        wait_s=_number(record, "Queue wait"),
+        location_id=_text(record, "Site UUID"),
+        location_name=_text(record, "Location"),
+        device_mac=_text(record, "Device MAC"),
+        model=_text(record, "Model"),
+        client_type=_text(record, "Client type"),
+        has_video=video_s > 0 or "video" in _text(record, "Call type").casefold(),
+        video_s=video_s,
+        audio_jitter_ms=_number(record, "Audio jitter"),
+        audio_latency_ms=_number(record, "Audio latency"),
+        audio_loss_pct=_number(record, "Audio packet loss"),
+        video_jitter_ms=_number(record, "Video jitter"),
+        video_latency_ms=_number(record, "Video latency"),
+        video_loss_pct=_number(record, "Video packet loss"),
+    )
+
+
+# ---------------------------------------------------------------------------------
+# Ingest
+# ---------------------------------------------------------------------------------
+ROLLUP_SUMS = (
+    "calls", "legs", "legs_with_media", "poor_legs", "audio_legs", "video_legs",
+    "duration_s", "video_s", "hunt_group_calls", "auto_attendant_calls", "call_park_calls",
+    "call_pickup_calls", "voicemail_calls", "queue_calls", "queue_answered",
+    "queue_abandoned", "queue_timed_out", "queue_overflowed", "queue_transferred",
+    "queue_answer_wait_s", "queue_abandon_wait_s",
+)
+_FEATURE_COLUMN = {
+    CallFeature.HUNT_GROUP: "hunt_group_calls",
+    CallFeature.AUTO_ATTENDANT: "auto_attendant_calls",
+    CallFeature.CALL_PARK: "call_park_calls",
+    CallFeature.CALL_PICKUP: "call_pickup_calls",
+    CallFeature.VOICEMAIL: "voicemail_calls",
+}
+_OUTCOME_COLUMN = {
+    QueueOutcome.ANSWERED: "queue_answered",
+    QueueOutcome.ABANDONED: "queue_abandoned",
+    QueueOutcome.TIMED_OUT: "queue_timed_out",
+    QueueOutcome.OVERFLOWED: "queue_overflowed",
+    QueueOutcome.TRANSFERRED: "queue_transferred",
+}
+
+
+def _insert(session: Session, table):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise BadInput("Unsupported database {dialect}.", dialect=dialect)
+
+
+def add_to_rollup(counts: dict[str, float], leg: LegIn, *, poor: bool) -> None:
+    """What one leg adds to its rollup row (the per-leg counting rules, in one place).
+
+    calls: originating legs placed by a person; legs: every leg; a feature's calls:
+    legs that went through it; queue calls: legs that entered a queue (one per queued
+    call, carrying its outcome); answer wait: answered + transferred queue calls."""
+    counts["legs"] += 1
+    if leg.direction == ORIGINATING and leg.is_user:
+        counts["calls"] += 1
+    if has_media_stats(leg):
+        counts["legs_with_media"] += 1
+    if poor:
+        counts["poor_legs"] += 1
+    counts["video_legs" if leg.has_video else "audio_legs"] += 1
+    counts["duration_s"] += max(int(leg.duration_s or 0), 0)
+    counts["video_s"] += max(int(leg.video_s or 0), 0)
+    column = _FEATURE_COLUMN.get(leg.feature) if leg.feature else None
+    if column:
+        counts[column] += 1
+    if leg.queue_outcome:
+        counts["queue_calls"] += 1
+        counts[_OUTCOME_COLUMN[QueueOutcome(leg.queue_outcome)]] += 1
+        wait = float(leg.wait_s or 0.0)
+        if leg.queue_outcome in (QueueOutcome.ANSWERED, QueueOutcome.TRANSFERRED):
+            counts["queue_answer_wait_s"] += wait
+        elif leg.queue_outcome == QueueOutcome.ABANDONED:
+            counts["queue_abandon_wait_s"] += wait
+
+
+def upsert_rollups(session: Session, partner_id: int, rows: list[dict[str, Any]]) -> None:
+    """Add ``rows`` (one per customer/day/location/endpoint) to the stored sums."""
+    table = CallRollup.__table__
+    keys = ["partner_id", "customer_id", "day", "location_id", "endpoint_type"]
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        stmt = _insert(session, table).values(chunk)
+        excluded = stmt.excluded
+        updates = {name: table.c[name] + excluded[name] for name in ROLLUP_SUMS}
+        # Keep a known location name when a later batch lacks one.
+        updates["location_name"] = func.coalesce(
+            func.nullif(excluded.location_name, ""), table.c.location_name
+        )
+        session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+
+
+def ingest_legs(
+    *,
+    session: Session,
+    partner_id: int,
+    legs: Iterable[LegIn],
+    now: datetime,
+    settings: Settings,
+    source: str = "",
+) -> IngestResult:
+    """Store the batch's new legs and add them to the daily rollups. Never commits."""
+    batch: dict[str, LegIn] = {}
+    received = 0
+    for leg in legs:
+        received += 1
+        batch.setdefault(leg.leg_key, leg)  # a leg repeated inside the batch counts once
+    batch_key = hashlib.sha256("\n".join(sorted(batch)).encode()).hexdigest()
+    result = IngestResult(batch_key=batch_key, received=received)
+    result.duplicate = received - len(batch)
+
+    orgs = sorted({leg.org_id for leg in batch.values()})
+    customer_of: dict[str, int] = {}
+    for start in range(0, len(orgs), _CHUNK):
+        for cid, org in session.execute(
+            select(Customer.id, Customer.org_id).where(
+                Customer.partner_id == partner_id, Customer.org_id.in_(orgs[start:start + _CHUNK])
+            )
+        ):
+            customer_of[org] = cid
+    oldest = now.astimezone(timezone.utc).date() - timedelta(days=settings.call_leg_retention_days)
+
+    rows: list[dict[str, Any]] = []
+    for key, leg in batch.items():
+        if leg.org_id not in customer_of:
+            result.skipped_unknown_customer += 1
+            result.unknown_orgs.add(leg.org_id)
+            continue
+        if leg.day < oldest:
+            result.skipped_too_old += 1
+            continue
+        rows.append(_leg_row(partner_id, customer_of[leg.org_id], leg, settings))
+
+    inserted: set[str] = set()
+    table = CallLeg.__table__
+    for start in range(0, len(rows), _CHUNK):
+        stmt = (
+            _insert(session, table)
+            .values(rows[start:start + _CHUNK])
+            .on_conflict_do_nothing(index_elements=["partner_id", "leg_key"])
+            .returning(table.c.leg_key)
+        )
+        inserted.update(session.execute(stmt).scalars())
+    result.added = len(inserted)
+    result.duplicate += len(rows) - len(inserted)
+
+    sums: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        if row["leg_key"] not in inserted:
+            continue
+        leg = batch[row["leg_key"]]
+        group = (row["customer_id"], row["day"], row["location_id"], row["endpoint_type"])
+        target = sums.get(group)
+        if target is None:
+            target = sums[group] = {
+                "partner_id": partner_id, "customer_id": row["customer_id"], "day": row["day"],
+                "week_ending": week_ending(row["day"]), "location_id": row["location_id"],
+                "location_name": row["location_name"], "endpoint_type": row["endpoint_type"],
+                **{name: 0 for name in ROLLUP_SUMS},
+            }
+        elif row["location_name"]:
+            target["location_name"] = row["location_name"]
+        add_to_rollup(target, leg, poor=row["poor_quality"])
+    upsert_rollups(session, partner_id, list(sums.values()))
+
+    ledger = (
+        _insert(session, CallIngestBatch.__table__)
+        .values(
+            partner_id=partner_id, batch_key=batch_key, source=source[:60], received_at=now,
+            legs_received=received, legs_added=result.added, legs_duplicate=result.duplicate,
+            legs_skipped=result.skipped,
+        )
+        .on_conflict_do_nothing(index_elements=["partner_id", "batch_key"])
+    )
+    session.execute(ledger)
+    return result
+
+
+def _leg_row(partner_id: int, customer_id: int, leg: LegIn, settings: Settings) -> dict[str, Any]:
+    endpoint = leg.endpoint_type or endpoint_type_of(leg.model, leg.client_type)
+    return {
+        "partner_id": partner_id,
+        "customer_id": customer_id,
+        "leg_key": leg.leg_key,
+        "call_id": leg.call_id[:200],
+        "correlation_id": leg.correlation_id[:200],
+        "day": leg.day,
+        "start_time": leg.start_time,
+        "answer_time": leg.answer_time,
+        "release_time": leg.release_time,
+        "duration_s": int(leg.duration_s or 0),
+        "direction": leg.direction,
+        "answered": leg.answered,
+        "call_type": leg.call_type[:40],
+        "call_outcome": leg.call_outcome[:40],
+        "user_uuid": leg.user_uuid[:200],
+        "is_user": leg.is_user,
+        "feature": leg.feature,
+        "queue_outcome": leg.queue_outcome,
+        "wait_s": leg.wait_s,
+        "location_id": leg.location_id[:200],
+        "location_name": leg.location_name[:300],
+        "device_mac": leg.device_mac[:32],
+        "model": leg.model[:200],
+        "client_type": leg.client_type[:60],
+        "endpoint_type": str(endpoint),
+        "has_video": leg.has_video,
+        "video_s": int(leg.video_s or 0),
+        **{name: getattr(leg, name) for name in _MEDIA},
+        "poor_quality": is_poor_quality(leg, settings),
+    }
+
+
+def prune_legs(*, session: Session, partner_id: int, now: datetime, settings: Settings) -> int:
+    """Delete raw legs older than the retention window; rollups stay. Returns the count."""
+    oldest = now.astimezone(timezone.utc).date() - timedelta(days=settings.call_leg_retention_days)
+    result = session.execute(
+        delete(CallLeg).where(CallLeg.partner_id == partner_id, CallLeg.day < oldest)
+    )
+    return result.rowcount or 0
