@@ -85,6 +85,18 @@ class Settings(BaseSettings):
     worker_catchup_hours: int = Field(default=12, ge=1)  # older missed runs are skipped
     digest_rows_per_alert: int = Field(default=8, ge=1, le=10)
 
+    # --- operations: heartbeat, fair use, shutdown -----------------------------------
+    worker_heartbeat_seconds: int = Field(default=30, ge=1)  # how often the worker beats
+    worker_heartbeat_stale_seconds: int = Field(default=120, ge=1)  # `jobs status` warns after
+    # Expensive commands (reports, CSV downloads, digest previews): at most `per_user`
+    # per person and `per_workspace` per workspace in each window of `window_seconds`.
+    rate_limit_window_seconds: int = Field(default=300, ge=1)
+    rate_limit_per_user: int = Field(default=6, ge=1)
+    rate_limit_per_workspace: int = Field(default=30, ge=1)
+    report_concurrency: int = Field(default=2, ge=1, le=32)  # reports built at once per process
+    report_concurrency_per_partner: int = Field(default=1, ge=1, le=32)  # ... for one partner
+    shutdown_grace_seconds: float = Field(default=25.0, ge=0)  # finish in-flight work on SIGTERM
+
     # --- demo ------------------------------------------------------------------------
     demo_database_url: str = "sqlite:///partnerhub-demo.db"
     demo_output_dir: Path = Path("demo-output")
