@@ -1,0 +1,278 @@
+"""What every analytics view shares: the ``Section`` it returns, and the frame loaders.
+
+A ``Section`` is one block of Partner Hub's analytics page: a few KPIs and one table.
+The bot renders it as Block Kit, the CLI as a text table, ``reports.section_csv`` as CSV,
+so a number is computed once and shown the same everywhere.
+
+The loaders read one partner's rows into pandas with a handful of set-based queries
+(never one query per customer), so a 20,000-customer partner stays fast.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, func, select
+from sqlmodel import Session
+
+from partnerhub_core.errors import NotFound
+from partnerhub_core.i18n import N_
+from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, Subscription, Tag, search_key
+
+# A subscription whose newest weekly snapshot is older than this has no known license
+# counts (assigned/used are taken as 0): current subscriptions get a snapshot every week.
+SNAPSHOT_LOOKBACK_DAYS = 35
+
+# Column kinds, so every renderer formats a value the same way.
+TEXT, INT, PERCENT, DATE, BOOL, FLOAT = "text", "int", "percent", "date", "bool", "float"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: ``key`` in the DataFrame, ``label`` an English msgid, ``kind`` above."""
+
+    key: str
+    label: str
+    kind: str = TEXT
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline number. ``value`` is a count, or a ratio (0.25) when ``kind`` is PERCENT;
+    None when it cannot be computed (a percentage of zero licenses)."""
+
+    key: str
+    label: str
+    value: float | int | None
+    kind: str = INT
+    hint: str = ""  # English msgid that explains the rule (e.g. the low-assignment threshold)
+    hint_params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str  # English msgid
+    kpis: list[Kpi]
+    table: pd.DataFrame
+    columns: list[Column]
+    product: str | None = None
+    as_of: date | None = None
+
+    def kpi(self, key: str) -> Kpi:
+        return next(k for k in self.kpis if k.key == key)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The table as plain dicts with the shown columns only (NaN -> None): JSON, tests."""
+        keys = [c.key for c in self.columns]
+        out = []
+        for rec in self.table[keys].to_dict(orient="records") if len(self.table) else []:
+            out.append({k: _plain(v) for k, v in rec.items()})
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "product": self.product,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "kpis": [
+                {"key": k.key, "label": k.label, "value": _plain(k.value), "kind": k.kind,
+                 "hint": _hint(k)}
+                for k in self.kpis
+            ],
+            "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns],
+            "rows": self.rows(),
+        }
+
+
+def _hint(k: Kpi) -> str:
+    if not k.hint:
+        return ""
+    try:
+        return k.hint.format(**k.hint_params)
+    except (KeyError, IndexError, ValueError):
+        return k.hint
+
+
+def _plain(value: Any) -> Any:
+    """numpy / pandas scalars to plain Python; NaN, NaT and <NA> to None."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """A share, or None when there is nothing to divide by (shown as "—")."""
+    if not denominator:
+        return None
+    return float(numerator) / float(denominator)
+
+
+# ---------------------------------------------------------------------------------
+# Frame loaders
+# ---------------------------------------------------------------------------------
+CUSTOMER_COLUMNS = ["customer_id", "org_id", "customer", "name_key", "region", "managed_by",
+                    "external_id", "added_on", "last_admin_sign_in"]
+SUBSCRIPTION_COLUMNS = ["sub_pk", "customer_id", "subscription_id", "is_trial", "product",
+                        "total_licenses", "start_date", "end_date", "auto_renew",
+                        "provisioning_state", "payment_state", "invoice_ref", "cancelled_on"]
+
+
+def _frame(session: Session, stmt, columns: list[str]) -> pd.DataFrame:
+    result = session.execute(stmt)
+    return pd.DataFrame(result.all(), columns=columns)
+
+
+def resolve_tag(session: Session, partner_id: int, tag: str) -> Tag:
+    """A tag of the partner by name (case- and accent-insensitive), or NotFound with hints."""
+    key = search_key(tag)
+    found = session.execute(
+        select(Tag).where(Tag.partner_id == partner_id, Tag.name_key == key)
+    ).scalar_one_or_none()
+    if found is None:
+        import difflib
+
+        names = session.execute(select(Tag.name).where(Tag.partner_id == partner_id)).scalars().all()
+        close = difflib.get_close_matches(tag, list(names), n=3, cutoff=0.5)
+        raise NotFound(N_("No tag named {tag}."), suggestions=close, tag=tag)
+    return found
+
+
+def load_customers(
+    session: Session,
+    *,
+    partner_id: int,
+    region: str | None = None,
+    tag: str | None = None,
+    customer_ids: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """One row per customer of the partner, narrowed by region, tag and an id allow-list."""
+    stmt = select(
+        Customer.id, Customer.org_id, Customer.name, Customer.name_key, Customer.region,
+        Customer.managed_by, Customer.external_id, Customer.added_on, Customer.last_admin_sign_in,
+    ).where(Customer.partner_id == partner_id)
+    if region:
+        stmt = stmt.where(Customer.region == region)
+    if tag:
+        tag_row = resolve_tag(session, partner_id, tag)
+        tagged = select(CustomerTag.customer_id).where(
+            CustomerTag.partner_id == partner_id, CustomerTag.tag_id == tag_row.id
+        )
+        stmt = stmt.where(Customer.id.in_(tagged))
+    df = _frame(session, stmt, CUSTOMER_COLUMNS)
+    if customer_ids is not None:
+        # Filtered in pandas: an allow-list can hold thousands of ids (bind-parameter limits).
+        df = df[df["customer_id"].isin(set(customer_ids))]
+    return df.reset_index(drop=True)
+
+
+def load_subscriptions(
+    session: Session,
+    *,
+    partner_id: int,
+    products: Iterable[str] | None = None,
+    customer_ids: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """Every subscription line (paid or trial) of the partner, optionally of some products."""
+    stmt = select(
+        Subscription.id, Subscription.customer_id, Subscription.subscription_id,
+        Subscription.is_trial, Subscription.product, Subscription.total_licenses,
+        Subscription.start_date, Subscription.end_date, Subscription.auto_renew,
+        Subscription.provisioning_state, Subscription.payment_state, Subscription.invoice_ref,
+        Subscription.cancelled_on,
+    ).where(Subscription.partner_id == partner_id)
+    if products is not None:
+        stmt = stmt.where(Subscription.product.in_(list(products)))
+    df = _frame(session, stmt, SUBSCRIPTION_COLUMNS)
+    if customer_ids is not None:
+        df = df[df["customer_id"].isin(set(customer_ids))].reset_index(drop=True)
+    return df
+
+
+def load_latest_snapshots(
+    session: Session, *, partner_id: int, as_of: date, products: Iterable[str] | None = None,
+    with_previous: bool = False,
+) -> pd.DataFrame:
+    """Per subscription, its newest weekly snapshot on or before ``as_of`` (within
+    ``SNAPSHOT_LOOKBACK_DAYS``): ``snap_week, snap_total, assigned, used_7d, used_90d``.
+
+    With ``with_previous``, also the snapshot of the week before that one
+    (``prev_assigned``, ``prev_used_7d``; NaN when there is none).
+    """
+    since = as_of - timedelta(days=SNAPSHOT_LOOKBACK_DAYS)
+    ls = LicenseSnapshot
+    latest = (
+        select(ls.subscription_pk.label("pk"), func.max(ls.week_ending).label("wk"))
+        .where(ls.partner_id == partner_id, ls.week_ending <= as_of, ls.week_ending > since)
+        .group_by(ls.subscription_pk)
+    )
+    if products is not None:
+        latest = latest.where(
+            ls.subscription_pk.in_(
+                select(Subscription.id).where(
+                    Subscription.partner_id == partner_id, Subscription.product.in_(list(products))
+                )
+            )
+        )
+    latest = latest.subquery()
+    stmt = select(ls.subscription_pk, ls.week_ending, ls.total, ls.assigned, ls.used_7d, ls.used_90d).join(
+        latest, and_(ls.subscription_pk == latest.c.pk, ls.week_ending == latest.c.wk)
+    ).where(ls.partner_id == partner_id)
+    cols = ["sub_pk", "snap_week", "snap_total", "assigned", "used_7d", "used_90d"]
+    df = _frame(session, stmt, cols)
+    if not with_previous:
+        return df
+    if df.empty:
+        return df.assign(prev_assigned=pd.Series(dtype="float64"), prev_used_7d=pd.Series(dtype="float64"))
+    # The week before each latest snapshot: usually one date for the whole partner.
+    prev_weeks = sorted({w - timedelta(days=7) for w in df["snap_week"]})
+    prev = _frame(
+        session,
+        select(ls.subscription_pk, ls.week_ending, ls.assigned, ls.used_7d).where(
+            ls.partner_id == partner_id, ls.week_ending.in_(prev_weeks)
+        ),
+        ["sub_pk", "prev_week", "prev_assigned", "prev_used_7d"],
+    )
+    df["prev_week"] = df["snap_week"].map(lambda w: w - timedelta(days=7))
+    df = df.merge(prev, on=["sub_pk", "prev_week"], how="left")
+    return df.drop(columns=["prev_week"])
+
+
+def date_col(series: pd.Series) -> pd.Series:
+    """A column of ``date`` (or None) as datetime64, so day arithmetic is vectorized."""
+    return pd.to_datetime(series, errors="coerce")
+
+
+def days_between(start: pd.Series | pd.Timestamp, end: pd.Series | pd.Timestamp) -> pd.Series:
+    """Whole days from ``start`` to ``end`` (nullable Int64)."""
+    return (end - start).dt.days.astype("Int64") if isinstance(end - start, pd.Series) else (end - start).days
+
+
+def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Completed calendar months from ``start`` to ``end``: Jan 31 -> Feb 28 is 0, -> Mar 1 is 1.
+
+    Negative when ``end`` is before ``start``; <NA> when either is missing.
+    """
+    s = date_col(start)
+    e = date_col(end)
+    months = (e.dt.year - s.dt.year) * 12 + (e.dt.month - s.dt.month)
+    months = months - (e.dt.day < s.dt.day).astype("Int64")
+    # (end before start): count completed months backwards, e.g. -1 day is 0 months, not -1.
+    back = e < s
+    if back.any():
+        rev = (s.dt.year - e.dt.year) * 12 + (s.dt.month - e.dt.month) - (s.dt.day < e.dt.day).astype("Int64")
+        months = months.where(~back, -rev)
+    return months.astype("Int64")

@@ -1,0 +1,234 @@
+"""Customer statuses (SPEC F1): derived from the data on a date, never stored.
+
+A customer holds every status whose rule matches; the rules, with ``as_of`` the day asked
+about and N the thresholds of ``Settings``:
+
+Terms
+    A subscription line (paid or trial) is *in force* on ``as_of`` when it has started
+    (``start_date <= as_of``), has not ended (no ``end_date``, or ``end_date >= as_of``:
+    the end date is its last day) and was not cancelled (no ``cancelled_on``, or
+    ``cancelled_on > as_of``). It is *left* when it has not ended and was not cancelled,
+    whether or not it has started yet.
+
+``trial``
+    a trial is in force.
+``active``
+    a paid (non-trial) line is in force, paid and provisioned.
+``expiring_soon``
+    a line in force ends within ``expiring_soon_days``: ``0 <= end_date - as_of <= N``
+    days (exactly N days away counts). A paid line set to auto-renew does not expire, it
+    renews (see the "renewing" analytics), so it does not count; trials never auto-renew.
+``license_overage``
+    a line in force has more licenses assigned (its newest weekly snapshot on or before
+    ``as_of``, at most 35 days old) than purchased (``total_licenses``).
+``no_recent_activity``
+    the customer's own admins last signed in to Control Hub more than
+    ``no_recent_activity_days`` days before ``as_of`` (exactly N days ago is still
+    recent), or never signed in.
+``ready_for_order_setup``
+    a line that is left is not yet provisioned (``provisioning_state = pending_setup``).
+``suspended``
+    a line in force has not been paid (``payment_state = unpaid``).
+``expired``
+    no line is left: every subscription and trial has ended or was cancelled (a customer
+    with no subscription at all is expired too).
+
+``statuses_of`` applies the rules to one customer's objects; ``customer_statuses`` applies
+the same rules to a whole partner with three queries and pandas masks, and a test checks
+that both agree on the demo partner.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, timezone
+
+import pandas as pd
+from sqlmodel import Session
+
+from partnerhub_core.analytics.common import (
+    SNAPSHOT_LOOKBACK_DAYS,
+    date_col,
+    load_customers,
+    load_latest_snapshots,
+    load_subscriptions,
+)
+from partnerhub_core.models import (
+    Customer,
+    CustomerStatus,
+    LicenseSnapshot,
+    PaymentState,
+    ProvisioningState,
+    Subscription,
+)
+from partnerhub_core.settings import Settings
+
+ORDER = list(CustomerStatus)
+
+
+def _sign_in_day(value: datetime | None) -> date | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.date()
+
+
+def _in_force(sub: Subscription, as_of: date) -> bool:
+    return sub.start_date <= as_of and _left(sub, as_of)
+
+
+def _left(sub: Subscription, as_of: date) -> bool:
+    return (sub.end_date is None or sub.end_date >= as_of) and (
+        sub.cancelled_on is None or sub.cancelled_on > as_of
+    )
+
+
+def _latest(
+    snapshots: Mapping[int, LicenseSnapshot] | Iterable[LicenseSnapshot], as_of: date
+) -> dict[int, LicenseSnapshot]:
+    """Newest snapshot per subscription on or before ``as_of``, within the lookback."""
+    items = snapshots.values() if isinstance(snapshots, Mapping) else snapshots
+    since = as_of - timedelta(days=SNAPSHOT_LOOKBACK_DAYS)
+    out: dict[int, LicenseSnapshot] = {}
+    for snap in items:
+        if snap is None or not (since < snap.week_ending <= as_of):
+            continue
+        cur = out.get(snap.subscription_pk)
+        if cur is None or snap.week_ending > cur.week_ending:
+            out[snap.subscription_pk] = snap
+    return out
+
+
+def statuses_of(
+    customer: Customer,
+    subscriptions: Iterable[Subscription],
+    snapshots_latest: Mapping[int, LicenseSnapshot] | Iterable[LicenseSnapshot],
+    *,
+    as_of: date,
+    settings: Settings,
+) -> list[CustomerStatus]:
+    """The F1 statuses of one customer on ``as_of`` (pure: no database access).
+
+    ``snapshots_latest`` maps a subscription's primary key to its newest snapshot, or is
+    any iterable of snapshots (the newest one on or before ``as_of`` per line is used).
+    """
+    subs = [s for s in subscriptions if s.customer_id == customer.id or customer.id is None]
+    latest = _latest(snapshots_latest, as_of)
+    found: set[CustomerStatus] = set()
+    for sub in subs:
+        if _left(sub, as_of) and sub.provisioning_state == ProvisioningState.PENDING_SETUP:
+            found.add(CustomerStatus.READY_FOR_ORDER_SETUP)
+        if not _in_force(sub, as_of):
+            continue
+        if sub.is_trial:
+            found.add(CustomerStatus.TRIAL)
+        elif (
+            sub.payment_state == PaymentState.PAID
+            and sub.provisioning_state == ProvisioningState.PROVISIONED
+        ):
+            found.add(CustomerStatus.ACTIVE)
+        if sub.payment_state == PaymentState.UNPAID:
+            found.add(CustomerStatus.SUSPENDED)
+        if (
+            sub.end_date is not None
+            and (sub.end_date - as_of).days <= settings.expiring_soon_days
+            and (sub.is_trial or not sub.auto_renew)
+        ):
+            found.add(CustomerStatus.EXPIRING_SOON)
+        snap = latest.get(sub.id)
+        if snap is not None and snap.assigned > sub.total_licenses:
+            found.add(CustomerStatus.LICENSE_OVERAGE)
+    if not any(_left(s, as_of) for s in subs):
+        found.add(CustomerStatus.EXPIRED)
+    last = _sign_in_day(customer.last_admin_sign_in)
+    if last is None or (as_of - last).days > settings.no_recent_activity_days:
+        found.add(CustomerStatus.NO_RECENT_ACTIVITY)
+    return [s for s in ORDER if s in found]
+
+
+def customer_statuses(
+    *,
+    session: Session,
+    partner_id: int,
+    as_of: date,
+    settings: Settings,
+    customer_ids: Iterable[int] | None = None,
+) -> dict[int, list[CustomerStatus]]:
+    """The F1 statuses of every customer of a partner (or of ``customer_ids``) on ``as_of``.
+
+    Three queries (customers, subscription lines, newest snapshots) and vectorized rules:
+    the same answers as ``statuses_of``, at a cost independent of the customer count in
+    queries.
+    """
+    ids = None if customer_ids is None else set(customer_ids)
+    customers = load_customers(session, partner_id=partner_id, customer_ids=ids)
+    subs = load_subscriptions(session, partner_id=partner_id, customer_ids=ids)
+    snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of)
+    return statuses_frame(customers, subs, snaps, as_of=as_of, settings=settings)
+
+
+def statuses_frame(
+    customers: pd.DataFrame,
+    subs: pd.DataFrame,
+    snaps: pd.DataFrame,
+    *,
+    as_of: date,
+    settings: Settings,
+) -> dict[int, list[CustomerStatus]]:
+    """The vectorized rules over frames from ``analytics.common`` loaders."""
+    result: dict[int, set[CustomerStatus]] = {int(c): set() for c in customers["customer_id"]}
+    if not result:
+        return {}
+    day = pd.Timestamp(as_of)
+    subs = subs[subs["customer_id"].isin(result.keys())]
+    if not subs.empty:
+        start = date_col(subs["start_date"])
+        end = date_col(subs["end_date"])
+        cancelled = date_col(subs["cancelled_on"])
+        left = (end.isna() | (end >= day)) & (cancelled.isna() | (cancelled > day))
+        in_force = left & (start <= day)
+        trial = subs["is_trial"].astype(bool)
+        paid = subs["payment_state"] == PaymentState.PAID.value
+        unpaid = subs["payment_state"] == PaymentState.UNPAID.value
+        provisioned = subs["provisioning_state"] == ProvisioningState.PROVISIONED.value
+        pending = subs["provisioning_state"] == ProvisioningState.PENDING_SETUP.value
+        days_left = (end - day).dt.days
+        expiring = in_force & end.notna() & (days_left <= settings.expiring_soon_days) & (
+            trial | ~subs["auto_renew"].astype(bool)
+        )
+        assigned = subs["sub_pk"].map(
+            snaps.set_index("sub_pk")["assigned"] if not snaps.empty else pd.Series(dtype="float64")
+        )
+        overage = in_force & assigned.notna() & (assigned > subs["total_licenses"])
+        rules = {
+            CustomerStatus.TRIAL: in_force & trial,
+            CustomerStatus.ACTIVE: in_force & ~trial & paid & provisioned,
+            CustomerStatus.EXPIRING_SOON: expiring,
+            CustomerStatus.LICENSE_OVERAGE: overage,
+            CustomerStatus.READY_FOR_ORDER_SETUP: left & pending,
+            CustomerStatus.SUSPENDED: in_force & unpaid,
+        }
+        for status, mask in rules.items():
+            for cid in subs.loc[mask.fillna(False).astype(bool), "customer_id"].unique():
+                result[int(cid)].add(status)
+        with_left = set(int(c) for c in subs.loc[left.fillna(False).astype(bool), "customer_id"].unique())
+    else:
+        with_left = set()
+    for cid in result:
+        if cid not in with_left:
+            result[cid].add(CustomerStatus.EXPIRED)
+    sign_in = pd.to_datetime(customers["last_admin_sign_in"], utc=True, errors="coerce")
+    sign_in_day = sign_in.dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
+    stale = sign_in_day.isna() | ((day - sign_in_day).dt.days > settings.no_recent_activity_days)
+    for cid in customers.loc[stale.fillna(True).astype(bool), "customer_id"]:
+        result[int(cid)].add(CustomerStatus.NO_RECENT_ACTIVITY)
+    return {cid: [s for s in ORDER if s in found] for cid, found in result.items()}
+
+
+def count_by_status(statuses: Mapping[int, list[CustomerStatus]]) -> dict[CustomerStatus, int]:
+    """How many customers hold each status (every status listed, zero included)."""
+    counts = {s: 0 for s in ORDER}
+    for found in statuses.values():
+        for s in found:
+            counts[s] += 1
+    return counts
