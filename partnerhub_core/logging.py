@@ -1,0 +1,152 @@
+"""Structured logs: one JSON object per line, through the standard logging module.
+
+``configure_logging(settings)`` installs one handler on the root logger (level from
+``PARTNERHUB_LOG_LEVEL``) with two guards every line passes:
+
+- ``RedactingFilter`` replaces anything that looks like a token (``xoxb-…``, ``xoxp-…``,
+  ``xapp-…``, ``Bearer …``, Fernet keys) and the literal values of the configured secrets
+  (signing secret, client secret, Webex token, secret keys) with ``***``;
+- the formatter drops fields that may carry customer data (``PRIVATE_FIELDS``: command
+  text, customer names, …) from every line at INFO and above; they appear at DEBUG only.
+
+Callers log an event name as the message and the facts as ``extra`` fields:
+``log.info("request", extra={"workspace": "T1", "command": "/partnerhub", ...})``.
+``event(logger, name, **fields)`` is the short form.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+# Fields only written at DEBUG: what a person typed, and names of customers.
+PRIVATE_FIELDS = frozenset({"text", "query", "customer", "customer_name", "customer_names", "user_name"})
+
+_STANDARD_ATTRS = frozenset(
+    vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None)).keys()
+) | {"message", "asctime", "taskName"}
+
+_TOKEN_PATTERNS = [
+    re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+"),  # Slack bot/user/app-config tokens
+    re.compile(r"\bxapp-[A-Za-z0-9-]+"),  # Slack app-level tokens
+    re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"\bgAAAAA[A-Za-z0-9_=-]{20,}"),  # a Fernet ciphertext
+]
+MASK = "***"
+_HANDLER_NAME = "partnerhub-json"
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every token-looking word and every literal secret masked."""
+    for secret in secrets:
+        if secret and len(secret) >= 6:  # a tiny "secret" would mask ordinary words
+            text = text.replace(secret, MASK)
+    for pattern in _TOKEN_PATTERNS:
+        text = pattern.sub(lambda m: _mask_match(m.group(0)), text)
+    return text
+
+
+def _mask_match(found: str) -> str:
+    if found[:6].lower() == "bearer":
+        return "Bearer " + MASK
+    if found.startswith("gAAAAA"):
+        return MASK
+    return found.split("-", 1)[0] + "-" + MASK  # keep the kind: "xoxb-***"
+
+
+class RedactingFilter(logging.Filter):
+    """Masks tokens and secrets in the message, the extra fields and the traceback."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the line
+            message = str(record.msg)
+        record.msg = redact(message, self.secrets)
+        record.args = None
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD_ATTRS:
+                setattr(record, key, self._clean(value))
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact(
+                logging.Formatter().formatException(record.exc_info), self.secrets
+            )
+            record.exc_info = None
+        return True
+
+    def _clean(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return redact(value, self.secrets)
+        if isinstance(value, dict):
+            return {k: self._clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._clean(v) for v in value]
+        return value
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: ts, level, logger, event, then the extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key in _STANDARD_ATTRS or key.startswith("_"):
+                continue
+            if key in PRIVATE_FIELDS and record.levelno >= logging.INFO:
+                continue
+            out[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            out["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            out["exc"] = record.exc_text
+        return json.dumps(out, default=str, ensure_ascii=False)
+
+
+def settings_secrets(settings) -> list[str]:
+    """The literal secret values a settings object holds (for redaction)."""
+    found: list[str] = []
+    for name in ("slack_signing_secret", "slack_client_secret", "slack_bot_token", "slack_app_token",
+                 "webex_token", "secret_keys"):
+        value = getattr(settings, name, None)
+        if value is None:
+            continue
+        raw = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+        found.extend(part.strip() for part in raw.split(",") if part.strip())
+    return found
+
+
+def configure_logging(settings, stream=None) -> logging.Handler:
+    """Install (or replace) the JSON handler on the root logger. Idempotent."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == _HANDLER_NAME:
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.addFilter(RedactingFilter(settings_secrets(settings)))
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    level = logging.getLevelName(str(settings.log_level).upper())
+    root.setLevel(level if isinstance(level, int) else logging.INFO)
+    # Libraries that log request bodies or headers at DEBUG stay quieter than ours.
+    for noisy in ("httpx", "httpcore", "urllib3", "slack_sdk.web", "slack_bolt"):
+        logging.getLogger(noisy).setLevel(max(root.level, logging.INFO))
+    return handler
+
+
+def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Log one structured event: ``event(log, "job_run", job="digests", outcome="ok")``."""
+    logger.log(level, name, extra=fields)
