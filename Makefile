@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 LOCALES := pt_BR es
 I18N   := partnerhub_core/i18n
 
-.PHONY: demo test bench install migration i18n-extract i18n-update i18n-compile clean
+.PHONY: demo test bench install migration i18n-extract i18n-update i18n-check i18n-compile clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,16 +31,24 @@ bench: $(STAMP)
 migration: $(STAMP)
 	./scripts/regenerate_initial_migration.sh
 
+# Keywords: Babel's defaults (_, gettext, ngettext, pgettext, N_ ...) plus ours; keep in
+# step with partnerhub_core/i18n/catalogs.py (EXTRA_KEYWORDS; a test compares).
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -k N_ \
-	  --no-location --sort-output -o $(I18N)/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k pN_:1c,2 \
+	  --project partnerhub --version 0.1 --copyright-holder "partnerhub maintainers" \
+	  --no-location --sort-output --width 100 -o $(I18N)/messages.pot .
 
+# New msgids come in untranslated (no fuzzy guesses), gone ones leave; the glossary's
+# guide wording is then written in. `make i18n-check` lists what still needs a translator.
 i18n-update: i18n-extract
 	for l in $(LOCALES); do \
-	  test -f $(I18N)/locale/$$l/LC_MESSAGES/messages.po \
-	    && $(BIN)/pybabel update --no-fuzzy-matching -i $(I18N)/messages.pot -d $(I18N)/locale -l $$l \
-	    || $(BIN)/pybabel init -i $(I18N)/messages.pot -d $(I18N)/locale -l $$l; \
+	  $(BIN)/pybabel update --init-missing --no-fuzzy-matching --ignore-obsolete --width 100 \
+	    -i $(I18N)/messages.pot -d $(I18N)/locale -l $$l || exit 1; \
 	done
+	$(BIN)/python -m partnerhub_core.i18n.catalogs seed-glossary
+
+i18n-check: $(STAMP)
+	$(BIN)/python -m partnerhub_core.i18n.catalogs check
 
 i18n-compile: $(STAMP)
 	$(BIN)/pybabel compile -d $(I18N)/locale --statistics

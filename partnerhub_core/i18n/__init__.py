@@ -25,8 +25,16 @@ DEFAULT_LOCALE = "en"
 SUPPORTED = ("en", "pt_BR", "es")
 
 
+LANGUAGE_NAMES = {"en": "English", "pt_BR": "Português (Brasil)", "es": "Español"}
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction; translated later, where the language is known."""
+    return message
+
+
+def pN_(context: str, message: str) -> str:
+    """Like ``N_`` for a message with a gettext context (translate with ``pgettext``)."""
     return message
 
 
@@ -74,6 +82,16 @@ def translations(locale: str | None) -> _gettext.NullTranslations:
 def gettext(locale: str | None, message: str, **params) -> str:
     text = translations(locale).gettext(message)
     return text.format(**params) if params else text
+
+
+def pgettext(locale: str | None, context: str, message: str, **params) -> str:
+    text = translations(locale).pgettext(context, message)
+    return text.format(**params) if params else text
+
+
+def to_bcp47(locale: str | None) -> str:
+    """"pt_BR" -> "pt-BR", the spelling people type and Slack uses."""
+    return normalize_locale(locale).replace("_", "-")
 
 
 def babel_locale(locale: str | None) -> Locale:
