@@ -61,6 +61,14 @@ class Section:
     columns: list[Column]
     product: str | None = None
     as_of: date | None = None
+    title_params: dict[str, Any] = field(default_factory=dict)  # values for ``title``
+
+    def heading(self, gettext=None) -> str:
+        text = gettext(self.title) if gettext else self.title
+        try:
+            return text.format(**self.title_params)
+        except (KeyError, IndexError, ValueError):
+            return text
 
     def kpi(self, key: str) -> Kpi:
         return next(k for k in self.kpis if k.key == key)
@@ -76,7 +84,7 @@ class Section:
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
-            "title": self.title,
+            "title": self.heading(),
             "product": self.product,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "kpis": [
@@ -254,11 +262,6 @@ def load_latest_snapshots(
 def date_col(series: pd.Series) -> pd.Series:
     """A column of ``date`` (or None) as datetime64, so day arithmetic is vectorized."""
     return pd.to_datetime(series, errors="coerce")
-
-
-def days_between(start: pd.Series | pd.Timestamp, end: pd.Series | pd.Timestamp) -> pd.Series:
-    """Whole days from ``start`` to ``end`` (nullable Int64)."""
-    return (end - start).dt.days.astype("Int64") if isinstance(end - start, pd.Series) else (end - start).days
 
 
 def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
