@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LOCALES := pt_BR es
 I18N   := partnerhub_core/i18n
+I18N_ERRORS := PartnerHubError NotFound NotAllowed BadInput Conflict NotSetUp UpstreamError
 
 .PHONY: demo test bench install migration i18n-extract i18n-update i18n-check i18n-compile clean
 
@@ -35,6 +36,7 @@ migration: $(STAMP)
 # step with partnerhub_core/i18n/catalogs.py (EXTRA_KEYWORDS; a test compares).
 i18n-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k pN_:1c,2 \
+	  $(foreach e,$(I18N_ERRORS),-k $(e)) \
 	  --project partnerhub --version 0.1 --copyright-holder "partnerhub maintainers" \
 	  --no-location --sort-output --width 100 -o $(I18N)/messages.pot .
 

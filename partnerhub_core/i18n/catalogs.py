@@ -36,7 +36,10 @@ TRANSLATED = tuple(code for code in SUPPORTED if code != "en")
 SOURCE_DIRS = ("partnerhub_core", "bot", "templates")
 # Keywords beyond Babel's defaults (_, gettext, ngettext, pgettext, N_, ...): keep in
 # step with the Makefile's `pybabel extract -k ...` (a test compares them).
-EXTRA_KEYWORDS = {"lazy_gettext": None, "pN_": ((1, "c"), 2)}
+# The typed errors of errors.py take their msgid as first argument: extracting them means
+# a message raised without N_() is still translated.
+ERROR_CLASSES = ("PartnerHubError", "NotFound", "NotAllowed", "BadInput", "Conflict", "NotSetUp", "UpstreamError")
+EXTRA_KEYWORDS = {"lazy_gettext": None, "pN_": ((1, "c"), 2), **{name: None for name in ERROR_CLASSES}}
 CTX_SEP = "\x04"
 
 

@@ -13,6 +13,7 @@ person, so they use the channel subscription's language, then the workspace defa
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ _ALIASES = {
     "portuguese": "pt_BR", "português": "pt_BR", "portugues": "pt_BR", "portugués": "pt_BR",
     "es": "es", "spanish": "es", "español": "es", "espanol": "es", "espanhol": "es",
 }
+_TAG = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*")
 # Words that clear a personal choice and go back to the Slack locale.
 RESET_WORDS = frozenset({"auto", "automatic", "reset", "default", "automático", "automatico"})
 
@@ -87,7 +89,7 @@ def parse_language(text: str | None) -> str | None:
     if word in RESET_WORDS:
         return None
     found = _ALIASES.get(word)
-    if found is None and is_supported(word):
+    if found is None and _TAG.fullmatch(word) and is_supported(word):
         # Regional tags: en-GB, es-MX, pt-PT ... map to the language we have.
         found = normalize_locale(word)
     if found is None:
