@@ -513,6 +513,7 @@ class DeliveryStatus(StrEnum):
     CLAIMED = "claimed"  # a worker holds the lease and is posting
     POSTED = "posted"
     FAILED = "failed"  # retried on a later tick unless the schedule got disabled
+    SKIPPED = "skipped"  # nothing to say (an empty digest of a quiet subscription)
 
 
 class Schedule(SQLModel, table=True):
