@@ -19,8 +19,9 @@ app = typer.Typer(
 
 # Command groups, in the order `--help` lists them. Add a module here to add a group.
 from bot.cli import db as _db  # noqa: E402
+from bot.cli import ops as _ops  # noqa: E402
 
-for _module in (_db,):
+for _module in (_db, _ops):
     _module.register(app)
 
 EXIT_CODES = {BadInput: 2, NotFound: 3, NotAllowed: 4}
