@@ -1,0 +1,204 @@
+"""Reports (SPEC F20–F25, F30): the default templates, custom templates, CSV files.
+
+- ``REPORTS``: ``call-usage``, ``devices``, ``numbers`` (see ``definitions.py``).
+- ``run_report(...)`` streams one report as CSV into a binary file and returns its F21
+  file name ``<Template Name>_<alphanumeric>_<Download Date>.csv``.
+- ``section_csv(section, locale)``: the CSV behind any analytics table (F30).
+- ``report_regions(...)``: the regions a report's data spans; offer a region choice
+  only when there are two or more (F8, F22).
+
+Every CSV is UTF-8 with a BOM, with formula-like text cells neutralised (``csvout``).
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from io import BytesIO
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from partnerhub_core.errors import BadInput
+from partnerhub_core.i18n import N_, translations
+from partnerhub_core.models import CustomerTag, Region
+from partnerhub_core.reports.csvout import BOM, CsvWriter, neutralise
+from partnerhub_core.reports.definitions import (
+    REPORTS,
+    ReportColumn,
+    ReportDef,
+    ReportFilter,
+    iter_values,
+    select_columns,
+)
+from partnerhub_core.reports.templates import (
+    TEMPLATE_PREFIX,
+    custom_template_keys,
+    delete_template,
+    find_template,
+    list_templates,
+    normalise_region,
+    save_template,
+)
+from partnerhub_core.timeutil import last_completed_week_ending
+
+__all__ = [
+    "REPORTS", "BOM", "ReportColumn", "ReportDef", "ResolvedReport", "run_report", "section_csv",
+    "file_name", "report_regions", "resolve_report", "default_range", "save_template",
+    "delete_template", "list_templates", "custom_template_keys", "neutralise",
+]
+
+STREAM_ROWS = 2000  # rows fetched per round trip while streaming
+_ALNUM = string.ascii_letters + string.digits
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+@dataclass(frozen=True)
+class ResolvedReport:
+    """A default report, or a custom template over one, ready to run."""
+
+    definition: ReportDef
+    name: str  # template name shown and used in the file name (a msgid for defaults)
+    columns: list[int]  # indexes into definition.columns
+    region: str | None = None
+    tag: str | None = None
+    custom: bool = False
+
+    @property
+    def header(self) -> list[ReportColumn]:
+        return [self.definition.columns[i] for i in self.columns]
+
+
+def resolve_report(session: Session, partner_id: int, report: str) -> ResolvedReport:
+    """``call-usage`` / ``devices`` / ``numbers``, a custom template's name, or ``template:<id>``."""
+    key = (report or "").strip()
+    if not key:
+        raise BadInput(N_("Say which report: {choices}."), choices=", ".join(REPORTS))
+    definition = REPORTS.get(key.lower())
+    if definition is not None:
+        return ResolvedReport(definition, definition.name, select_columns(definition, None))
+    template = find_template(session, partner_id, key)
+    definition = REPORTS[template.base_report]
+    filters = template.filters or {}
+    return ResolvedReport(
+        definition, template.name, select_columns(definition, template.columns),
+        region=filters.get("region"), tag=filters.get("tag"), custom=True,
+    )
+
+
+def default_range(as_of: date) -> tuple[date, date]:
+    """The last completed week, Sunday..Saturday (calling data is weekly)."""
+    end = last_completed_week_ending(as_of)
+    return end - timedelta(days=6), end
+
+
+def file_name(template_name: str, as_of: date, token: str | None = None) -> str:
+    """F21: ``<Template Name>_<alphanumeric characters>_<Download Date>.csv``."""
+    token = token or "".join(secrets.choice(_ALNUM) for _ in range(10))
+    if not token.isalnum() or not token.isascii():
+        raise BadInput(N_("A file token is letters and digits only."))
+    safe = _UNSAFE.sub("-", template_name).strip(" .-") or "Report"
+    return f"{safe}_{token}_{as_of.isoformat()}.csv"
+
+
+def _customer_scope(session: Session, partner_id: int, tag: str | None,
+                    customer_ids: Iterable[int] | None) -> frozenset[int] | None:
+    scope = None if customer_ids is None else frozenset(customer_ids)
+    if tag:
+        from partnerhub_core.analytics.common import resolve_tag
+
+        tag_row = resolve_tag(session, partner_id, tag)
+        tagged = frozenset(session.execute(select(CustomerTag.customer_id).where(
+            CustomerTag.partner_id == partner_id, CustomerTag.tag_id == tag_row.id)).scalars())
+        scope = tagged if scope is None else scope & tagged
+    return scope
+
+
+def run_report(
+    *,
+    session: Session,
+    partner_id: int,
+    report: str,
+    as_of: date,
+    region: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    locale: str = "en",
+    out: BinaryIO,
+    customer_ids: Iterable[int] | None = None,
+    token: str | None = None,
+) -> str:
+    """Stream one report as CSV into ``out``; return its F21 file name.
+
+    ``customer_ids`` limits it to the customers a partner admin may see (None: all).
+    Dated reports (call usage) default to the last completed week; inventories take no
+    dates. ``region`` overrides a custom template's saved region."""
+    resolved = resolve_report(session, partner_id, report)
+    definition = resolved.definition
+    region = normalise_region(region) or resolved.region
+    if definition.dated:
+        start, end = _range(as_of, start, end)
+    elif start or end:
+        raise BadInput(N_("The {report} report is a point-in-time inventory: it takes no dates."),
+                       report=definition.key)
+    flt = ReportFilter(start=start, end=end, region=region,
+                       customer_ids=_customer_scope(session, partner_id, resolved.tag, customer_ids))
+    gettext = translations(locale).gettext
+    name = gettext(resolved.name) if not resolved.custom else resolved.name
+    filename = file_name(name, as_of, token)
+
+    writer = CsvWriter(out)
+    writer.header(gettext(c.label) for c in resolved.header)
+    stmt = definition.query(partner_id, flt).execution_options(yield_per=STREAM_ROWS)
+    for values in iter_values(session.execute(stmt), definition, resolved.columns, gettext):
+        writer.row(values)
+    return filename
+
+
+def _range(as_of: date, start: date | None, end: date | None) -> tuple[date, date]:
+    if start is None and end is None:
+        return default_range(as_of)
+    if end is None:
+        end = as_of - timedelta(days=1)  # through yesterday: today is not complete
+    if start is None:
+        start = end - timedelta(days=6)
+    if start > end:
+        raise BadInput(N_("The start date {start} is after the end date {end}."),
+                       start=start.isoformat(), end=end.isoformat())
+    return start, end
+
+
+def report_regions(*, session: Session, partner_id: int, report: str) -> list[str]:
+    """Regions of the customers the report has data for, in Region order (F22)."""
+    definition = resolve_report(session, partner_id, report).definition
+    found = set(session.execute(definition.region_query(partner_id)).scalars())
+    return [r.value for r in Region if r.value in found]
+
+
+def section_csv(section, locale: str = "en") -> bytes:
+    """The CSV of an analytics table (F30): the section's columns, translated headers.
+
+    Percentages are written as percentage points (12.5 for 12.5%) with "(%)" added to
+    the header, so a spreadsheet gets a number, not text."""
+    gettext = translations(locale).gettext
+    buf = BytesIO()
+    writer = CsvWriter(buf)
+    columns = list(section.columns)
+    writer.header(
+        gettext(c.label) + (" (%)" if c.kind == "percent" else "") for c in columns
+    )
+    for record in section.rows():
+        values = []
+        for c in columns:
+            value = record.get(c.key)
+            if c.kind == "percent" and value is not None:
+                value = round(float(value) * 100, 2)
+            elif c.kind == "bool" and value is not None:
+                value = gettext(N_("Yes")) if value else gettext(N_("No"))
+            values.append(value)
+        writer.row(values)
+    return buf.getvalue()
