@@ -1,0 +1,132 @@
+"""Operator commands: purge with confirmation, secrets rotate, jobs status."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from partnerhub_core import jobs, secrets
+from partnerhub_core.models import Customer, Partner, SlackInstallation, Workspace, utcnow
+from partnerhub_core.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keyring():
+    secrets.reset()
+    yield
+    secrets.reset()
+
+
+def _run(args, db_url, input=None, **env):
+    return runner.invoke(app, args, input=input, env={"PARTNERHUB_DATABASE_URL": db_url, **env})
+
+
+def _seed(session: Session) -> None:
+    for pid, team in ((1, "TKEEP"), (2, "TGONE")):
+        session.add(Partner(id=pid, name=f"Partner {pid}"))
+        session.flush()
+        session.add(Workspace(partner_id=pid, team_id=team))
+        for n in range(2):
+            session.add(Customer(partner_id=pid, org_id=f"org-{pid}-{n}", name=f"Customer {pid}-{n}",
+                                 added_on=datetime(2026, 1, 1).date()))
+        session.add(SlackInstallation(client_id="C", team_id=team, user_id="U1", bot_token=f"xoxb-{team}"))
+    session.commit()
+
+
+def test_purge_asks_first_and_does_nothing_on_no(engine, db_url):
+    with Session(engine) as s:
+        _seed(s)
+    result = _run(["purge", "--partner", "2"], db_url, input="n\n")
+    assert result.exit_code == 1
+    assert "Partner 2 (Partner 2) has 5 rows in 4 tables:" in result.output
+    assert "Nothing deleted." in result.output
+    with Session(engine) as s:
+        assert len(s.exec(select(Customer)).all()) == 4
+
+
+def test_purge_with_yes_deletes_and_prints_the_summary(engine, db_url):
+    with Session(engine) as s:
+        _seed(s)
+    result = _run(["purge", "--partner", "2", "--yes"], db_url)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Deleted partner 2 (Partner 2): 5 rows in 4 tables."
+    assert [l.split() for l in lines[1:]] == [["customer", "2"], ["partner", "1"], ["slackinstallation", "1"],
+                                              ["workspace", "1"]]
+    with Session(engine) as s:
+        assert {c.partner_id for c in s.exec(select(Customer)).all()} == {1}
+        assert [i.team_id for i in s.exec(select(SlackInstallation)).all()] == ["TKEEP"]
+
+
+def test_purge_of_an_unknown_partner_is_one_line_and_exit_2(engine, db_url):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "from bot.cli import main; main()", "purge", "--partner", "9", "--yes"],
+                          env={"PARTNERHUB_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: There is no partner with id 9."
+
+
+def test_rotate_keeps_every_token_readable_under_the_new_key(engine, db_url):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    secrets.configure(Settings(secret_keys=SecretStr(old)))
+    with Session(engine) as s:
+        _seed(s)
+    result = _run(["secrets", "rotate"], db_url, PARTNERHUB_SECRET_KEYS=f"{new},{old}")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "Re-encrypted 2 values with the newest key."
+
+    secrets.configure(Settings(secret_keys=SecretStr(new)))  # the old key is gone now
+    with Session(engine) as s:
+        assert sorted(i.bot_token for i in s.exec(select(SlackInstallation)).all()) == ["xoxb-TGONE", "xoxb-TKEEP"]
+    with engine.connect() as conn:
+        raw = [r[0] for r in conn.execute(sa.text("SELECT bot_token FROM slackinstallation"))]
+    assert all(secrets.looks_encrypted(v) and "xoxb" not in v for v in raw)
+
+
+def test_rotate_without_keys_refuses(engine, db_url):
+    result = _run(["secrets", "rotate"], db_url)
+    assert result.exit_code != 0
+    assert "Set PARTNERHUB_SECRET_KEYS" in str(result.exception)
+
+
+def test_jobs_status_shows_runs_and_says_when_the_heartbeat_is_stale(engine, db_url):
+    now = utcnow()
+    with Session(engine) as s:
+        jobs.record_job_run(s, job="digests", started_at=now - timedelta(hours=2),
+                            finished_at=now - timedelta(hours=2) + timedelta(seconds=30), outcome="ok")
+        jobs.heartbeat(s, worker_id="web-1:42", now=now - timedelta(minutes=10),
+                       next_runs={"digests": datetime(2030, 1, 6, 9, 0, tzinfo=timezone.utc)})
+        s.commit()
+    result = _run(["jobs", "status"], db_url)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["job", "last", "run", "outcome", "last", "success", "next", "run"]
+    assert lines[1].startswith("digests") and " ok " in lines[1] and "2030-01-06 09:00 UTC" in lines[1]
+    assert lines[-1].startswith("worker: web-1:42 last heartbeat 10m ago (more than 120s) — STALE")
+
+    as_json = _run(["jobs", "status", "--json"], db_url)
+    data = json.loads(as_json.output)
+    assert data["healthy"] is False and data["worker"]["stale"] is True
+    assert data["jobs"][0]["job"] == "digests" and data["jobs"][0]["last_outcome"] == "ok"
+
+
+def test_jobs_status_with_a_fresh_heartbeat_exits_0(engine, db_url):
+    with Session(engine) as s:
+        jobs.heartbeat(s, worker_id="w:1", now=utcnow(), running_job="digests")
+        s.commit()
+    result = _run(["jobs", "status"], db_url)
+    assert result.exit_code == 0, result.output
+    assert "(no job has run yet)" in result.output
+    assert "worker: w:1 alive" in result.output and "running digests" in result.output
