@@ -46,22 +46,37 @@ STATUS_TERMS: dict[CustomerStatus, Term] = {
     CustomerStatus.TRIAL: _s(pN_("customer status", "Trial"), "Teste", "Prueba"),
     CustomerStatus.ACTIVE: _s(pN_("customer status", "Active"), "Assinatura", "Suscripción"),
     CustomerStatus.EXPIRING_SOON: _s(
-        pN_("customer status", "Expiring Soon"), "Expira em breve", "Vence pronto"
+        pN_("customer status", "Expiring soon"), "Expira em breve", "Vence pronto"
     ),
     CustomerStatus.LICENSE_OVERAGE: _s(
-        pN_("customer status", "License Overage"), "Excesso de licenças", "Exceso de licencia"
+        pN_("customer status", "License overage"), "Excesso de licenças", "Exceso de licencia"
     ),
     CustomerStatus.NO_RECENT_ACTIVITY: _s(
-        pN_("customer status", "No Recent Activity"), "Nenhuma atividade recente", "Sin actividad reciente"
+        pN_("customer status", "No recent activity"), "Nenhuma atividade recente", "Sin actividad reciente"
     ),
     CustomerStatus.READY_FOR_ORDER_SETUP: _s(
-        pN_("customer status", "Ready for Order Setup"),
+        pN_("customer status", "Ready for order setup"),
         "Pronto para configuração do pedido",
         "Listo para configurar el pedido",
     ),
     CustomerStatus.SUSPENDED: _s(pN_("customer status", "Suspended"), "Suspenso", "Suspendido"),
     CustomerStatus.EXPIRED: _s(pN_("customer status", "Expired"), "Expirado", "Vencido"),
 }
+
+# The same names written without the context elsewhere (digest KPIs, filters): they must
+# read the same. ("Active" is left out: without context it is the report column.)
+STATUS_PLAIN_TERMS = tuple(
+    Term(msgid, term.pt_BR, term.es)
+    for msgid, term in (
+        (N_("Trial"), STATUS_TERMS[CustomerStatus.TRIAL]),
+        (N_("Expiring soon"), STATUS_TERMS[CustomerStatus.EXPIRING_SOON]),
+        (N_("License overage"), STATUS_TERMS[CustomerStatus.LICENSE_OVERAGE]),
+        (N_("No recent activity"), STATUS_TERMS[CustomerStatus.NO_RECENT_ACTIVITY]),
+        (N_("Ready for order setup"), STATUS_TERMS[CustomerStatus.READY_FOR_ORDER_SETUP]),
+        (N_("Suspended"), STATUS_TERMS[CustomerStatus.SUSPENDED]),
+        (N_("Expired"), STATUS_TERMS[CustomerStatus.EXPIRED]),
+    )
+)
 
 STATUS_DESCRIPTIONS: dict[CustomerStatus, Term] = {
     CustomerStatus.TRIAL: Term(
@@ -123,112 +138,85 @@ REGION_TERMS = {
 }
 
 # --- Headline KPIs (F9) and the analytics sections (F10–F15) -----------------------
+# English msgids as analytics/subscriptions.py writes them; pt/es from the guide.
 KPI_TERMS = (
-    Term(N_("Total Customers"), "Total de clientes", "Total de clientes"),
-    Term(N_("Approaching Expiration"), "Aproximando-se da expiração", "Próximo a vencimiento"),
-    Term(N_("Upcoming Renewal"), "Renovação iminente", "Próxima renovación"),
-    Term(N_("Low License Assignment"), "Baixa atribuição de licenças", "Asignación baja de licencias"),
-    Term(N_("Exceeded License Limit"), "Excedeu o limite de licença", "Exceso del límite de licencias"),
-    Term(N_("License Distribution Trend"), "Tendência de distribuição de licenças",
+    Term(N_("Headline KPIs"), "Principais indicadores de desempenho (KPIs)",
+         "Indicadores clave de rendimiento (KPI)"),
+    Term(N_("Total customers"), "Total de clientes", "Total de clientes"),
+    Term(N_("Approaching expiration"), "Aproximando-se da expiração", "Próximo a vencimiento"),
+    Term(N_("Upcoming renewal"), "Renovação iminente", "Próxima renovación"),
+    Term(N_("Low license assignment"), "Baixa atribuição de licenças", "Asignación baja de licencias"),
+    Term(N_("Exceeded license limit"), "Excedeu o limite de licença", "Exceso del límite de licencias"),
+    Term(N_("License distribution trend"), "Tendência de distribuição de licenças",
          "Tendencia en la distribución de licencias"),
-    Term(N_("New Customers"), "Novos clientes", "Nuevos clientes"),
-    Term(N_("Total Licenses"), "Total de licenças", "Total de licencias"),
-    Term(N_("Customers Expiring"), "Clientes prestes a expirar", "Clientes que vencen"),
-    Term(N_("License Assignment"), "Atribuição de licença", "Asignación de licencias"),
-    Term(N_("License Usage"), "Uso de licença", "Uso de licencias"),
-    Term(N_("Renewing Customers"), "Renovação de clientes", "Clientes que renuevan"),
-    Term(N_("Customers with Low Assignment"), "Clientes com baixa atribuição", "Clientes con baja asignación"),
-    Term(N_("License Usage When Assigned"), "Uso de licença quando atribuída",
-         "Uso de licencias cuando se asignan"),
-    Term(N_("Total Unassigned Licenses"), "Total de licenças não atribuídas", "Total de licencias no asignadas"),
-    Term(N_("Customers with Overage"), "Clientes com excedentes", "Clientes con excedentes"),
-    Term(N_("Total Overage Licenses"), "Total de licenças em excesso", "Total de licencias en excedentes"),
-    Term(N_("Average License Overage"), "Excesso médio de licenças", "Exceso promedio de licencias"),
+    Term(N_("New customers"), "Novos clientes", "Nuevos clientes"),
+    Term(N_("Total licenses"), "Total de licenças", "Total de licencias"),
+    Term(N_("Customers expiring"), "Clientes prestes a expirar", "Clientes que vencen"),
+    Term(N_("License assignment"), "Atribuição de licença", "Asignación de licencias"),
+    Term(N_("License usage (last 7 days)"), "Uso de licença (últimos 7 dias)", "Uso de licencias (últimos 7 días)"),
+    Term(N_("Customers renewing"), "Renovação de clientes", "Clientes que renuevan"),
+    Term(N_("Customers with low assignment"), "Clientes com baixa atribuição", "Clientes con baja asignación"),
+    Term(N_("Usage when assigned"), "Uso de licença quando atribuída", "Uso de licencias cuando se asignan"),
+    Term(N_("Total unassigned licenses"), "Total de licenças não atribuídas", "Total de licencias no asignadas"),
+    Term(N_("Customers with overage"), "Clientes com excedentes", "Clientes con excedentes"),
+    Term(N_("Total overage licenses"), "Total de licenças em excesso", "Total de licencias en excedentes"),
+    Term(N_("Average overage per customer"), "Excesso médio de licenças por cliente",
+         "Exceso promedio de licencias por cliente"),
 )
 
 SECTION_TERMS = (
-    Term(N_("Recently Added Customers in the Last {days} Days"),
-         "Clientes adicionados recentemente nos últimos {days} dias",
-         "Clientes agregados recientemente en los últimos {days} días"),
-    Term(N_("Recently Added Subscriptions"), "Assinaturas adicionadas recentemente",
-         "Suscripciones agregadas recientemente"),
-    Term(N_("Expiring in the Next {days} Days"), "Prestes a expirar nos próximos {days} dias",
+    Term(N_("Recently added (last {days} days)"), "Clientes adicionados recentemente (últimos {days} dias)",
+         "Clientes agregados recientemente (últimos {days} días)"),
+    Term(N_("Expiring in the next {days} days"), "Prestes a expirar nos próximos {days} dias",
          "A punto de caducar en los próximos {days} días"),
-    Term(N_("Subscriptions Expiring Soon"), "Assinaturas que vencerão em breve",
-         "Suscripciones que caducan pronto"),
-    Term(N_("Renewing in the Next {days} Days"), "Prestes a serem renovadas nos próximos {days} dias",
-         "A punto de renovarse en los próximos {days} días"),
-    Term(N_("Subscriptions Renewing Soon"), "Assinaturas que serão renovadas em breve",
-         "Suscripciones que se renuevan pronto"),
-    Term(N_("Subscriptions with Low License Assignment"), "Assinaturas com baixa atribuição de licenças",
-         "Suscripciones con baja asignación de licencias"),
-    Term(N_("Customers Over the License Limit"), "Clientes acima do limite de licenças",
+    Term(N_("Renewing in the next {days} days (auto-renew)"),
+         "Prestes a serem renovadas nos próximos {days} dias (renovação automática)",
+         "A punto de renovarse en los próximos {days} días (renovación automática)"),
+    Term(N_("Over the license limit"), "Clientes acima do limite de licenças",
          "Clientes que superan el límite de licencias"),
-    Term(N_("Subscriptions with License Overages"), "Assinaturas com excedentes de licença",
-         "Suscripciones con excesos de licencias"),
 )
 
 # Table columns of the analytics sections (F11–F15), in the guide's words.
 TABLE_COLUMN_TERMS = (
     Term(N_("Customer"), "Cliente", "Cliente"),
     Term(N_("Subscription ID"), "ID da assinatura", "ID de suscripción"),
-    Term(N_("Days Since Added"), "Dias desde a adição", "Días desde que se agregó"),
-    Term(N_("Used/Assigned/Available Licenses"), "Licenças usadas/atribuídas/disponíveis",
-         "Licencias utilizadas/asignadas/disponibles"),
-    Term(N_("Weekly Assignment Change"), "Alteração na atribuição semanal", "Cambio de asignación semanal"),
-    Term(N_("Weekly Usage Change"), "Alteração no uso semanal", "Cambio de uso semanal"),
-    Term(N_("Days Until Expiry"), "Dias até o vencimento", "Días hasta el vencimiento"),
-    Term(N_("Usage in Last 3 Months"), "Uso nos últimos 3 meses", "Uso en los últimos 3 meses"),
-    Term(N_("Days Until Renewal"), "Dias até a renovação", "Días hasta la renovación"),
-    Term(N_("Months Since Added"), "Meses desde a adição", "Meses desde que se agregó"),
-    Term(N_("Assigned Licenses (%)"), "Licenças atribuídas (%)", "Licencias asignadas (%)"),
-    Term(N_("Months Remaining"), "Meses restantes", "Meses restantes"),
-    Term(N_("Auto Renewal?"), "Renovação automática?", "¿Renovación automática?"),
-    Term(N_("Used Licenses (%)"), "Licenças usadas (%)", "Licencias utilizadas (%)"),
+    Term(N_("Days since added"), "Dias desde a adição", "Días desde que se agregó"),
+    Term(N_("Weekly change in assigned"), "Alteração na atribuição semanal", "Cambio de asignación semanal"),
+    Term(N_("Weekly change in used"), "Alteração no uso semanal", "Cambio de uso semanal"),
+    Term(N_("Days until expiry"), "Dias até o vencimento", "Días hasta el vencimiento"),
+    Term(N_("Used in the last 3 months"), "Uso nos últimos 3 meses", "Uso en los últimos 3 meses"),
+    Term(N_("Days until renewal"), "Dias até a renovação", "Días hasta la renovación"),
+    Term(N_("Months since added"), "Meses desde a adição", "Meses desde que se agregó"),
+    Term(N_("Months remaining"), "Meses restantes", "Meses restantes"),
+    Term(N_("Auto-renew"), "Renovação automática", "Renovación automática"),
 )
 
-# --- Webex Calling analytics (F16–F19) ---------------------------------------------
+# --- Webex Calling analytics (F16–F19), as analytics/calling.py writes them ---------
 CALLING_TERMS = (
-    Term(N_("Call Usage Last Week"), "Uso de chamadas na semana passada", "Uso de llamadas la semana pasada"),
-    Term(N_("Call Volume Trend for Users by Usage in the Last 8 Weeks"),
-         "Tendência de volume de chamadas para usuários por uso nas últimas 8 semanas",
-         "Llamadas a usuarios según tendencia de volumen de uso en las últimas 8 semanas"),
-    Term(N_("Customers and Usage"), "Clientes e uso", "Clientes y uso"),
-    Term(N_("Call Quality Last Week"), "Qualidade das chamadas na semana passada",
-         "Calidad de las llamadas la semana pasada"),
-    Term(N_("Call Quality and Trend in the Last 8 Weeks"), "Qualidade e tendência das chamadas nas últimas 8 semanas",
-         "Calidad y tendencia de las llamadas en las últimas 8 semanas"),
-    Term(N_("Call Quality by Endpoint Type"), "Qualidade da chamada por tipo de ponto de extremidade",
-         "Calidad de la llamada por tipo de punto final"),
-    Term(N_("Customers and Call Quality"), "Clientes e qualidade das chamadas", "Clientes y calidad de las llamadas"),
-    Term(N_("Advanced Calling Features Last Week"), "Recursos avançados de chamada na semana passada",
-         "Funciones de llamada avanzadas la semana pasada"),
-    Term(N_("Feature Usage by Calls"), "Uso do recurso por chamadas", "Uso de funciones por llamadas"),
-    Term(N_("Call Queue Insights Last Week"), "Insights sobre a fila de chamadas na semana passada",
-         "Información sobre la cola de llamadas de la última semana"),
-    Term(N_("Average Answer Time"), "Tempo médio de resposta", "Tiempo promedio de respuesta"),
-    Term(N_("Average Wait Time Before Abandon"), "Tempo médio de espera antes do abandono",
-         "Tiempo promedio de espera antes del abandono"),
-    Term(N_("Average Abandoned Call Rate"), "Taxa média de chamadas abandonadas",
-         "Tasa promedio de llamadas abandonadas"),
-    Term(N_("Customers and Feature Usage"), "Clientes e uso de recursos", "Clientes y uso de características"),
-    # Endpoint types and advanced features, as the report columns name them.
-    Term(N_("Desk Phone"), "Telefone de mesa", "Teléfono de escritorio"),
-    Term(N_("Room Device"), "Dispositivo de sala", "Dispositivo de sala"),
+    Term(N_("Call usage"), "Uso de chamadas", "Uso de llamadas"),
+    Term(N_("Call quality"), "Qualidade das chamadas", "Calidad de las llamadas"),
+    Term(N_("Advanced calling features"), "Recursos avançados de chamada", "Funciones de llamada avanzadas"),
+    Term(N_("Call queue insights"), "Insights sobre a fila de chamadas", "Información sobre la cola de llamadas"),
+    Term(N_("Endpoint type"), "Tipo de ponto de extremidade", "Tipo de punto final"),
+    Term(N_("Desk phone"), "Telefone de mesa", "Teléfono de escritorio"),
+    Term(N_("Room device"), "Dispositivo de sala", "Dispositivo de sala"),
     Term(N_("Webex App"), "Aplicativo Webex", "Webex App"),
-    Term(N_("Other Devices"), "Outros dispositivos", "Otros dispositivos"),
-    Term(N_("Call Queue"), "Fila de chamadas", "Cola de llamadas"),
-    Term(N_("Hunt Group"), "Grupo de busca", "Grupo de búsqueda"),
-    Term(N_("Auto Attendant"), "Atendimento Automático", "Asistente automático"),
+    Term(N_("Third-party device"), "Dispositivo de terceiros", "Dispositivo de terceros"),
+    Term(N_("Call queue"), "Fila de chamadas", "Cola de llamadas"),
+    Term(N_("Hunt group"), "Grupo de busca", "Grupo de búsqueda"),
+    Term(N_("Auto attendant"), "Atendimento automático", "Asistente automático"),
+    Term(N_("Average answer time (s)"), "Tempo médio de resposta (s)", "Tiempo promedio de respuesta (s)"),
+    Term(N_("Average wait before abandoning (s)"), "Tempo médio de espera antes do abandono (s)",
+         "Tiempo promedio de espera antes del abandono (s)"),
+    Term(N_("Abandoned-call rate"), "Taxa de chamadas abandonadas", "Tasa de llamadas abandonadas"),
 )
 
 # --- Reports (F21–F25): template names and columns, in SPEC order -------------------
+# Report template names: the first part of the F21 file name.
 REPORT_NAME_TERMS = {
-    "call-usage": Term(N_("Call Usage Details Report"), "Relatório de detalhes de uso de chamadas",
-                       "Informe de detalles de uso de llamadas"),
-    "devices": Term(N_("Devices Report"), "Relatório de dispositivos", "Informe de dispositivos"),
-    "numbers": Term(N_("Phone Numbers Report"), "Relatório de números de telefone",
-                    "Informe de números de teléfono"),
+    "call-usage": Term(N_("Call Usage Details"), "Detalhes de uso de chamadas", "Detalles de uso de llamadas"),
+    "devices": Term(N_("Devices"), "Dispositivos", "Dispositivos"),
+    "numbers": Term(N_("Phone Numbers"), "Números de telefone", "Números de teléfono"),
 }
 
 CALL_USAGE_COLUMNS = (
@@ -307,6 +295,7 @@ NUMBERS_COLUMNS = (
 
 # Values that appear in the phone numbers report's cells.
 NUMBER_VALUE_TERMS = (
+    Term(N_("Inactive"), "Inativo", "Inactivo"),
     Term(N_("Primary"), "Principal", "Principal"),
     Term(N_("Secondary"), "Secundário", "Secundario"),
     Term(N_("People"), "Pessoas", "Personas"),
@@ -323,7 +312,7 @@ REPORT_COLUMNS: dict[str, tuple[Term, ...]] = {
 def all_terms() -> list[Term]:
     """Every glossary term once (the same msgid and context may appear in several groups)."""
     groups = [
-        STATUS_TERMS.values(), STATUS_DESCRIPTIONS.values(), FILTER_TERMS, REGION_TERMS.values(),
+        STATUS_TERMS.values(), STATUS_PLAIN_TERMS, STATUS_DESCRIPTIONS.values(), FILTER_TERMS, REGION_TERMS.values(),
         KPI_TERMS, SECTION_TERMS, TABLE_COLUMN_TERMS, CALLING_TERMS, REPORT_NAME_TERMS.values(),
         CALL_USAGE_COLUMNS, DEVICES_COLUMNS, NUMBERS_COLUMNS, NUMBER_VALUE_TERMS,
     ]
