@@ -1,0 +1,51 @@
+"""Every action, block and callback id of the app, in one place.
+
+Templates get the enums as globals (``{{ ActionId.HELP_TOPIC|tojson }}``) and listeners register on
+the same members, so a button and its listener cannot drift apart. Add members here;
+never type an id as a string literal in a template or a listener.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    # navigation shared by every feature
+    OPEN_SECTION = "ph_open_section"  # value: a section key (recent, expiring, ...)
+    RUN_COMMAND = "ph_run_command"  # value: subcommand text, e.g. "kpis calling"
+    OPEN_URL = "ph_open_url"  # link buttons (Slack still sends an action; we ack it)
+    PAGE = "ph_page"  # value: JSON {"cmd": ..., "page": n}
+    # setup (F26)
+    SETUP_OPEN = "ph_setup_open"
+    SETUP_ADD_ADMIN = "ph_setup_add_admin"
+    # help and resources (F27)
+    HELP_TOPIC = "ph_help_topic"  # value: a subcommand name
+    RESOURCE_FILTER = "ph_resource_filter"  # static select: category
+    # home
+    HOME_REFRESH = "ph_home_refresh"
+    HOME_PRODUCT = "ph_home_product"  # value: meetings | calling
+    # digests and alerts (F29)
+    ALERT_MENU = "ph_alert_menu"  # overflow: "ack|snooze|owner" + "|<kind>|<customer id>|<fingerprint>"
+
+
+class BlockId(StrEnum):
+    SETUP_PARTNER_NAME = "ph_setup_partner_name"
+    SETUP_WEBEX_ORG = "ph_setup_webex_org"
+    SETUP_REGION = "ph_setup_region"
+    SETUP_LANGUAGE = "ph_setup_language"
+    SETUP_EMAIL = "ph_setup_email"
+    SETUP_USER = "ph_setup_user"
+    SETUP_ROLE = "ph_setup_role"
+    SETUP_ALL_CUSTOMERS = "ph_setup_all_customers"
+    RESOURCE_QUERY = "ph_resource_query"
+    ALERT_SNOOZE_UNTIL = "ph_alert_snooze_until"  # datepicker
+    ALERT_OWNER_USER = "ph_alert_owner_user"  # users_select
+
+
+class CallbackId(StrEnum):
+    SETUP_LINK = "ph_setup_link"  # first-run: link the workspace to a partner
+    SETUP_ADMIN = "ph_setup_admin"  # map a Slack user to a partner admin role
+    SETUP_DEFAULTS = "ph_setup_defaults"  # default region and language
+    ALERT_SNOOZE = "ph_alert_snooze"  # snooze an alert until a date
+    ALERT_OWNER = "ph_alert_owner"  # name who follows an alert up
+
