@@ -1,0 +1,62 @@
+"""Builds the slack-bolt app from settings. Only wiring: listeners live in bot/listeners/.
+
+Add a feature by adding its module to ``LISTENERS`` (each exposes ``register(app)``).
+``fallback`` is registered last on purpose: it answers whatever nothing else matched.
+"""
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from sqlalchemy.engine import Engine
+
+from bot import commands, errors
+from bot.context import Runtime, attach
+from bot.installation import DatabaseInstallationStore, DatabaseStateStore
+from bot.listeners import fallback, help
+from bot.slack_client import async_web_client
+from partnerhub_core.errors import BadInput
+from partnerhub_core.i18n import N_
+from partnerhub_core.settings import Settings
+
+# Bot scopes; slack-manifest.yml declares the same list.
+SCOPES = ["commands", "chat:write", "files:write", "users:read", "users:read.email",
+          "channels:read", "groups:read", "im:write"]
+
+# Features, in the order their listeners are tried. fallback is not here: it goes last.
+LISTENERS = (help,)
+
+
+def oauth_mode(settings: Settings) -> bool:
+    return bool(settings.slack_client_id and settings.slack_client_secret)
+
+
+def build_app(settings: Settings, engine: Engine) -> AsyncApp:
+    if settings.slack_signing_secret is None:
+        raise BadInput(N_("Set SLACK_SIGNING_SECRET (Slack app > Basic Information > Signing Secret)."))
+    signing_secret = settings.slack_signing_secret.get_secret_value()
+    if oauth_mode(settings):
+        client_id = settings.slack_client_id
+        app = AsyncApp(
+            signing_secret=signing_secret,
+            client=async_web_client(settings, token=None, default_token=False),
+            oauth_settings=AsyncOAuthSettings(
+                client_id=client_id,
+                client_secret=settings.slack_client_secret.get_secret_value(),
+                scopes=SCOPES,
+                installation_store=DatabaseInstallationStore(engine, client_id),
+                state_store=DatabaseStateStore(engine),
+            ),
+        )
+        app.enable_token_revocation_listeners()
+    elif settings.slack_bot_token is not None:
+        app = AsyncApp(signing_secret=signing_secret, client=async_web_client(settings))
+    else:
+        raise BadInput(N_("Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (one workspace), or "
+                          "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (OAuth install)."))
+    attach(app, Runtime(settings=settings, engine=engine, oauth=oauth_mode(settings)))
+    errors.install(app)
+    commands.register(app)
+    for module in LISTENERS:
+        module.register(app)
+    fallback.register(app)
+    return app

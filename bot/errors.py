@@ -1,0 +1,144 @@
+"""The core's typed errors, said politely in the user's language.
+
+``context.run_in_transaction`` sends every error a handler raises through
+``error_message``; ``install(app)`` registers the one ``@app.error`` handler for what
+fails outside a handler (middleware, bolt itself). Nothing else in ``bot/`` catches
+broadly.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.render import render
+from partnerhub_core import i18n
+from partnerhub_core.auth import GRANTS, ROLE_LABELS, Permission
+from partnerhub_core.errors import (
+    BadInput,
+    Conflict,
+    NotAllowed,
+    NotFound,
+    NotSetUp,
+    PartnerHubError,
+    UpstreamError,
+)
+from partnerhub_core.i18n import N_
+from partnerhub_core.models import Role
+
+log = logging.getLogger("partnerhub.bot")
+
+# auth.ROLE_LABELS holds the English names; these marks put them in the catalogs.
+_ROLE_MSGIDS = (N_("full partner admin"), N_("partner admin"), N_("sales admin"),
+                N_("read-only partner admin"))
+
+TITLES = {
+    NotFound: N_("Not found"),
+    NotAllowed: N_("Not allowed"),
+    BadInput: N_("I could not understand that"),
+    Conflict: N_("That clashes with something that exists"),
+    UpstreamError: N_("A service did not answer"),
+}
+
+
+def role_label(role: str | Role, locale: str | None) -> str:
+    try:
+        english = ROLE_LABELS[Role(role)]
+    except ValueError:
+        return str(role)
+    return i18n.translations(locale).gettext(english)
+
+
+def _roles_needed(permission: str, locale: str | None) -> str | None:
+    try:
+        roles = sorted(GRANTS[Permission(permission)], key=list(Role).index)
+    except ValueError:
+        return None
+    gettext = i18n.translations(locale).gettext
+    labels = [role_label(r, locale) for r in roles]
+    text = labels[0]
+    for label in labels[1:]:
+        text = gettext("{first} or {second}").format(first=text, second=label)
+    return text
+
+
+def localized_text(exc: PartnerHubError, locale: str | None) -> str:
+    gettext = i18n.translations(locale).gettext
+    params = dict(exc.params)
+    if isinstance(exc, NotAllowed) and "permission" in params:
+        roles = _roles_needed(params["permission"], locale)
+        if roles:
+            params["roles"] = roles
+        if "role" in params:
+            english_to_role = {v: k for k, v in ROLE_LABELS.items()}
+            role = english_to_role.get(params["role"])
+            if role is not None:
+                params["role"] = role_label(role, locale)
+    text = gettext(exc.message)
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def error_message(exc: PartnerHubError, locale: str | None, *, setup_possible: bool = True) -> dict:
+    """An ephemeral message for a typed error (NotSetUp: the setup prompt)."""
+    if isinstance(exc, NotSetUp) and setup_possible:
+        return setup_prompt(locale)
+    gettext = i18n.translations(locale).gettext
+    detail: list[str] = []
+    if isinstance(exc, NotFound) and exc.suggestions:
+        detail.append(gettext("Did you mean: {names}?").format(names=", ".join(exc.suggestions[:5])))
+    title = next((gettext(t) for kind, t in TITLES.items() if isinstance(exc, kind)), None)
+    return render(
+        "notice.json.j2",
+        locale=locale,
+        title=title,
+        text=localized_text(exc, locale),
+        detail=detail,
+        hint=gettext("Type /partnerhub help to see everything I can do.")
+        if isinstance(exc, BadInput) else None,
+        buttons=[],
+        level="error",
+    )
+
+
+def setup_prompt(locale: str | None) -> dict:
+    return render("setup_prompt.json.j2", locale=locale)
+
+
+def unexpected_message(ref: str, locale: str | None) -> dict:
+    gettext = i18n.translations(locale).gettext
+    return render(
+        "notice.json.j2",
+        locale=locale,
+        title=None,
+        text=gettext("Sorry, something went wrong on our side. Please try again in a minute."),
+        detail=[gettext("If it keeps happening, give your administrator this reference: {ref}").format(ref=ref)],
+        hint=None,
+        buttons=[],
+        level="error",
+    )
+
+
+def install(app: AsyncApp) -> None:
+    """The one @app.error: a polite ephemeral answer, never a stack trace to a person."""
+
+    @app.error
+    async def on_error(error, body, respond, logger):
+        if isinstance(error, PartnerHubError):
+            message = error_message(error, None)
+        else:
+            ref = uuid.uuid4().hex[:8]
+            logger.error("unhandled error (ref %s): %s", ref, error, exc_info=error)
+            message = unexpected_message(ref, None)
+        if respond is not None and isinstance(body, dict) and body.get("response_url"):
+            try:
+                await respond(**message, response_type="ephemeral")
+            except Exception:  # noqa: BLE001 - nothing more we can tell the user
+                logger.warning("could not answer after an error", exc_info=True)
+
+
+__all__ = ["error_message", "setup_prompt", "unexpected_message", "localized_text", "install",
+           "role_label"]

@@ -1,0 +1,266 @@
+"""Multi-workspace OAuth: bolt's installation and state stores, in our database.
+
+The tables are ``SlackInstallation`` and ``SlackOAuthState`` of ``models.py`` (so
+``partnerhub db upgrade`` makes them). Every token goes in through ``seal`` and out
+through ``unseal``: encryption at rest plugs in there and nowhere else.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from partnerhub_core.db import session_scope
+from partnerhub_core.models import SlackInstallation, SlackOAuthState, utcnow
+
+log = logging.getLogger("partnerhub.installation")
+
+STATE_SECONDS = 600
+
+
+def seal(token: Optional[str]) -> Optional[str]:
+    """A token on its way into the database."""
+    return token
+
+
+def unseal(stored: Optional[str]) -> Optional[str]:
+    """A token on its way out of the database."""
+    return stored
+
+
+def _ts(value) -> Optional[datetime]:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromtimestamp(float(value), tz=timezone.utc)
+
+
+def _epoch(value: Optional[datetime]) -> Optional[int]:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return int(value.timestamp())
+
+
+class DatabaseInstallationStore(AsyncInstallationStore):
+    """Installations per (client id, enterprise, team); the newest row of a team is its bot."""
+
+    def __init__(self, engine: Engine, client_id: str):
+        self.engine = engine
+        self.client_id = client_id
+        self._logger = log
+
+    @property
+    def logger(self):
+        return self._logger
+
+    # --- sync API (tests, CLI) ---------------------------------------------------------
+    def save(self, installation: Installation) -> None:
+        row = SlackInstallation(
+            client_id=self.client_id,
+            app_id=installation.app_id,
+            enterprise_id=installation.enterprise_id or "",
+            team_id=installation.team_id or "",
+            is_enterprise_install=bool(installation.is_enterprise_install),
+            user_id=installation.user_id,
+            bot_id=installation.bot_id,
+            bot_user_id=installation.bot_user_id,
+            bot_scopes=",".join(installation.bot_scopes or []),
+            user_scopes=",".join(installation.user_scopes or []),
+            bot_token=seal(installation.bot_token),
+            bot_refresh_token=seal(installation.bot_refresh_token),
+            bot_token_expires_at=_ts(installation.bot_token_expires_at),
+            user_token=seal(installation.user_token),
+            user_refresh_token=seal(installation.user_refresh_token),
+            user_token_expires_at=_ts(installation.user_token_expires_at),
+            details={
+                "enterprise_name": installation.enterprise_name,
+                "enterprise_url": installation.enterprise_url,
+                "team_name": installation.team_name,
+                "token_type": installation.token_type,
+                "incoming_webhook_channel": installation.incoming_webhook_channel,
+                "incoming_webhook_channel_id": installation.incoming_webhook_channel_id,
+            },
+            installed_at=_ts(installation.installed_at) or utcnow(),
+        )
+        with session_scope(self.engine) as session:
+            session.add(row)
+
+    def save_bot(self, bot: Bot) -> None:
+        # Token rotation refreshes the bot: update the newest installation of the team.
+        with session_scope(self.engine) as session:
+            row = self._newest(session, bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
+            if row is None:
+                return
+            row.bot_token = seal(bot.bot_token)
+            row.bot_refresh_token = seal(bot.bot_refresh_token)
+            row.bot_token_expires_at = _ts(bot.bot_token_expires_at)
+            session.add(row)
+
+    def _query(self, enterprise_id, team_id, is_enterprise_install):
+        q = select(SlackInstallation).where(
+            SlackInstallation.client_id == self.client_id,
+            SlackInstallation.enterprise_id == (enterprise_id or ""),
+        )
+        if not is_enterprise_install:
+            # An org-wide install answers for every team of the org.
+            q = q.where(SlackInstallation.team_id == (team_id or ""))
+        return q.order_by(SlackInstallation.installed_at.desc(), SlackInstallation.id.desc())
+
+    def _newest(self, session, enterprise_id, team_id, is_enterprise_install, user_id=None):
+        q = self._query(enterprise_id, team_id, is_enterprise_install)
+        if user_id is not None:
+            q = q.where(SlackInstallation.user_id == user_id)
+        return session.exec(q).first()
+
+    def find_bot(self, *, enterprise_id, team_id, is_enterprise_install=False) -> Optional[Bot]:
+        with session_scope(self.engine) as session:
+            q = self._query(enterprise_id, team_id, is_enterprise_install).where(
+                SlackInstallation.bot_token.is_not(None))
+            row = session.exec(q).first()
+            if row is None:
+                return None
+            return Bot(
+                app_id=row.app_id,
+                enterprise_id=row.enterprise_id or None,
+                team_id=row.team_id or None,
+                team_name=(row.details or {}).get("team_name"),
+                bot_token=unseal(row.bot_token),
+                bot_id=row.bot_id,
+                bot_user_id=row.bot_user_id,
+                bot_scopes=row.bot_scopes,
+                bot_refresh_token=unseal(row.bot_refresh_token),
+                bot_token_expires_at=_epoch(row.bot_token_expires_at),
+                is_enterprise_install=row.is_enterprise_install,
+                installed_at=_epoch(row.installed_at),
+            )
+
+    def find_installation(self, *, enterprise_id, team_id, user_id=None,
+                          is_enterprise_install=False) -> Optional[Installation]:
+        with session_scope(self.engine) as session:
+            row = self._newest(session, enterprise_id, team_id, is_enterprise_install, user_id)
+            if row is None:
+                return None
+            newest = self._newest(session, enterprise_id, team_id, is_enterprise_install)
+            details = row.details or {}
+            installation = Installation(
+                app_id=row.app_id,
+                enterprise_id=row.enterprise_id or None,
+                enterprise_name=details.get("enterprise_name"),
+                enterprise_url=details.get("enterprise_url"),
+                team_id=row.team_id or None,
+                team_name=details.get("team_name"),
+                bot_token=unseal(row.bot_token),
+                bot_id=row.bot_id,
+                bot_user_id=row.bot_user_id,
+                bot_scopes=row.bot_scopes,
+                bot_refresh_token=unseal(row.bot_refresh_token),
+                bot_token_expires_at=_epoch(row.bot_token_expires_at),
+                user_id=row.user_id,
+                user_token=unseal(row.user_token),
+                user_scopes=row.user_scopes,
+                user_refresh_token=unseal(row.user_refresh_token),
+                user_token_expires_at=_epoch(row.user_token_expires_at),
+                incoming_webhook_channel=details.get("incoming_webhook_channel"),
+                incoming_webhook_channel_id=details.get("incoming_webhook_channel_id"),
+                is_enterprise_install=row.is_enterprise_install,
+                token_type=details.get("token_type"),
+                installed_at=_epoch(row.installed_at),
+            )
+            if user_id is not None and newest is not None and newest.id != row.id:
+                # The user's own row may hold an old bot token; the newest bot wins.
+                installation.bot_token = unseal(newest.bot_token)
+                installation.bot_id = newest.bot_id
+                installation.bot_user_id = newest.bot_user_id
+                installation.bot_scopes = newest.bot_scopes.split(",") if newest.bot_scopes else []
+                installation.bot_refresh_token = unseal(newest.bot_refresh_token)
+                installation.bot_token_expires_at = _epoch(newest.bot_token_expires_at)
+            return installation
+
+    def delete_bot(self, *, enterprise_id, team_id) -> None:
+        with session_scope(self.engine) as session:
+            for row in session.exec(self._query(enterprise_id, team_id, False)).all():
+                row.bot_token = None
+                row.bot_refresh_token = None
+                session.add(row)
+
+    def delete_installation(self, *, enterprise_id, team_id, user_id=None) -> None:
+        with session_scope(self.engine) as session:
+            stmt = delete(SlackInstallation).where(
+                SlackInstallation.client_id == self.client_id,
+                SlackInstallation.enterprise_id == (enterprise_id or ""),
+                SlackInstallation.team_id == (team_id or ""),
+            )
+            if user_id is not None:
+                stmt = stmt.where(SlackInstallation.user_id == user_id)
+            session.exec(stmt)
+
+    # --- bolt's async API -------------------------------------------------------------
+    async def async_save(self, installation: Installation):
+        await asyncio.to_thread(self.save, installation)
+
+    async def async_save_bot(self, bot: Bot):
+        await asyncio.to_thread(self.save_bot, bot)
+
+    async def async_find_bot(self, *, enterprise_id, team_id, is_enterprise_install=False):
+        return await asyncio.to_thread(self.find_bot, enterprise_id=enterprise_id, team_id=team_id,
+                                       is_enterprise_install=is_enterprise_install)
+
+    async def async_find_installation(self, *, enterprise_id, team_id, user_id=None,
+                                      is_enterprise_install=False):
+        return await asyncio.to_thread(self.find_installation, enterprise_id=enterprise_id, team_id=team_id,
+                                       user_id=user_id, is_enterprise_install=is_enterprise_install)
+
+    async def async_delete_bot(self, *, enterprise_id, team_id):
+        await asyncio.to_thread(self.delete_bot, enterprise_id=enterprise_id, team_id=team_id)
+
+    async def async_delete_installation(self, *, enterprise_id, team_id, user_id=None):
+        await asyncio.to_thread(self.delete_installation, enterprise_id=enterprise_id, team_id=team_id,
+                                user_id=user_id)
+
+
+class DatabaseStateStore(AsyncOAuthStateStore):
+    """One-time OAuth state values with an expiry (consumed once, then gone)."""
+
+    def __init__(self, engine: Engine, expiration_seconds: int = STATE_SECONDS):
+        self.engine = engine
+        self.expiration_seconds = expiration_seconds
+        self._logger = log
+
+    @property
+    def logger(self):
+        return self._logger
+
+    def issue(self, *, now: datetime | None = None) -> str:
+        state = secrets.token_urlsafe(32)
+        now = now or utcnow()
+        with session_scope(self.engine) as session:
+            session.add(SlackOAuthState(state=state, expires_at=now + timedelta(seconds=self.expiration_seconds)))
+        return state
+
+    def consume(self, state: str, *, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        with session_scope(self.engine) as session:
+            row = session.exec(select(SlackOAuthState).where(SlackOAuthState.state == state)).first()
+            if row is None:
+                return False
+            session.delete(row)
+            expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=timezone.utc)
+            return expires > now
+
+    async def async_issue(self, *args, **kwargs) -> str:
+        return await asyncio.to_thread(self.issue)
+
+    async def async_consume(self, state: str) -> bool:
+        return await asyncio.to_thread(self.consume, state)

@@ -1,0 +1,78 @@
+"""The web process: bolt's AsyncSlackRequestHandler on Starlette, under uvicorn.
+
+Routes: POST /slack/events (commands, interactivity, events — one Request URL for all
+three in slack-manifest.yml), GET /slack/install and /slack/oauth_redirect (OAuth mode),
+GET /healthz (liveness: the process answers).
+"""
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from bot.app import build_app
+from partnerhub_core.settings import Settings
+
+log = logging.getLogger("partnerhub.server")
+
+
+def build_asgi(settings: Settings, engine: Engine, app: AsyncApp | None = None,
+               extra_routes: list[Route] | None = None) -> Starlette:
+    bolt = app or build_app(settings, engine)
+    handler = AsyncSlackRequestHandler(bolt)
+
+    async def slack(request: Request):
+        return await handler.handle(request)
+
+    async def healthz(_request: Request):
+        return PlainTextResponse("ok")
+
+    routes = [
+        Route("/slack/events", slack, methods=["POST"]),
+        Route("/slack/install", slack, methods=["GET"]),
+        Route("/slack/oauth_redirect", slack, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        *(extra_routes or []),
+    ]
+    asgi = Starlette(routes=routes)
+    asgi.state.bolt = bolt
+    return asgi
+
+
+def uvicorn_config(asgi, *, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
+    # proxy_headers: behind a platform router the client address and scheme come from it.
+    return uvicorn.Config(asgi, host=host, port=port, log_level=log_level.lower(),
+                          proxy_headers=True, forwarded_allow_ips="*", access_log=False,
+                          lifespan="off")
+
+
+def serve_http(settings: Settings, engine: Engine, *, host: str, port: int) -> None:
+    server = uvicorn.Server(uvicorn_config(build_asgi(settings, engine), host=host, port=port,
+                                           log_level=settings.log_level))
+    server.run()
+
+
+def serve_socket(settings: Settings, engine: Engine) -> None:
+    """Socket Mode for development behind a firewall (needs SLACK_APP_TOKEN, xapp-…)."""
+    import asyncio
+
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from partnerhub_core.errors import BadInput
+    from partnerhub_core.i18n import N_
+
+    if settings.slack_app_token is None:
+        raise BadInput(N_("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-…, with connections:write)."))
+    bolt = build_app(settings, engine)
+
+    async def run() -> None:
+        await AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start_async()
+
+    asyncio.run(run())
