@@ -24,6 +24,12 @@ class ActionId(StrEnum):
     # home
     HOME_REFRESH = "ph_home_refresh"
     HOME_PRODUCT = "ph_home_product"  # value: meetings | calling
+    # customers, trials, analytics (F1-F15, F30); ":<suffix>" variants keep ids unique in a block
+    CUSTOMER_OPEN = "ph_customer_open"  # value: customer id
+    CUSTOMERS_PAGE = "ph_customers_page"  # value: JSON {"f": filters, "p": page}
+    TRIAL_OPEN = "ph_trial_open"  # value: customer id; opens the trial modal
+    ANALYTICS_VIEW = "ph_analytics_view"  # value: JSON {"k": section, "p": product, "r": region, "t": tag}
+    ANALYTICS_DOWNLOAD_CSV = "ph_analytics_csv"  # value: as ANALYTICS_VIEW
     # digests and alerts (F29)
     ALERT_MENU = "ph_alert_menu"  # overflow: "ack|snooze|owner" + "|<kind>|<customer id>|<fingerprint>"
 
@@ -38,6 +44,9 @@ class BlockId(StrEnum):
     SETUP_ROLE = "ph_setup_role"
     SETUP_ALL_CUSTOMERS = "ph_setup_all_customers"
     RESOURCE_QUERY = "ph_resource_query"
+    TRIAL_PRODUCT = "ph_trial_product"
+    TRIAL_LICENSES = "ph_trial_licenses"
+    TRIAL_DAYS = "ph_trial_days"
     ALERT_SNOOZE_UNTIL = "ph_alert_snooze_until"  # datepicker
     ALERT_OWNER_USER = "ph_alert_owner_user"  # users_select
 
@@ -46,6 +55,7 @@ class CallbackId(StrEnum):
     SETUP_LINK = "ph_setup_link"  # first-run: link the workspace to a partner
     SETUP_ADMIN = "ph_setup_admin"  # map a Slack user to a partner admin role
     SETUP_DEFAULTS = "ph_setup_defaults"  # default region and language
+    TRIAL_START = "ph_trial_start"  # the trial modal (F5)
     ALERT_SNOOZE = "ph_alert_snooze"  # snooze an alert until a date
     ALERT_OWNER = "ph_alert_owner"  # name who follows an alert up
 
