@@ -1,0 +1,191 @@
+"""What the web process needs to run for real, beside the Slack routes:
+
+- ``GET /readyz``: 200 when the database answers and is migrated to head, else 503 with
+  the reason (``partnerhub_core.health``); ``GET /healthz`` stays "the process answers";
+- one structured log line per Slack request (``logged``): workspace, partner, command or
+  action or event, latency, outcome, Slack's request id and retry number; never the text
+  a person typed (that is DEBUG only) nor a token;
+- ``GracefulServer``: on SIGTERM uvicorn stops accepting, finishes the requests in
+  flight, and then we also wait (up to ``shutdown_grace_seconds``) for the work bolt runs
+  after ``ack()`` — the answer to a slow command — before the process exits 0.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs
+
+import uvicorn
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from partnerhub_core import health
+from partnerhub_core.logging import event
+from partnerhub_core.models import Workspace
+
+log = logging.getLogger("partnerhub.request")
+shutdown_log = logging.getLogger("partnerhub.server")
+
+PARTNER_CACHE_SECONDS = 60
+
+
+# --- readiness ---------------------------------------------------------------------------
+def readyz_route(engine: Engine) -> Route:
+    async def readyz(_request: Request) -> Response:
+        result = await asyncio.to_thread(health.readiness, engine)
+        return JSONResponse(result.as_dict(), status_code=200 if result.ok else 503)
+
+    return Route("/readyz", readyz, methods=["GET"])
+
+
+# --- one log line per request ----------------------------------------------------------
+def _payload(body: bytes, content_type: str) -> dict:
+    try:
+        if "application/json" in content_type:
+            data = json.loads(body or b"{}")
+            return data if isinstance(data, dict) else {}
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        if "payload" in form:  # interactivity
+            data = json.loads(form["payload"])
+            return data if isinstance(data, dict) else {}
+        return form
+    except (ValueError, UnicodeDecodeError):
+        return {}
+
+
+def request_fields(payload: dict, headers, known_words: Callable[[str], bool] | None = None) -> dict:
+    """The facts of one Slack request worth a log line (ids only)."""
+    team = payload.get("team_id") or (payload.get("team") or {}).get("id") \
+        or (payload.get("user") or {}).get("team_id") or ""
+    fields: dict = {"workspace": team or None, "enterprise": payload.get("enterprise_id") or None}
+    user = payload.get("user_id") or (payload.get("user") or {}).get("id") \
+        or (payload.get("event") or {}).get("user")
+    fields["user"] = user if isinstance(user, str) else None
+    if payload.get("command"):
+        fields["kind"] = "command"
+        words = (payload.get("text") or "").split(None, 1)
+        # Only a registered subcommand word: a first word can also be a customer's name.
+        sub = words[0].lower() if words and known_words and known_words(words[0]) else None
+        fields["command"] = f"{payload['command']} {sub}" if sub else payload["command"]
+        fields["text"] = payload.get("text")  # DEBUG only (PRIVATE_FIELDS)
+        fields["slack_request_id"] = payload.get("trigger_id")
+    elif payload.get("type") == "event_callback":
+        fields["kind"] = "event"
+        fields["command"] = (payload.get("event") or {}).get("type")
+        fields["slack_request_id"] = payload.get("event_id")
+    elif payload.get("type") in ("block_actions", "view_submission", "view_closed", "shortcut",
+                                 "message_action", "block_suggestion"):
+        fields["kind"] = payload["type"]
+        action = (payload.get("actions") or [{}])[0].get("action_id") if payload.get("actions") else None
+        fields["command"] = action or payload.get("action_id") or (payload.get("view") or {}).get("callback_id") \
+            or payload.get("callback_id")
+        fields["slack_request_id"] = payload.get("trigger_id") or (payload.get("view") or {}).get("id")
+    else:
+        fields["kind"] = payload.get("type") or "other"
+    retry = headers.get("x-slack-retry-num")
+    if retry:
+        fields["retry_num"] = int(retry) if retry.isdigit() else retry
+        fields["retry_reason"] = headers.get("x-slack-retry-reason")
+    fields["slack_timestamp"] = headers.get("x-slack-request-timestamp")
+    return fields
+
+
+class PartnerLookup:
+    """team id -> partner id, cached briefly (one query per workspace per minute)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._cache: dict[str, tuple[float, int | None]] = {}
+
+    def __call__(self, team_id: str | None) -> int | None:
+        if not team_id:
+            return None
+        hit = self._cache.get(team_id)
+        if hit and time.monotonic() - hit[0] < PARTNER_CACHE_SECONDS:
+            return hit[1]
+        try:
+            with Session(self.engine) as s:
+                partner_id = s.exec(select(Workspace.partner_id).where(Workspace.team_id == team_id)).first()
+        except Exception:  # noqa: BLE001 - a log line must never break a request
+            partner_id = None
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[team_id] = (time.monotonic(), partner_id)
+        return partner_id
+
+
+def logged(handler: Callable[[Request], Awaitable[Response]], engine: Engine,
+           known_words: Callable[[str], bool] | None = None) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap the Slack route: one ``request`` log line per HTTP request."""
+    partners = PartnerLookup(engine)
+
+    async def wrapper(request: Request) -> Response:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status_code
+            return response
+        finally:
+            latency_ms = round((time.perf_counter() - started) * 1000, 1)
+            try:
+                body = await request.body()  # cached by Starlette; bolt read it already
+                fields = request_fields(_payload(body, request.headers.get("content-type", "")),
+                                        request.headers, known_words)
+                fields["partner"] = await asyncio.to_thread(partners, fields.get("workspace"))
+            except Exception:  # noqa: BLE001
+                fields = {}
+            outcome = "ok" if status < 400 else ("refused" if status in (401, 403) else f"http_{status}")
+            event(log, "request", level=logging.INFO if status < 500 else logging.ERROR,
+                  path=request.url.path, status=status, outcome=outcome, latency_ms=latency_ms, **fields)
+
+    return wrapper
+
+
+# --- graceful shutdown ------------------------------------------------------------------
+class GracefulServer(uvicorn.Server):
+    """uvicorn.Server that, after the requests in flight are answered, also waits for
+    the tasks started while serving (bolt's work after ``ack()``) before exiting."""
+
+    def __init__(self, config: uvicorn.Config, *, grace_seconds: float = 25.0):
+        super().__init__(config)
+        self.grace_seconds = grace_seconds
+        self._baseline: set[asyncio.Task] = set()
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        self._baseline = set(asyncio.all_tasks())  # the server's own long-lived tasks
+
+    async def shutdown(self, sockets=None) -> None:
+        await super().shutdown(sockets)
+        await drain_tasks(self._baseline, self.grace_seconds)
+
+
+async def drain_tasks(baseline: set[asyncio.Task], grace_seconds: float) -> int:
+    """Wait for every task not in ``baseline`` (and not this one), including tasks they
+    start meanwhile, for at most ``grace_seconds``; cancel what is left. Returns how
+    many tasks were still running when the wait began."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace_seconds
+    me = asyncio.current_task()
+
+    def pending() -> set[asyncio.Task]:
+        return {t for t in asyncio.all_tasks() if t is not me and t not in baseline and not t.done()}
+
+    first = pending()
+    if first:
+        event(shutdown_log, "shutdown_waiting", tasks=len(first), grace_seconds=grace_seconds)
+    while (left := pending()) and loop.time() < deadline:
+        await asyncio.wait(left, timeout=max(0.0, deadline - loop.time()))
+    left = pending()
+    if left:
+        event(shutdown_log, "shutdown_cancelled", level=logging.ERROR, tasks=len(left))
+        for task in left:
+            task.cancel()
+    return len(first)
