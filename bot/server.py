@@ -2,7 +2,9 @@
 
 Routes: POST /slack/events (commands, interactivity, events — one Request URL for all
 three in slack-manifest.yml), GET /slack/install and /slack/oauth_redirect (OAuth mode),
-GET /healthz (liveness: the process answers).
+GET /healthz (liveness: the process answers), GET /readyz (database reachable and migrated,
+503 with the reason otherwise; bot/ops_http.py). Every Slack request writes one JSON log
+line; SIGTERM finishes in-flight requests and post-ack work first (``GracefulServer``).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from bot.app import build_app
+from bot.ops_http import GracefulServer, logged, readyz_route
 from partnerhub_core.settings import Settings
 
 log = logging.getLogger("partnerhub.server")
@@ -28,8 +31,14 @@ def build_asgi(settings: Settings, engine: Engine, app: AsyncApp | None = None,
     bolt = app or build_app(settings, engine)
     handler = AsyncSlackRequestHandler(bolt)
 
-    async def slack(request: Request):
+    async def slack_raw(request: Request):
         return await handler.handle(request)
+
+    def known_word(word: str) -> bool:
+        router = getattr(getattr(bolt, "_partnerhub_runtime", None), "router", None)
+        return router is not None and router.find(word) is not None
+
+    slack = logged(slack_raw, engine, known_word)
 
     async def healthz(_request: Request):
         return PlainTextResponse("ok")
@@ -39,6 +48,7 @@ def build_asgi(settings: Settings, engine: Engine, app: AsyncApp | None = None,
         Route("/slack/install", slack, methods=["GET"]),
         Route("/slack/oauth_redirect", slack, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        readyz_route(engine),
         *(extra_routes or []),
     ]
     asgi = Starlette(routes=routes)
@@ -46,16 +56,20 @@ def build_asgi(settings: Settings, engine: Engine, app: AsyncApp | None = None,
     return asgi
 
 
-def uvicorn_config(asgi, *, host: str, port: int, log_level: str = "info") -> uvicorn.Config:
+def uvicorn_config(asgi, *, host: str, port: int, log_level: str = "info",
+                   grace_seconds: float | None = None) -> uvicorn.Config:
     # proxy_headers: behind a platform router the client address and scheme come from it.
+    # log_config=None: uvicorn's own lines go through our JSON handler (partnerhub_core.logging).
     return uvicorn.Config(asgi, host=host, port=port, log_level=log_level.lower(),
                           proxy_headers=True, forwarded_allow_ips="*", access_log=False,
-                          lifespan="off")
+                          lifespan="off", log_config=None, timeout_graceful_shutdown=grace_seconds)
 
 
 def serve_http(settings: Settings, engine: Engine, *, host: str, port: int) -> None:
-    server = uvicorn.Server(uvicorn_config(build_asgi(settings, engine), host=host, port=port,
-                                           log_level=settings.log_level))
+    grace = settings.shutdown_grace_seconds
+    server = GracefulServer(uvicorn_config(build_asgi(settings, engine), host=host, port=port,
+                                           log_level=settings.log_level, grace_seconds=grace),
+                            grace_seconds=grace)
     server.run()
 
 

@@ -1,7 +1,6 @@
 """``partnerhub serve`` — the Slack app over HTTP (the Procfile's web process) or Socket Mode."""
 from __future__ import annotations
 
-import logging
 import os
 
 import typer
@@ -17,8 +16,12 @@ def serve(
     """Run the Slack app: Events API, slash commands, interactivity and OAuth install."""
     from bot import server
 
+    from partnerhub_core import secrets
+    from partnerhub_core.logging import configure_logging
+
     cfg = settings()
-    logging.basicConfig(level=cfg.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(cfg)  # JSON lines, tokens and secrets masked, level from settings
+    secrets.configure(cfg)  # production without PARTNERHUB_SECRET_KEYS stops here, one line
     engine = engine_for(cfg.database_url)
     if socket:
         server.serve_socket(cfg, engine)
