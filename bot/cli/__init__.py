@@ -19,9 +19,11 @@ app = typer.Typer(
 
 # Command groups, in the order `--help` lists them. Add a module here to add a group.
 from bot.cli import db as _db  # noqa: E402
+from bot.cli import jobs as _jobs  # noqa: E402
 from bot.cli import ops as _ops  # noqa: E402
+from bot.cli import worker as _worker  # noqa: E402
 
-for _module in (_db, _ops):
+for _module in (_db, _ops, _jobs, _worker):
     _module.register(app)
 
 EXIT_CODES = {BadInput: 2, NotFound: 3, NotAllowed: 4}
