@@ -1,0 +1,200 @@
+"""/partnerhub kpis and the subscription analytics sections (SPEC F9–F15, F30).
+
+    kpis [meetings|calling] [region:EU] [tag:"Key accounts"]
+    recent | expiring | renewing | low | overage | trend  [meetings|calling] [region:..] [tag:..]
+
+Each section shows its KPIs and the first rows of its table, with a "Download CSV" button
+that uploads the whole table (``reports.section_csv``) with ``files_upload_v2``, and
+buttons to switch product and open the other sections. Everything is scoped to the
+customers the caller can see.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot.commands import subcommand
+from bot.context import Ctx, on_action
+from bot.ids import ActionId
+from partnerhub_core import auth, reports
+from partnerhub_core.analytics import subscriptions
+from partnerhub_core.analytics.common import Section
+from partnerhub_core.errors import BadInput
+from partnerhub_core.i18n import N_
+
+ROWS_SHOWN = 10
+SECTION_KEYS = ("recent", "expiring", "renewing", "low", "overage")
+SECTION_NAMES = {  # button labels (msgids)
+    "recent": N_("Recently added"),
+    "expiring": N_("Expiring"),
+    "renewing": N_("Renewing"),
+    "low": N_("Low assignment"),
+    "overage": N_("Overage"),
+    "trend": N_("Trend"),
+}
+USAGE = N_("Usage: /partnerhub {word} [meetings|calling] [region:US|CA|EU|UAE] [tag:<tag>]")
+
+
+@dataclass(frozen=True)
+class Query:
+    key: str  # "kpis", a SECTION_KEYS member or "trend"
+    product: str | None = None
+    region: str | None = None
+    tag: str | None = None
+
+    def value(self) -> str:
+        """A button value that brings the same view back."""
+        return json.dumps({"k": self.key, "p": self.product, "r": self.region, "t": self.tag},
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_value(cls, raw: str | None) -> "Query":
+        try:
+            data = json.loads(raw or "")
+            key = str(data["k"])
+            if key not in ("kpis", "trend", *SECTION_KEYS):
+                raise ValueError(key)
+            return cls(key, data.get("p"), data.get("r"), data.get("t"))
+        except (ValueError, KeyError, TypeError):
+            raise BadInput(N_("That button is out of date; run the command again.")) from None
+
+
+def parse(key: str, args: list[str]) -> Query:
+    product = region = tag = None
+    for word in args:
+        low = word.casefold()
+        if low in subscriptions.PRODUCTS and product is None:
+            product = low
+        elif low.startswith("region:") and region is None:
+            region = subscriptions.check_region(word.split(":", 1)[1])
+        elif low.startswith("tag:") and tag is None and word[4:].strip():
+            tag = word[4:].strip()[:200]
+        else:
+            raise BadInput(USAGE, word=key)
+    if key != "kpis" and product is None:
+        product = "meetings"
+    return Query(key, product, region, tag)
+
+
+def compute(ctx: Ctx, query: Query) -> Section:
+    scope = auth.visible_customer_ids(ctx.session, ctx.actor)
+    kw = dict(session=ctx.session, partner_id=ctx.partner_id, as_of=ctx.as_of, settings=ctx.settings,
+              region=query.region, tag=query.tag, customer_ids=scope)
+    if query.key == "kpis":
+        return subscriptions.headline_kpis(product=query.product, **kw)
+    if query.key == "trend":
+        return subscriptions.license_trend(product=query.product, **kw)
+    return subscriptions.SECTIONS[query.key](product=query.product, **kw)
+
+
+def show(ctx: Ctx, query: Query) -> dict:
+    section = compute(ctx, query)
+    rows = section.rows()
+    columns = [{"key": c.key, "label": ctx._(c.label), "kind": c.kind} for c in section.columns]
+    kpis = [{"label": ctx._(k.label), "value": k.value, "kind": k.kind,
+             "hint": _hint(ctx, k.hint, k.hint_params)} for k in section.kpis]
+    switch = [Query(query.key, p, query.region, query.tag) for p in subscriptions.PRODUCTS if p != query.product]
+    others = [Query(k, query.product or "meetings", query.region, query.tag)
+              for k in (*SECTION_KEYS, "trend") if k != query.key]
+    return ctx.render(
+        "analytics_section.json.j2",
+        title=section.heading(ctx._),
+        query=query,
+        kpis=kpis,
+        columns=columns,
+        rows=rows[:ROWS_SHOWN],
+        total_rows=len(rows),
+        as_of=section.as_of or ctx.as_of,
+        csv_value=query.value() if columns else None,
+        switch=[{"product": q.product, "value": q.value()} for q in switch],
+        others=[{"text": ctx._(SECTION_NAMES[q.key]), "value": q.value()} for q in others],
+    )
+
+
+def _hint(ctx: Ctx, hint: str, params: dict) -> str:
+    if not hint:
+        return ""
+    text = ctx._(hint)
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def download(ctx: Ctx, action: dict) -> dict | None:
+    """Upload the whole table of the clicked section as CSV to the conversation."""
+    query = Query.from_value(action.get("value"))
+    section = compute(ctx, query)
+    data = reports.section_csv(section, ctx.locale)
+    title = section.heading(ctx._)
+    filename = reports.file_name(title, ctx.as_of)  # F21
+    if not ctx.channel_id:
+        raise BadInput(N_("I can only attach files in a conversation; run the command in a channel or a DM."))
+    try:
+        ctx.client.files_upload_v2(channel=ctx.channel_id, content=data, filename=filename, title=title,
+                                   initial_comment=ctx._("{title} — {rows} rows", title=title,
+                                                         rows=len(section.table)))
+    except SlackApiError as exc:
+        error = (exc.response or {}).get("error") if exc.response is not None else None
+        if error in ("not_in_channel", "channel_not_found", "is_archived", "access_denied"):
+            return ctx.render("notice.json.j2", level="error", text=ctx._(
+                "I cannot post files in this conversation. Invite me to it (/invite @Partner Hub) or use a "
+                "direct message with me, then press the button again."))
+        raise
+    return None
+
+
+def on_view(ctx: Ctx, action: dict) -> dict:
+    message = show(ctx, Query.from_value(action.get("value")))
+    message["replace_original"] = True
+    return message
+
+
+def on_open_section(ctx: Ctx, action: dict) -> dict:
+    """App Home buttons send a bare section key (``recent``) or ``kpis``."""
+    raw = (action.get("value") or "").strip()
+    if raw.startswith("{"):
+        return show(ctx, Query.from_value(raw))
+    parts = raw.split()
+    key = parts[0] if parts else "kpis"
+    if key not in ("kpis", "trend", *SECTION_KEYS):
+        raise BadInput(N_("That button is out of date; run the command again."))
+    return show(ctx, parse(key, parts[1:]))
+
+
+def _command(key: str):
+    def run(ctx: Ctx, args: list[str]) -> dict:
+        return show(ctx, parse(key, args))
+
+    run.__name__ = f"analytics_{key}"
+    return run
+
+
+COMMANDS = {
+    "kpis": (("kpi",), N_("kpis [meetings|calling] [region:..] [tag:..]"),
+             N_("Headline KPIs: customers, expiring, renewing, low assignment, overage.")),
+    "recent": (("recently-added",), N_("recent [meetings|calling] [region:..] [tag:..]"),
+               N_("Subscriptions and trials added in the last 90 days.")),
+    "expiring": ((), N_("expiring [meetings|calling] [region:..] [tag:..]"),
+                 N_("Subscriptions and trials ending in the next 90 days.")),
+    "renewing": ((), N_("renewing [meetings|calling] [region:..] [tag:..]"),
+                 N_("Subscriptions auto-renewing in the next 90 days.")),
+    "low": (("low-assignment",), N_("low [meetings|calling] [region:..] [tag:..]"),
+            N_("Customers that assigned far fewer licenses than the others.")),
+    "overage": (("over",), N_("overage [meetings|calling] [region:..] [tag:..]"),
+                N_("Subscriptions with more licenses assigned than purchased.")),
+    "trend": ((), N_("trend [meetings|calling] [region:..] [tag:..]"),
+              N_("Licenses total, assigned and used, week by week.")),
+}
+
+
+def register(app: AsyncApp) -> None:
+    for key, (aliases, usage, help_text) in COMMANDS.items():
+        subcommand(app, key, aliases=aliases, usage=usage, help=help_text, group=N_("Analytics"))(_command(key))
+    on_action(app, re.compile(rf"^{ActionId.ANALYTICS_DOWNLOAD_CSV}(:.*)?$"), download)
+    on_action(app, re.compile(rf"^{ActionId.ANALYTICS_VIEW}(:.*)?$"), on_view)
+    on_action(app, ActionId.OPEN_SECTION, on_open_section)
