@@ -666,6 +666,19 @@ class JobRun(SQLModel, table=True):
     items: int = Field(default=0)  # what the run handled (posts, rows, organizations)
 
 
+class WebexCredential(SQLModel, table=True):
+    """A partner's Webex API token (partnerhub_core/credentials.py), encrypted at rest.
+    Without one, the connector falls back to PARTNERHUB_WEBEX_TOKEN."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", unique=True)
+    access_token: str = Field(sa_type=EncryptedString)
+    refresh_token: Optional[str] = Field(default=None, sa_type=EncryptedString)
+    expires_at: Optional[datetime] = _ts(default=None)
+    updated_at: datetime = _ts()
+    updated_by: str = Field(default="", max_length=200)
+
+
 class WorkerHeartbeat(SQLModel, table=True):
     """A worker process says it is alive, what it runs and when each job runs next."""
 

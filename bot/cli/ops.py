@@ -8,7 +8,7 @@ import typer
 from sqlmodel import Session
 
 from bot.cli.common import echo_json, engine_for, settings
-from partnerhub_core import jobs, purge as purge_core, secrets
+from partnerhub_core import credentials, jobs, purge as purge_core, secrets
 from partnerhub_core.db import session_scope
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
@@ -73,6 +73,25 @@ def rotate() -> None:
         counts = secrets.rotate(session)
     typer.echo(f"Re-encrypted {sum(counts.values())} values with the newest key.")
     _print_counts(counts)
+
+
+@secrets_app.command("set-webex-token")
+def set_webex_token(
+    partner: int = typer.Option(..., "--partner", help="Id of the partner the token belongs to."),
+) -> None:
+    """Store a partner's Webex token, encrypted. The token is read from standard input
+    (or asked for without echo), never from the command line."""
+    import sys
+
+    cfg = settings()
+    secrets.configure(cfg)
+    if sys.stdin.isatty():
+        token = typer.prompt("Webex token", hide_input=True)
+    else:
+        token = sys.stdin.readline()
+    with session_scope(engine_for(cfg.database_url)) as session:
+        credentials.set_webex_token(session, partner_id=partner, token=token, now=utcnow(), by="cli")
+    typer.echo(f"Stored the Webex token of partner {partner} (encrypted).")
 
 
 # --- jobs status -------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:14:15.279455
+Create Date: 2026-11-25 16:20:56.743025
 """
 from alembic import op
 import sqlalchemy as sa
@@ -217,6 +217,18 @@ def upgrade() -> None:
     with op.batch_alter_table('tag', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tag_partner_id'), ['partner_id'], unique=False)
 
+    op.create_table('webexcredential',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('access_token', partnerhub_core.secrets.EncryptedString(), nullable=False),
+    sa.Column('refresh_token', partnerhub_core.secrets.EncryptedString(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('partner_id')
+    )
     op.create_table('workspace',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
@@ -649,6 +661,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_workspace_partner_id'))
 
     op.drop_table('workspace')
+    op.drop_table('webexcredential')
     with op.batch_alter_table('tag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tag_partner_id'))
 

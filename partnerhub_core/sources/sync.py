@@ -130,6 +130,11 @@ def sync_partner(
     with session_factory() as session:
         if session.get(Partner, partner_id) is None:
             raise NotFound(N_("There is no partner with id {id}."), id=partner_id)
+        if token is None and client is None:
+            # The partner's own token (stored encrypted); else PARTNERHUB_WEBEX_TOKEN.
+            from partnerhub_core.credentials import webex_token_for
+
+            token = webex_token_for(session, partner_id)
     own_client = client is None
     client = client or WebexClient(settings=settings, token=token)
     report = SyncReport(partner_id=partner_id)

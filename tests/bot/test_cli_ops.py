@@ -130,3 +130,18 @@ def test_jobs_status_with_a_fresh_heartbeat_exits_0(engine, db_url):
     assert result.exit_code == 0, result.output
     assert "(no job has run yet)" in result.output
     assert "worker: w:1 alive" in result.output and "running digests" in result.output
+
+
+def test_set_webex_token_reads_stdin_and_stores_it_encrypted(engine, db_url):
+    with Session(engine) as s:
+        _seed(s)
+    result = _run(["secrets", "set-webex-token", "--partner", "1"], db_url, input="wx-own-token-42\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Stored the Webex token of partner 1 (encrypted)."
+    with engine.connect() as conn:
+        raw = conn.execute(sa.text("SELECT access_token FROM webexcredential")).scalar_one()
+    assert "wx-own-token-42" not in raw
+    from partnerhub_core.credentials import webex_token_for
+
+    with Session(engine) as s:
+        assert webex_token_for(s, 1) == "wx-own-token-42"
