@@ -1,0 +1,264 @@
+"""The worker in-process, against the Slack stand-in: exactly-once claims, retries,
+channel errors, quiet digests, scheduled reports, time zones with a frozen clock."""
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from pydantic import SecretStr
+from sqlmodel import Session, select
+
+from bot import worker
+from partnerhub_core.models import (
+    AuditEvent,
+    Delivery,
+    DigestSnapshot,
+    PartnerAdmin,
+    Role,
+    Schedule,
+    utcnow,
+)
+from tests.factories import make_customer, make_partner, make_snapshot, make_subscription
+from tests.fakes.slack import FakeSlack
+
+# Monday 2026-11-23 09:00 in São Paulo (UTC-3, no DST since 2019) is 12:00 UTC.
+DUE = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = DUE + timedelta(seconds=30)
+CREATED = datetime(2026, 11, 1, tzinfo=timezone.utc)
+RECENT = datetime(2026, 11, 20, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def fake():
+    with FakeSlack() as slack:
+        yield slack
+
+
+@pytest.fixture
+def cfg(settings, fake):
+    return settings.model_copy(update={
+        "slack_api_url": fake.base_url, "slack_bot_token": SecretStr("xoxb-worker"),
+        "slack_client_id": None, "worker_lease_seconds": 60, "worker_max_attempts": 3,
+    })
+
+
+@pytest.fixture
+def world(engine):
+    """A partner with two customers (one expiring, one over the limit), a full admin and a
+    weekly digest for channel C_DIGEST, Monday 09:00 São Paulo."""
+    with Session(engine, expire_on_commit=False) as s:
+        p = make_partner(s, "Partner")
+        a = make_customer(s, p, "Alpha", last_admin_sign_in=RECENT)
+        b = make_customer(s, p, "Beta", last_admin_sign_in=RECENT)
+        make_subscription(s, a, subscription_id="SUB-A", end=date(2026, 12, 3))  # 10 days
+        sb = make_subscription(s, b, subscription_id="SUB-B", end=date(2027, 6, 1))
+        make_snapshot(s, sb, date(2026, 11, 21), assigned=130)  # 30 over
+        s.add(PartnerAdmin(partner_id=p.id, display_name="Full", email="full@x.example",
+                           slack_user_id="U_FULL", role=Role.FULL_ADMIN))
+        s.add(PartnerAdmin(partner_id=p.id, display_name="Read", email="read@x.example",
+                           slack_user_id="U_READ", role=Role.READ_ONLY))
+        digest = Schedule(partner_id=p.id, target_id="C_DIGEST", alerts=["expiring", "overage"],
+                          timezone="America/Sao_Paulo", weekday=0, hour=9, created_at=CREATED, updated_at=CREATED)
+        s.add(digest)
+        s.commit()
+        return {"partner_id": p.id, "schedule_id": digest.id}
+
+
+def tick(cfg, engine, now=NOW, worker_id="w1"):
+    return worker.run_job("tick", cfg, engine, now=now, worker_id=worker_id)
+
+
+def posts(fake, channel="C_DIGEST"):
+    """chat.postMessage calls to ``channel`` that Slack accepted (not the 429/5xx ones)."""
+    return [r for r in fake.calls("chat.postMessage") if r.params.get("channel") == channel]
+
+
+def deliveries(engine):
+    with Session(engine) as s:
+        return s.exec(select(Delivery).order_by(Delivery.id)).all()
+
+
+def test_due_digest_is_posted_once_with_its_csvs(cfg, engine, world, fake):
+    outcomes = tick(cfg, engine)
+    assert [(o.status, o.period) for o in outcomes] == [("posted", "2026-11-23")]
+    (msg,) = posts(fake)
+    text = str(msg.params["blocks"])
+    assert "Alpha" in text and "SUB-A" in text and "Beta" in text and "+30" in text
+    uploads = fake.calls("files.completeUploadExternal")
+    assert [u.params["channel_id"] for u in uploads] == ["C_DIGEST", "C_DIGEST"]
+    csvs = sorted(fake.uploads.values())
+    assert any(b"SUB-A" in c for c in csvs) and any(b"SUB-B" in c for c in csvs)
+    # later ticks of the same period post nothing
+    assert tick(cfg, engine, now=NOW + timedelta(minutes=1)) == []
+    assert tick(cfg, engine, now=NOW + timedelta(hours=3)) == []
+    assert len(posts(fake)) == 1
+    (d,) = deliveries(engine)
+    assert (d.status, d.attempts, d.files_posted, d.period) == ("posted", 1, 2, "2026-11-23")
+    with Session(engine) as s:
+        snap = s.exec(select(DigestSnapshot)).one()
+        assert snap.period == "2026-11-23" and snap.as_of == date(2026, 11, 23)
+
+
+def test_not_due_before_the_local_hour(cfg, engine, world, fake):
+    assert tick(cfg, engine, now=DUE - timedelta(seconds=1)) == []
+    assert posts(fake) == []
+
+
+def test_rate_limit_then_server_error_then_ok_posts_one_message(cfg, engine, world, fake):
+    fake.fail_next("chat.postMessage", status=429, retry_after=0)
+    fake.fail_next("chat.postMessage", status=500, error="internal_error")
+    outcomes = tick(cfg, engine)
+    assert [o.status for o in outcomes] == ["posted"]
+    answered = [r for r in fake.calls("chat.postMessage")]
+    assert len(answered) == 3  # 429, 500, then the one that went through
+    (d,) = deliveries(engine)
+    assert (d.status, d.attempts) == ("posted", 1)
+    assert d.message_ts is not None
+
+
+def test_a_post_that_still_fails_is_retried_next_tick_never_duplicated(cfg, engine, world, fake):
+    fake.fail_next("chat.postMessage", status=503, error="service_unavailable", times=3)  # 1 try + 2 retries
+    assert [o.status for o in tick(cfg, engine)] == ["failed"]
+    (d,) = deliveries(engine)
+    assert (d.status, d.attempts, d.error) == ("failed", 1, "service_unavailable")
+    assert [o.status for o in tick(cfg, engine, now=NOW + timedelta(minutes=1))] == ["posted"]
+    assert tick(cfg, engine, now=NOW + timedelta(minutes=2)) == []
+    (d,) = deliveries(engine)
+    assert (d.status, d.attempts) == ("posted", 2)
+    assert len(fake.calls("chat.postMessage")) == 4
+
+
+def test_failed_posts_stop_after_max_attempts(cfg, engine, world, fake):
+    fake.fail_next("chat.postMessage", status=200, error="msg_too_long", times=10)
+    for minute in range(5):
+        tick(cfg, engine, now=NOW + timedelta(minutes=minute))
+    (d,) = deliveries(engine)
+    assert (d.status, d.attempts) == ("failed", 3)
+    assert len(fake.calls("chat.postMessage")) == 3
+
+
+@pytest.mark.parametrize("code", ["channel_not_found", "not_in_channel", "is_archived"])
+def test_channel_errors_disable_the_schedule_and_tell_full_admins(cfg, engine, world, fake, code):
+    fake.fail_next("chat.postMessage", status=200, error=code)
+    assert [(o.status, o.error) for o in tick(cfg, engine)] == [("disabled", code)]
+    with Session(engine) as s:
+        sched = s.get(Schedule, world["schedule_id"])
+        assert (sched.enabled, sched.disabled_reason) == (False, code)
+        assert s.exec(select(AuditEvent.action).where(AuditEvent.action == "schedule.disable")).all() == [
+            "schedule.disable"]
+    dms = [r for r in fake.calls("chat.postMessage") if r.params.get("channel", "").startswith("U")]
+    assert [r.params["channel"] for r in dms] == ["U_FULL"]  # full admins only
+    assert "C_DIGEST" in str(dms[0].params["blocks"])
+    assert tick(cfg, engine, now=NOW + timedelta(minutes=1)) == []  # stopped, not retried
+
+
+def test_quiet_subscription_stays_silent_when_nothing_needs_attention(cfg, engine, world, fake):
+    with Session(engine) as s:
+        sched = s.get(Schedule, world["schedule_id"])
+        sched.alerts, sched.quiet_when_empty = ["abandoned_spike"], True
+        s.add(sched)
+        # a previous digest with the same statuses: nothing changed either
+        s.add(DigestSnapshot(partner_id=world["partner_id"], schedule_id=sched.id, period="2026-11-16",
+                             as_of=date(2026, 11, 16), taken_at=CREATED,
+                             statuses={}))
+        s.commit()
+    # The snapshot above is empty, so every customer counts as "new": not quiet yet.
+    assert [o.status for o in tick(cfg, engine)] == ["posted"]
+    # Next week, with the statuses unchanged and no spikes: silent.
+    assert [o.status for o in tick(cfg, engine, now=NOW + timedelta(days=7))] == ["skipped"]
+    assert len(posts(fake)) == 1
+    assert [d.status for d in deliveries(engine)] == ["posted", "skipped"]
+
+
+def test_claim_race_between_threads_has_one_winner(cfg, engine, world):
+    barrier = threading.Barrier(6)
+    won = []
+
+    def contend(n):
+        barrier.wait()
+        got = worker.claim(engine, schedule_id=world["schedule_id"], partner_id=world["partner_id"],
+                           period="2026-11-23", due_at=DUE, now=NOW, worker_id=f"w{n}", settings=cfg)
+        if got is not None:
+            won.append(n)
+
+    threads = [threading.Thread(target=contend, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(won) == 1
+
+
+def test_abandoned_claim_is_taken_over_only_after_its_lease(cfg, engine, world):
+    args = dict(schedule_id=world["schedule_id"], partner_id=world["partner_id"], period="2026-11-23",
+                due_at=DUE, settings=cfg)
+    first = worker.claim(engine, now=NOW, worker_id="dead", **args)
+    assert first is not None and first.attempts == 1
+    assert worker.claim(engine, now=NOW + timedelta(seconds=59), worker_id="w2", **args) is None
+    taken = worker.claim(engine, now=NOW + timedelta(seconds=61), worker_id="w2", **args)
+    assert (taken.claimed_by, taken.attempts) == ("w2", 2)
+    assert worker.claim(engine, now=NOW + timedelta(seconds=62), worker_id="w3", **args) is None
+
+
+def test_takeover_after_the_message_was_posted_only_finishes_the_files(cfg, engine, world, fake):
+    # A worker posted the message, uploaded one of two files, and died.
+    with Session(engine) as s:
+        s.add(Delivery(partner_id=world["partner_id"], schedule_id=world["schedule_id"], period="2026-11-23",
+                       due_at=DUE, status="claimed", claimed_by="dead", lease_until=NOW - timedelta(seconds=1),
+                       attempts=1, message_ts="1760000000.000099", channel_id="C_DIGEST", files_posted=1,
+                       created_at=DUE, updated_at=DUE))
+        s.commit()
+    assert [o.status for o in tick(cfg, engine)] == ["posted"]
+    assert posts(fake) == []  # the message is not posted again
+    assert len(fake.calls("files.completeUploadExternal")) == 1
+    (d,) = deliveries(engine)
+    assert (d.status, d.files_posted, d.attempts) == ("posted", 2, 2)
+
+
+def test_one_partners_failure_does_not_stop_the_others(cfg, engine, world, fake):
+    with Session(engine, expire_on_commit=False) as s:
+        broken = Schedule(partner_id=world["partner_id"], target_id="C_BROKEN", alerts=["expiring"],
+                          timezone="America/Sao_Paulo", created_at=CREATED, updated_at=CREATED,
+                          kind="report", report_key="no-such-report")
+        s.add(broken)
+        s.commit()
+    outcomes = {o.schedule_id: o.status for o in tick(cfg, engine)}
+    assert outcomes == {world["schedule_id"]: "posted", broken.id: "failed"}
+    assert len(posts(fake)) == 1
+
+
+def test_scheduled_report_to_a_dm_with_its_f21_file(cfg, engine, world, fake):
+    with Session(engine, expire_on_commit=False) as s:
+        s.get(Schedule, world["schedule_id"]).enabled = False
+        report = Schedule(partner_id=world["partner_id"], kind="report", report_key="devices", target_type="dm",
+                          target_id="U_FULL", frequency="monthly", day_of_month=31, hour=6, timezone="Europe/Madrid",
+                          created_at=CREATED, updated_at=CREATED)
+        s.add(report)
+        s.commit()
+    # November has 30 days: the "31st" runs on the 30th, 06:00 in Madrid (UTC+1) = 05:00 UTC.
+    assert tick(cfg, engine, now=datetime(2026, 11, 30, 4, 59, tzinfo=timezone.utc)) == []
+    outcomes = tick(cfg, engine, now=datetime(2026, 11, 30, 5, 0, 5, tzinfo=timezone.utc))
+    assert [(o.status, o.period) for o in outcomes] == [("posted", "2026-11-30")]
+    (msg,) = posts(fake, channel="U_FULL")
+    assert "Devices" in msg.params["text"]
+    (upload,) = fake.calls("files.getUploadURLExternal")
+    name = upload.params["filename"]
+    prefix, token, day = name[: -len(".csv")].rsplit("_", 2)
+    assert (prefix, len(token), token.isalnum(), day) == ("Devices", 10, True, "2026-11-30")
+
+
+def test_frozen_clock_tick_across_the_us_dst_change(cfg, engine, world, fake):
+    with Session(engine) as s:
+        sched = s.get(Schedule, world["schedule_id"])
+        sched.timezone = "America/New_York"
+        s.add(sched)
+        s.commit()
+    # Monday 2026-11-02, the day after the fall-back: 09:00 EST is 14:00 UTC (13:00 a week before).
+    with time_machine.travel(datetime(2026, 11, 2, 13, 30, tzinfo=timezone.utc), tick=False):
+        assert worker.run_job("tick", cfg, engine, worker_id="w1") == []
+    with time_machine.travel(datetime(2026, 11, 2, 14, 0, 20, tzinfo=timezone.utc), tick=False):
+        assert utcnow() == datetime(2026, 11, 2, 14, 0, 20, tzinfo=timezone.utc)
+        outcomes = worker.run_job("tick", cfg, engine, worker_id="w1")
+    assert [(o.status, o.period) for o in outcomes] == [("posted", "2026-11-02")]
