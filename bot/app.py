@@ -9,11 +9,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from sqlalchemy.engine import Engine
 
-from bot import commands, errors
+from bot import commands, errors, lifecycle
 from bot.context import Runtime, attach
 from bot.installation import DatabaseInstallationStore, DatabaseStateStore
 from bot.listeners import admins, analytics, customers, fallback, help, language, setup, tags, trials
 from bot.slack_client import async_web_client
+from partnerhub_core import secrets
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.settings import Settings
@@ -34,6 +35,7 @@ def build_app(settings: Settings, engine: Engine) -> AsyncApp:
     if settings.slack_signing_secret is None:
         raise BadInput(N_("Set SLACK_SIGNING_SECRET (Slack app > Basic Information > Signing Secret)."))
     signing_secret = settings.slack_signing_secret.get_secret_value()
+    secrets.configure(settings)  # tokens at rest; production without keys stops here
     if oauth_mode(settings):
         client_id = settings.slack_client_id
         app = AsyncApp(
@@ -47,7 +49,6 @@ def build_app(settings: Settings, engine: Engine) -> AsyncApp:
                 state_store=DatabaseStateStore(engine),
             ),
         )
-        app.enable_token_revocation_listeners()
     elif settings.slack_bot_token is not None:
         app = AsyncApp(signing_secret=signing_secret, client=async_web_client(settings))
     else:
@@ -55,6 +56,7 @@ def build_app(settings: Settings, engine: Engine) -> AsyncApp:
                           "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (OAuth install)."))
     attach(app, Runtime(settings=settings, engine=engine, oauth=oauth_mode(settings)))
     errors.install(app)
+    lifecycle.register(app)  # app_uninstalled, tokens_revoked (instead of bolt's defaults)
     commands.register(app)
     for module in LISTENERS:
         module.register(app)
