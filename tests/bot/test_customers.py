@@ -1,0 +1,141 @@
+"""/partnerhub customer (the card) and /partnerhub customers (the list) over signed HTTP."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from partnerhub_core.models import Partner
+from tests.bot.feature_world import add_customers, blocks_text, buttons
+from tests.factories import make_customer
+
+
+@pytest.fixture
+def world(session, linked):
+    return add_customers(session, linked)
+
+
+def ask(slack, fake_slack, text, user="U_FULL"):
+    return fake_slack.wait_for_response(slack.command(text, user=user))
+
+
+def test_card_shows_statuses_subscriptions_licenses_invoice_orders_tags_admins_and_control_hub(slack, fake_slack, world):
+    card = ask(slack, fake_slack, "customer acme corp")
+    text = blocks_text(card)
+    assert card["response_type"] == "ephemeral"
+    assert card["blocks"][0]["text"]["text"] == "Acme Corp"
+    assert "`org-acme`" in text and "Region: EU" in text
+    assert "*Status*\nActive, No recent activity" in text
+    assert "*Products*\nWebex Meetings" in text
+    assert "*Tags*\nGold" in text
+    assert "*Webex Meetings* · `SUB-ACME`" in text
+    assert "Renews Jan 15, 2027 (in 51 days)" in text
+    assert "Licenses: 100 total · 60 used · 80 assigned · 20 available" in text
+    assert "20 excess licenses: purchased but not assigned" in text
+    assert "Invoice: INV-77" in text
+    assert "Orders: Jan 10, 2025 `ORD-1` × 80; Mar 2, 2026 `ORD-2` × 20" in text
+    assert "*Partner admins*\nU_ADMIN (partner admin), U_SALES (sales admin)" in text
+    assert "No trial in progress." in text
+    hub = [b for b in buttons(card) if b.get("url")]
+    assert hub[0]["url"] == "https://admin.webex.com/overview?orgId=org-acme"
+    start = [b for b in buttons(card) if b["action_id"] == "ph_trial_open"]
+    assert start[0]["value"] == str(world.acme.id)
+
+
+def test_card_of_a_trial_customer_shows_the_trial_and_the_shortfall(slack, fake_slack, world):
+    card = ask(slack, fake_slack, "customer org-labs")
+    text = blocks_text(card)
+    assert "*Trial in progress*" in text
+    assert "*Webex Calling* · `TRIAL-LABS`" in text
+    assert "Ends Dec 5, 2026 (10 days left)" in text
+    assert "5 licenses short: more assigned than purchased" in text
+    assert "*Status*\nTrial, Expiring soon, License overage, No recent activity" in text
+    assert [b["text"]["text"] for b in buttons(card)] == ["Open in Control Hub", "Start another trial"]
+
+
+def test_read_only_admin_sees_no_start_trial_button(slack, fake_slack, session, linked, world):
+    card = ask(slack, fake_slack, "customer acme corp", user="U_SALES")
+    assert [b for b in buttons(card) if b["action_id"] == "ph_trial_open"]
+    from partnerhub_core.models import PartnerAdmin
+    from tests.factories import assign_admin
+
+    assign_admin(session, session.get(PartnerAdmin, linked.admins["U_READ"]), world.acme)
+    session.commit()
+    card = ask(slack, fake_slack, "customer acme corp", user="U_READ")
+    assert [b for b in buttons(card) if b["action_id"] == "ph_trial_open"] == []
+
+
+def test_unknown_customer_gets_did_you_mean(slack, fake_slack, world):
+    text = blocks_text(ask(slack, fake_slack, "customer globx"))
+    assert "No customer matches globx. Did you mean: Globex?" in text
+
+
+def test_several_matches_are_listed(slack, fake_slack, world):
+    text = blocks_text(ask(slack, fake_slack, "customer acme"))
+    assert "2 customers match acme: Acme Corp (org-acme); Acme Labs (org-labs)." in text
+
+
+def test_plain_admin_only_finds_assigned_customers(slack, fake_slack, world):
+    text = blocks_text(ask(slack, fake_slack, "customer globex", user="U_ADMIN"))
+    assert "No customer matches globex" in text
+    assert "*Webex Calling*" not in text
+
+
+def test_list_filters_and_open_button(slack, fake_slack, world):
+    answer = ask(slack, fake_slack, "customers product:calling")
+    text = blocks_text(answer)
+    assert "2 customers" in text
+    assert "*Acme Labs* · US" in text and "*Globex* · US" in text and "Acme Corp" not in text
+    assert "Filters: product:calling" in text
+    opens = [b for b in buttons(answer) if b["action_id"].startswith("ph_customer_open")]
+    assert [b["value"] for b in opens] == [str(world.labs.id), str(world.globex.id)]
+    key = slack.action(opens[1]["action_id"], opens[1]["value"])
+    card = fake_slack.wait_for_response(key)
+    assert card["blocks"][0]["text"]["text"] == "Globex"
+    assert "No trial in progress." in blocks_text(card)
+
+
+def test_list_pages_forward_and_back(slack, fake_slack, session, linked, world):
+    partner = session.get(Partner, linked.partner_id)
+    for i in range(1, 23):
+        make_customer(session, partner, f"Zeta {i:02d}", org_id=f"org-zeta-{i:02d}")
+    session.commit()
+    first = ask(slack, fake_slack, "customers zeta")
+    assert "22 customers" in blocks_text(first)
+    assert "Page 1 of 2" in blocks_text(first)
+    nav = [b for b in buttons(first) if b["action_id"].startswith("ph_customers_page")]
+    assert [b["text"]["text"] for b in nav] == ["Next"]
+    assert json.loads(nav[0]["value"]) == {"f": {"search": "zeta"}, "p": 2}
+    key = slack.action(nav[0]["action_id"], nav[0]["value"])
+    second = fake_slack.wait_for_response(key)
+    assert second["replace_original"] is True
+    text = blocks_text(second)
+    assert "Page 2 of 2" in text and "*Zeta 21*" in text and "*Zeta 22*" in text and "Zeta 20" not in text
+    back = [b for b in buttons(second) if b["action_id"].startswith("ph_customers_page")]
+    assert [b["text"]["text"] for b in back] == ["Previous"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("customer", "Usage: /partnerhub customer &lt;name or org id&gt;"),
+        ("customers colour:red", "Unknown filter colour"),
+        ("customers status:sleepy", "Unknown value sleepy for status"),
+        ("customer " + "a" * 300, "The search text is too long (at most 200 characters)."),
+        ("customer '; DROP TABLE customer; --", "No customer matches"),
+        ("customer 𝔄𝔠𝔪𝔢 ☃", "No customer matches"),
+    ],
+)
+def test_bad_input_gets_a_short_message(slack, fake_slack, world, text, expected):
+    answer = ask(slack, fake_slack, text)
+    assert answer["response_type"] == "ephemeral"
+    assert expected in blocks_text(answer)
+
+
+def test_forged_page_button_values_are_refused_politely(slack, fake_slack, world):
+    key = slack.action("ph_customers_page:next", "not json")
+    assert "That button is out of date; run the command again." in blocks_text(fake_slack.wait_for_response(key))
+    key = slack.action("ph_customers_page:next", json.dumps({"f": {"colour": "red"}, "p": 2}))
+    assert "Unknown filter colour" in blocks_text(fake_slack.wait_for_response(key))
+    key = slack.action("ph_customer_open:1", "99999")
+    assert "No customer with id 99999." in blocks_text(fake_slack.wait_for_response(key))
