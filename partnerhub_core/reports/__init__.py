@@ -52,7 +52,7 @@ __all__ = [
     "delete_template", "list_templates", "custom_template_keys", "neutralise",
 ]
 
-STREAM_ROWS = 2000  # rows fetched per round trip while streaming
+STREAM_ROWS = 500  # rows fetched per round trip while streaming (bounds memory)
 _ALNUM = string.ascii_letters + string.digits
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
