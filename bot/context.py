@@ -42,6 +42,7 @@ from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
 from partnerhub_core.errors import NotAllowed, NotSetUp, PartnerHubError
 from partnerhub_core.i18n import N_
+from partnerhub_core.i18n.resolve import resolve_locale
 from partnerhub_core.models import Partner, PartnerAdmin, Workspace, utcnow
 from partnerhub_core.settings import Settings
 
@@ -189,15 +190,13 @@ def find_admin(session: Session, partner_id: int, slack_user_id: str) -> Partner
 
 
 def choose_locale(admin: PartnerAdmin | None, slack_user: dict, workspace: Workspace | None) -> str:
-    """A personal choice wins, then the Slack client's language, then the workspace's."""
-    if admin is not None and admin.language:
-        return i18n.normalize_locale(admin.language)
-    slack_locale = slack_user.get("locale")
-    if i18n.is_supported(slack_locale):
-        return i18n.normalize_locale(slack_locale)
-    if workspace is not None and workspace.default_language:
-        return i18n.normalize_locale(workspace.default_language)
-    return i18n.DEFAULT_LOCALE
+    """A personal choice wins, then the Slack client's language, then the workspace's
+    (the rule of ``i18n.resolve``)."""
+    return resolve_locale(
+        user_override=admin.language if admin is not None else None,
+        slack_locale=slack_user.get("locale"),
+        workspace_default=workspace.default_language if workspace is not None else None,
+    )
 
 
 @dataclass
