@@ -143,7 +143,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                 bot_refresh_token=unseal(row.bot_refresh_token),
                 bot_token_expires_at=_epoch(row.bot_token_expires_at),
                 is_enterprise_install=row.is_enterprise_install,
-                installed_at=_epoch(row.installed_at),
+                installed_at=float(_epoch(row.installed_at)),  # slack_sdk takes a float, not an int
             )
 
     def find_installation(self, *, enterprise_id, team_id, user_id=None,
@@ -176,7 +176,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
                 incoming_webhook_channel_id=details.get("incoming_webhook_channel_id"),
                 is_enterprise_install=row.is_enterprise_install,
                 token_type=details.get("token_type"),
-                installed_at=_epoch(row.installed_at),
+                installed_at=float(_epoch(row.installed_at)),  # slack_sdk takes a float, not an int
             )
             if user_id is not None and newest is not None and newest.id != row.id:
                 # The user's own row may hold an old bot token; the newest bot wins.
