@@ -60,6 +60,7 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}  # file id -> bytes received at the upload URL
         self.oauth_codes: dict[str, dict] = {}  # code -> oauth.v2.access answer
         self._failures: list[tuple[str, int, int | None, str]] = []
+        self.delays: dict[str, float] = {}  # api (or "response") -> seconds before answering
         self._ids = itertools.count(1)
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -135,6 +136,11 @@ class FakeSlack:
             for _ in range(times):
                 self._failures.append((api, status, retry_after if status == 429 else None, error))
 
+    def slow(self, api: str, seconds: float) -> None:
+        """Answer ``api`` (or ``"response"`` for response_url posts) only after ``seconds``;
+        the request is recorded at once, so a test can act while it is in flight."""
+        self.delays[api] = seconds
+
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -202,6 +208,9 @@ class FakeSlack:
         with self._lock:
             self.requests.append(record)
             self._lock.notify_all()
+        delay = self.delays.get("response" if parsed.path.startswith("/response/") else (api or ""))
+        if delay:
+            time.sleep(delay)
         if failure is not None:
             _api, status, retry_after, error = failure
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}

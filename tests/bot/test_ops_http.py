@@ -1,0 +1,151 @@
+"""The web process run for real: /healthz and /readyz over HTTP, one JSON log line per
+request, and a SIGTERM to a real `partnerhub serve` while a slow command is answered."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from bot.server import build_asgi
+from partnerhub_core import migrate
+from partnerhub_core.db import make_engine
+from partnerhub_core.logging import configure_logging
+from tests.bot.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, SlackSender, serve
+
+HEAD = migrate.head_revision("sqlite://")
+VENV_BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def migrated(tmp_path):
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _get(engine, bot_settings, path):
+    served, stop = serve(build_asgi(bot_settings, engine))
+    try:
+        return httpx.get(served.url + path, timeout=10)
+    finally:
+        stop()
+
+
+def test_readyz_is_200_when_the_database_is_migrated(migrated, bot_settings):
+    response = _get(migrated, bot_settings, "/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "reason": "ready", "revision": HEAD, "head": HEAD}
+
+
+def test_readyz_is_503_with_the_reason_when_a_migration_is_pending(migrated, bot_settings):
+    with migrated.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000_older'"))
+    response = _get(migrated, bot_settings, "/readyz")
+    assert response.status_code == 503
+    assert response.json()["reason"] == (
+        f"migration pending: database at 0000_older, code at {HEAD}: run `partnerhub db upgrade`")
+
+
+def test_readyz_is_503_when_the_database_is_down_and_healthz_still_answers(bot_settings):
+    engine = make_engine("sqlite:////nonexistent-folder/partnerhub/down.db")
+    served, stop = serve(build_asgi(bot_settings, engine))
+    try:
+        ready = httpx.get(served.url + "/readyz", timeout=10)
+        alive = httpx.get(served.url + "/healthz", timeout=10)
+    finally:
+        stop()
+    assert (ready.status_code, ready.json()["reason"]) == (503, "database unreachable")
+    assert (alive.status_code, alive.text) == (200, "ok")
+
+
+def test_readyz_is_503_on_a_database_never_migrated(engine, bot_settings):
+    response = _get(engine, bot_settings, "/readyz")
+    assert response.status_code == 503
+    assert response.json()["reason"] == "database has no schema: run `partnerhub db upgrade`"
+
+
+def test_one_json_line_per_request_with_ids_and_no_text(slack, fake_slack, linked, bot_settings):
+    stream = io.StringIO()
+    handler = configure_logging(bot_settings, stream=stream)
+    try:
+        key = slack.command("customer Kept Customer Name")
+        fake_slack.wait_for_response(key)
+        slack.post_form({"team_id": TEAM, "command": "/partnerhub", "text": "help"},
+                        signature="v0=" + "0" * 64)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    lines = [json.loads(l) for l in stream.getvalue().splitlines()]
+    requests = [l for l in lines if l["event"] == "request"]
+    assert len(requests) == 2
+    ok, refused = requests
+    assert {k: ok[k] for k in ("workspace", "partner", "user", "command", "kind", "status", "outcome",
+                               "slack_request_id")} == {
+        "workspace": TEAM, "partner": linked.partner_id, "user": "U_FULL", "command": "/partnerhub customer",
+        "kind": "command", "status": 200, "outcome": "ok", "slack_request_id": f"trigger-{key}"}
+    assert isinstance(ok["latency_ms"], float) and ok["latency_ms"] >= 0
+    assert (refused["status"], refused["outcome"]) == (401, "refused")
+    everything = stream.getvalue()
+    assert "Kept Customer Name" not in everything
+    assert SIGNING_SECRET not in everything and BOT_TOKEN not in everything
+
+
+# --- SIGTERM while a slow command is being answered -------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_sigterm_lets_the_slow_answer_arrive_then_exits_0(tmp_path, fake_slack):
+    db = f"sqlite:///{tmp_path / 'serve.db'}"
+    migrate.upgrade(db)
+    port = _free_port()
+    env = {**os.environ, "PARTNERHUB_DATABASE_URL": db, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "SLACK_BOT_TOKEN": BOT_TOKEN, "PARTNERHUB_SLACK_API_URL": fake_slack.base_url,
+           "PARTNERHUB_LOG_LEVEL": "INFO", "PARTNERHUB_SHUTDOWN_GRACE_SECONDS": "20"}
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PARTNERHUB_ENVIRONMENT"):
+        env.pop(name, None)
+    proc = subprocess.Popen([str(VENV_BIN / "partnerhub"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "partnerhub serve did not start"
+            time.sleep(0.1)
+
+        fake_slack.slow("users.info", 2.0)  # the command's work after ack() takes 2 s
+        sender = SlackSender(base, fake_slack)
+        key = sender.command("help")
+        fake_slack.wait_for("users.info")  # it is being answered now
+        proc.send_signal(signal.SIGTERM)
+
+        answer = fake_slack.wait_for_response(key, timeout=15)
+        assert answer["text"] == "Partner Hub help"
+        assert proc.wait(timeout=20) == 0
+        sender.http.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        _out, err = proc.communicate(timeout=10)
+    events = [json.loads(l).get("event") for l in err.splitlines() if l.startswith("{")]
+    assert "shutdown_waiting" in events and "shutdown_cancelled" not in events
