@@ -7,6 +7,11 @@ import sys
 
 import typer
 
+try:  # recent typer vendors its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer
+    from click import exceptions as click_errors
+
 from partnerhub_core.errors import BadInput, NotAllowed, NotFound, PartnerHubError
 
 app = typer.Typer(
@@ -18,12 +23,15 @@ app = typer.Typer(
 )
 
 # Command groups, in the order `--help` lists them. Add a module here to add a group.
+from bot.cli import analytics as _analytics  # noqa: E402
+from bot.cli import customers as _customers  # noqa: E402
 from bot.cli import db as _db  # noqa: E402
+from bot.cli import demo as _demo  # noqa: E402
 from bot.cli import jobs as _jobs  # noqa: E402
 from bot.cli import ops as _ops  # noqa: E402
 from bot.cli import worker as _worker  # noqa: E402
 
-for _module in (_db, _ops, _jobs, _worker):
+for _module in (_demo, _customers, _analytics, _db, _ops, _jobs, _worker):
     _module.register(app)
 
 EXIT_CODES = {BadInput: 2, NotFound: 3, NotAllowed: 4}
@@ -31,7 +39,19 @@ EXIT_CODES = {BadInput: 2, NotFound: 3, NotAllowed: 4}
 
 def main() -> None:
     try:
-        app()
+        status = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click_errors.ClickException as exc:
+        # Unknown option, missing argument, value out of range: one line, not a usage box.
+        ctx = getattr(exc, "ctx", None)
+        hint = f" Try '{ctx.command_path} --help'." if ctx is not None else ""
+        typer.echo(f"error: {exc.format_message().rstrip('.')}.{hint}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        sys.exit(1)
     except PartnerHubError as exc:
         typer.echo(f"error: {exc.render()}", err=True)
         sys.exit(next((code for kind, code in EXIT_CODES.items() if isinstance(exc, kind)), 1))
@@ -42,3 +62,6 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+    # Without standalone mode a command's `raise typer.Exit(code)` comes back as a value.
+    if isinstance(status, int) and not isinstance(status, bool) and status:
+        sys.exit(status)

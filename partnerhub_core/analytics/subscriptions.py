@@ -27,7 +27,9 @@ Definitions (also in the README, "Rules and formulas"), with W = ``settings.anal
 * Assignment % = Σ assigned ÷ Σ total; usage % = Σ used (7 days) ÷ Σ total, over the
   section's lines. Usage when assigned (low assignment) = Σ used ÷ Σ assigned.
 * **Low assignment.** Per product, a customer's assignment ratio is Σ assigned ÷ Σ total
-  over its lines in force with licenses. A customer has low assignment when its ratio is
+  over its lines in force that have a weekly snapshot (a line added days ago, before its
+  first snapshot, or waiting for order setup is not measured yet, so not "low").
+  A customer has low assignment when its ratio is
   at or below the ``low_assignment_percentile``-th percentile (25 by default; linear
   interpolation between the closest ranks, as ``numpy.percentile``) of the ratios of
   the partner's customers of that product, **and** below ``low_assignment_max_ratio``
@@ -180,6 +182,7 @@ def _derive(df: pd.DataFrame, as_of: date) -> pd.DataFrame:
     prev_assigned = prev_assigned.where(~(prev_assigned.isna() & new_since), 0)
     prev_used = prev_used.where(~(prev_used.isna() & new_since), 0)
     has_snap = snap_week.notna()
+    df["has_snapshot"] = has_snap.astype(bool)
     df["weekly_assigned_change"] = (df["assigned"] - prev_assigned).where(has_snap).astype("Int64")
     df["weekly_used_change"] = (df["used_7d"] - prev_used).where(has_snap).astype("Int64")
     return df
@@ -191,7 +194,9 @@ def _share(num: pd.Series, den: pd.Series) -> pd.Series:
 
 
 def _low_assignment(lines: pd.DataFrame, settings: Settings) -> tuple[set[tuple[str, int]], dict[str, float]]:
-    cur = lines[lines["in_force"]]
+    # Only lines whose counts are known: a line without a weekly snapshot yet (added days
+    # ago, or waiting for order setup) is not "low", it is not measured.
+    cur = lines[lines["in_force"] & lines["has_snapshot"]]
     per = cur.groupby(["product", "customer_id"], as_index=False)[["assigned", "total_licenses"]].sum()
     per = per[per["total_licenses"] > 0]
     low: set[tuple[str, int]] = set()
@@ -226,7 +231,8 @@ def _renewing_mask(df: pd.DataFrame, window: int) -> pd.Series:
 
 def _low_mask(df: pd.DataFrame, frame: Frame) -> pd.Series:
     keys = list(zip(df["product"].astype(str), df["customer_id"].astype(int)))
-    return pd.Series([k in frame.low for k in keys], index=df.index, dtype=bool)
+    low = pd.Series([k in frame.low for k in keys], index=df.index, dtype=bool)
+    return low & df["has_snapshot"]
 
 
 def _table(df: pd.DataFrame, columns: list[Column], sort: list[str], ascending: list[bool]) -> pd.DataFrame:

@@ -203,6 +203,19 @@ def test_window_edges_are_inclusive(session, settings):
     assert [r["subscription_id"] for r in call(subs.expiring, session, settings, p).rows()] == ["IN"]
 
 
+def test_lines_without_a_snapshot_are_not_measured_for_low_assignment(session, settings, world):
+    p, _ = world
+    fresh = make_customer(session, p, "India")
+    make_subscription(session, fresh, subscription_id="I1", total=40, start=date(2026, 3, 13), end=date(2027, 3, 13))
+    s = call(subs.low_assignment, session, settings, p)
+    # India (no snapshot yet) is neither low nor counted among the peers: same as before.
+    assert [r["customer"] for r in s.rows()] == ["Delta", "Hotel"]
+    recent = call(subs.recently_added, session, settings, p).rows()
+    assert recent[0] == {"customer": "India", "subscription_id": "I1", "days_since_added": 1, "total_licenses": 40,
+                         "used_7d": 0, "assigned": 0, "available": 40, "weekly_assigned_change": None,
+                         "weekly_used_change": None}
+
+
 def test_bad_product_region_and_tag(session, settings, world):
     p, _ = world
     with pytest.raises(BadInput):

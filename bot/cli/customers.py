@@ -1,0 +1,158 @@
+"""``partnerhub customers lookup QUERY`` and ``partnerhub customers list [FILTERS]``
+(F1, F2, F4, F6): text by default, JSON with ``--json``. The CLI acts as the partner's
+operator and sees every customer."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import typer
+
+from bot.cli.common import echo_json
+from bot.cli.tables import (
+    AS_OF_OPT,
+    DB_OPT,
+    JSON_OPT,
+    LANG_OPT,
+    PARTNER_OPT,
+    ReadContext,
+    format_value,
+    read_context,
+    text_table,
+)
+from partnerhub_core.auth import ROLE_LABELS, Actor
+from partnerhub_core.customers import CustomerCard, CustomerFilters, CustomerPage, list_customers, lookup_customer
+from partnerhub_core.i18n import N_
+
+customers_app = typer.Typer(help="Customer lookup and list.", no_args_is_help=True)
+
+
+@customers_app.command("lookup")
+def lookup(
+    query: str = typer.Argument(..., help="Org id, or part of the name (accents and case do not matter)."),
+    partner: int = PARTNER_OPT,
+    as_of: str = AS_OF_OPT,
+    database_url: str = DB_OPT,
+    json_out: bool = JSON_OPT,
+    lang: str = LANG_OPT,
+) -> None:
+    """One customer's details: statuses, subscriptions, trial, tags, admins, Control Hub link."""
+    ctx = read_context(partner, as_of, database_url, lang)
+    with ctx.session() as session:
+        card = lookup_customer(session=session, actor=Actor.system(ctx.partner_id, label="cli"), query=query,
+                               as_of=ctx.as_of, settings=ctx.settings)
+    if json_out:
+        echo_json(asdict(card))
+    else:
+        typer.echo(render_card(card, ctx))
+
+
+@customers_app.command("list")
+def list_(
+    filters: list[str] = typer.Argument(None, help="key:value filters (managed_by, product, status, "
+                                                   "subscription_type, tag, region) and name words."),
+    page: int = typer.Option(1, "--page", help="Page number, from 1."),
+    page_size: int = typer.Option(20, "--page-size", help="Customers per page (1-200)."),
+    partner: int = PARTNER_OPT,
+    as_of: str = AS_OF_OPT,
+    database_url: str = DB_OPT,
+    json_out: bool = JSON_OPT,
+    lang: str = LANG_OPT,
+) -> None:
+    """Customers with their statuses, filtered (F4) and paginated."""
+    parsed = CustomerFilters.parse(list(filters or []))
+    ctx = read_context(partner, as_of, database_url, lang)
+    with ctx.session() as session:
+        result = list_customers(session=session, actor=Actor.system(ctx.partner_id, label="cli"), filters=parsed,
+                                as_of=ctx.as_of, settings=ctx.settings, page=page, page_size=page_size)
+    if json_out:
+        echo_json(asdict(result))
+    else:
+        typer.echo(render_page(result, ctx))
+
+
+def render_page(page: CustomerPage, ctx: ReadContext) -> str:
+    _ = ctx._
+    rows = [[r.name, r.org_id, r.region, ", ".join(r.products) or "—",
+             ", ".join(_(STATUS_LABELS[s]) for s in r.statuses) or "—", ", ".join(r.tags) or "—",
+             format_value(r.next_end_date, "date", ctx.locale)] for r in page.items]
+    head = [_(N_("Customer")), _(N_("Org ID")), _(N_("Region")), _(N_("Products")), _(N_("Statuses")),
+            _(N_("Tags")), _(N_("Next end date"))]
+    out = [text_table(head, rows)] if rows else [_(N_("No customer matches these filters."))]
+    out.append(_(N_("Page {page} of {pages} · {total} customers")).format(page=page.page, pages=page.pages,
+                                                                          total=page.total))
+    return "\n".join(out)
+
+
+STATUS_LABELS = {
+    "trial": N_("Trial"),
+    "active": N_("Active"),
+    "expiring_soon": N_("Expiring soon"),
+    "license_overage": N_("License overage"),
+    "no_recent_activity": N_("No recent activity"),
+    "ready_for_order_setup": N_("Ready for order setup"),
+    "suspended": N_("Suspended"),
+    "expired": N_("Expired"),
+}
+
+
+STATE_LABELS = {"in_force": N_("in force"), "upcoming": N_("upcoming"), "ended": N_("ended")}
+PRODUCT_LABELS = {
+    "meetings": N_("Meetings"), "calling": N_("Calling"), "messaging": N_("Messaging"),
+    "real_time_translations": N_("Real-Time Translations"), "contact_center": N_("Contact Center"),
+    "webinars": N_("Webinars"),
+}
+
+
+def render_card(card: CustomerCard, ctx: ReadContext) -> str:
+    _ = ctx._
+    loc = ctx.locale
+    managed = _(N_("external admin")) if card.managed_by == "external_admin" else _(N_("inside the partner organization"))
+    out = [
+        f"{card.name}  ({card.org_id})",
+        f"  {_(N_('Statuses'))}: {', '.join(_(STATUS_LABELS[s]) for s in card.statuses) or '—'}",
+        f"  {_(N_('Region'))}: {card.region} · {_(N_('Managed as'))}: {managed}"
+        + (f" · {_(N_('External ID'))}: {card.external_id}" if card.external_id else ""),
+        f"  {_(N_('Products'))}: {', '.join(_(PRODUCT_LABELS.get(p, p)) for p in card.products) or '—'}",
+        f"  {_(N_('Tags'))}: {', '.join(card.tags) or '—'}",
+        f"  {_(N_('Last sign-in of its admins'))}: "
+        + (format_value(card.last_admin_sign_in.date(), 'date', loc) if card.last_admin_sign_in else _(N_("never"))),
+        f"  {_(N_('Control Hub'))}: {card.control_hub_url}",
+        f"  {_(N_('Partner admins'))}: "
+        + (", ".join(f"{a.name} ({_(ROLE_LABELS.get(a.role, a.role))})" for a in card.admins) or "—"),
+        "",
+        _(N_("Subscriptions")),
+    ]
+    out.append(_lines_table(card.subscriptions, ctx) if card.subscriptions else "  —")
+    for sub in card.subscriptions:
+        for o in sub.orders:
+            out.append(f"  {sub.subscription_id} {sub.product}: {format_value(o.ordered_on, 'date', loc)} "
+                       f"{o.order_ref} {o.description} × {o.quantity}")
+    out += ["", _(N_("Trial"))]
+    if card.trials:
+        out.append(_lines_table(card.trials, ctx))
+    else:
+        out.append("  " + _(N_("No trial in progress; a full or sales admin can start one from Slack.")))
+    return "\n".join(out)
+
+
+def _lines_table(lines, ctx: ReadContext) -> str:
+    _ = ctx._
+    loc = ctx.locale
+    head = [_(N_("Subscription ID")), _(N_("Product")), _(N_("State")), _(N_("Renewal / end date")),
+            _(N_("Days left")), _(N_("Auto-renew")), _(N_("Total licenses")), _(N_("Assigned")), _(N_("Used")),
+            _(N_("Available")), _(N_("Excess or short")), _(N_("Invoice"))]
+    rows = []
+    for s in lines:
+        balance = (f"+{s.excess} {_(N_('excess'))}" if s.license_balance == "excess"
+                   else f"-{s.short} {_(N_('short'))}" if s.license_balance == "short" else "0")
+        rows.append([s.subscription_id, _(PRODUCT_LABELS.get(s.product, s.product)), _(STATE_LABELS[s.state]), format_value(s.end_date, "date", loc),
+                     format_value(s.days_left, "int", loc), format_value(s.auto_renew, "bool", loc),
+                     format_value(s.total, "int", loc), format_value(s.assigned, "int", loc),
+                     format_value(s.used, "int", loc), format_value(s.available, "int", loc), balance,
+                     s.invoice_ref or "—"])
+    right = [False] * 4 + [True, False, True, True, True, True, True, False]
+    return "\n".join("  " + line for line in text_table(head, rows, right).splitlines())
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(customers_app, name="customers")

@@ -1,0 +1,176 @@
+"""What the CLI's read commands share: which partner and day they read, and plain-text
+tables for sections and lists (the same numbers the bot shows, formatted by ``i18n``)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlmodel import Session
+
+from bot.cli.common import engine_for, settings as load_settings
+from partnerhub_core import i18n
+from partnerhub_core.analytics.common import BOOL, DATE, FLOAT, INT, PERCENT, Section
+from partnerhub_core.errors import BadInput
+from partnerhub_core.i18n import N_
+from partnerhub_core.models import Partner
+from partnerhub_core.settings import Settings
+
+# Options every read command takes.
+PARTNER_OPT = typer.Option(None, "--partner", help="Partner id (default: the only partner in the database).")
+AS_OF_OPT = typer.Option(None, "--as-of", help="Day to report on, YYYY-MM-DD (default: PARTNERHUB_AS_OF or today).")
+DB_OPT = typer.Option(None, "--database-url", help="SQLAlchemy URL (default: PARTNERHUB_DATABASE_URL).")
+JSON_OPT = typer.Option(False, "--json", help="Print JSON instead of a table.")
+LANG_OPT = typer.Option("en", "--lang", help="Language of the text: en, pt-BR or es.")
+
+
+@dataclass
+class ReadContext:
+    settings: Settings
+    engine: Engine
+    partner_id: int
+    partner_name: str
+    as_of: date
+    locale: str
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def _(self, message: str, **params) -> str:
+        text = i18n.translations(self.locale).gettext(message)
+        return text.format(**params) if params else text
+
+
+def parse_day(value: str | None, default: date) -> date:
+    if value is None or value == "":
+        return default
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInput(N_("{value} is not a date: use YYYY-MM-DD."), value=value) from None
+
+
+def resolve_partner(session: Session, partner_id: int | None, url: str) -> Partner:
+    """The partner asked for, or the only one in the database."""
+    if partner_id is not None:
+        partner = session.get(Partner, partner_id)
+        if partner is None:
+            raise BadInput(N_("There is no partner with id {partner_id}."), partner_id=partner_id)
+        return partner
+    partners = session.execute(select(Partner).order_by(Partner.id).limit(11)).scalars().all()
+    if not partners:
+        raise BadInput(N_("There is no partner in {url} yet: run `partnerhub demo`, or set one up."), url=url)
+    if len(partners) > 1:
+        listed = "; ".join(f"{p.id} {p.name}" for p in partners[:10])
+        raise BadInput(N_("Several partners in the database ({partners}): choose one with --partner ID."),
+                       partners=listed)
+    return partners[0]
+
+
+def read_context(partner: int | None, as_of: str | None, database_url: str | None, lang: str = "en") -> ReadContext:
+    cfg = Settings(database_url=database_url) if database_url else load_settings()
+    url = cfg.database_url
+    engine = engine_for(url)
+    try:
+        with Session(engine) as session:
+            found = resolve_partner(session, partner, url)
+            pid, name = found.id, found.name
+    except (OperationalError, ProgrammingError) as exc:
+        # No such table, no such database, server down: say so in one line.
+        reason = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
+        raise BadInput(N_("Cannot read partnerhub data from {url} ({reason}): run `partnerhub db upgrade` "
+                          "or `partnerhub demo` first."), url=url, reason=reason) from None
+    return ReadContext(cfg, engine, pid, name, parse_day(as_of, cfg.today()), i18n.normalize_locale(lang))
+
+
+# ---------------------------------------------------------------------------------
+# Text rendering
+# ---------------------------------------------------------------------------------
+def format_value(value: Any, kind: str, locale: str) -> str:
+    if value is None:
+        return "—"
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return "—"
+    except (TypeError, ValueError):
+        pass
+    if kind == PERCENT:
+        return i18n.format_percent(float(value), locale)
+    if kind == INT:
+        return i18n.format_number(int(value), locale)
+    if kind == FLOAT:
+        return i18n.format_number(float(value), locale, digits=2)
+    if kind == DATE:
+        return i18n.format_date(value, locale)
+    if kind == BOOL:
+        return i18n.translations(locale).gettext(N_("Yes") if value else N_("No"))
+    return str(value)
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
+    """A plain table with a header rule; ``right`` marks right-aligned (numeric) columns."""
+    right = list(right or [False] * len(headers))
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [c.rjust(widths[i]) if right[i] else c.ljust(widths[i]) for i, c in enumerate(cells)]
+        return "  ".join(parts).rstrip()
+
+    out = [line(headers), "  ".join("-" * w for w in widths)]
+    out.extend(line(r) for r in rows)
+    return "\n".join(out)
+
+
+def kpi_lines(section: Section, locale: str) -> list[str]:
+    gettext = i18n.translations(locale).gettext
+    lines = []
+    for k in section.kpis:
+        value = format_value(k.value, k.kind if k.kind != "int" else INT, locale)
+        hint = ""
+        if k.hint:
+            text = gettext(k.hint)
+            try:
+                text = text.format(**k.hint_params)
+            except (KeyError, IndexError, ValueError):
+                pass
+            hint = f"  ({text})"
+        lines.append(f"  {gettext(k.label)}: {value}{hint}")
+    return lines
+
+
+def render_section(section: Section, locale: str = "en", limit: int | None = None) -> str:
+    """Title, KPIs and the table of a section as text (``limit`` rows at most)."""
+    gettext = i18n.translations(locale).gettext
+    title = section.heading(gettext)
+    if section.product:
+        title += f" — {gettext(_PRODUCT_LABELS.get(section.product, section.product))}"
+    out = [title, "=" * len(title), *kpi_lines(section, locale)]
+    if section.columns:
+        rows = section.rows()
+        shown = rows if limit is None else rows[:limit]
+        if not rows:
+            out.append("")
+            out.append("  " + gettext(N_("No rows.")))
+        else:
+            out.append("")
+            out.append(text_table(
+                [gettext(c.label) for c in section.columns],
+                [[format_value(r.get(c.key), c.kind, locale) for c in section.columns] for r in shown],
+                [c.kind in (INT, PERCENT, FLOAT) for c in section.columns],
+            ))
+            if len(rows) > len(shown):
+                out.append(gettext(N_("… and {count} more rows.")).format(count=len(rows) - len(shown)))
+    return "\n".join(out)
+
+
+_PRODUCT_LABELS = {"meetings": N_("Webex Meetings"), "calling": N_("Webex Calling")}
