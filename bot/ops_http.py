@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -165,6 +166,19 @@ class GracefulServer(uvicorn.Server):
     async def shutdown(self, sockets=None) -> None:
         await super().shutdown(sockets)
         await drain_tasks(self._baseline, self.grace_seconds)
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                # uvicorn re-raises the signal after a graceful stop, so the process dies
+                # "killed by SIGTERM"; having finished everything, we exit 0 instead.
+                captured = getattr(self, "_captured_signals", None)
+                if captured:
+                    event(shutdown_log, "shutdown_complete", signals=[int(s) for s in captured])
+                    captured.clear()
 
 
 async def drain_tasks(baseline: set[asyncio.Task], grace_seconds: float) -> int:
