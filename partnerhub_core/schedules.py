@@ -407,6 +407,7 @@ def schedule_report(
     require(actor, Permission.MANAGE_SCHEDULES)
     if known_reports is None:
         known_reports = available_reports(session=session, partner_id=actor.partner_id)
+        report_key = _report_key(session, actor.partner_id, report_key, known_reports)
     if report_key not in known_reports:
         raise NotFound(N_("There is no report named {report}. Reports: {choices}."),
                        report=report_key, choices=", ".join(sorted(known_reports)))
@@ -438,6 +439,18 @@ def available_reports(*, session: Session, partner_id: int) -> set[str]:
     if callable(lister):
         keys |= set(lister(session=session, partner_id=partner_id))
     return keys
+
+
+def _report_key(session: Session, partner_id: int, word: str, known: set[str]) -> str:
+    """A default report key (any case), or a custom template's name -> ``template:<id>``."""
+    if word in known or word.lower() in known:
+        return word if word in known else word.lower()
+    try:
+        from partnerhub_core.reports import find_template
+    except ImportError:  # pragma: no cover
+        return word
+    template = find_template(session, partner_id, word, missing_ok=True)
+    return f"template:{template.id}" if template is not None else word
 
 
 def list_schedules(*, session: Session, actor: Actor, kind: str | None = None) -> list[Schedule]:
