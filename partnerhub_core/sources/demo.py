@@ -273,9 +273,10 @@ class _Gen:
                 p("meetings", start_days_ago=20, term_months=12, auto_renew=True, total=200, ratio=0.1),
                 p("calling", start_days_ago=20, term_months=12, auto_renew=True, total=120, ratio=0.15),
             ], trade="Trading"),
-            # Meetings with Real-Time Translations, managed inside the partner organization
+            # Meetings with Real-Time Translations, managed inside the partner organization;
+            # renewing in about two months and a little over its Meetings licenses
             _Cust("Redwood Realty Inc.", "US", [
-                p("meetings", start_days_ago=150, total=90, ratio=0.85),
+                p("meetings", start_days_ago=300, term_months=12, auto_renew=True, total=90, ratio=1.08),
                 p("real_time_translations", start_days_ago=150, total=90, ratio=0.3),
             ], managed_by=ManagedBy.PARTNER_ORG, trade="Realty"),
             # wholesale customer with a Calling trial on top of Meetings
@@ -362,6 +363,9 @@ def _insert(session: Session, model, rows: list[dict], returning: bool = False) 
     if not rows:
         return []
     table = model.__table__
+    keys = rows[0].keys()
+    if any(r.keys() != keys for r in rows):  # executemany takes the first row's columns only
+        raise ValueError(f"rows for {table.name} do not all have the same columns")
     if returning:
         result = session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
         return [r[0] for r in result]
@@ -547,7 +551,8 @@ def _inventory(session: Session, gen: _Gen, pid: int, cust_ids: list[int], plan:
         calling, meetings = "calling" in products, "meetings" in products
         if not (calling or meetings):
             continue
-        domain = "".join(ch for ch in search_key(c.name).split()[0] if ch.isalnum()) + ".example"
+        domain = "".join(ch for ch in search_key(c.name).split()[0] if ch.isascii() and ch.isalnum()) or "customer"
+        domain += ".example"
         n_loc = rng.randint(1, 4) if calling else 1
         for k in range(n_loc):
             country = rng.choice(COUNTRIES[c.region])
@@ -560,14 +565,16 @@ def _inventory(session: Session, gen: _Gen, pid: int, cust_ids: list[int], plan:
                 for _ in range(rng.randint(0, 2)):
                     model, fw = rng.choice(ROOM_DEVICES)
                     devices.append(dict(partner_id=pid, customer_id=cid, device_id=gen.uuid(), location_id=loc_id,
-                                        product=model, mac=_mac(rng), firmware=fw))
+                                        product=model, mac=_mac(rng), firmware=fw, phone_number="", extension="",
+                                        user_id="", user_uuid=""))  # a shared room device: no user
             if not calling:
                 continue
             ext_base = rng.choice([1000, 2000, 3000, 4000, 5000]) + 100 * k
             pstn = rng.choice(PSTN)
             for u in range(rng.randint(1, 6)):
                 person = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-                email = f"{search_key(person).replace(' ', '.')}.{u + 1}@{domain}"
+                local = "".join(ch for ch in search_key(person).replace(" ", ".") if ch.isascii())
+                email = f"{local}.{u + 1}@{domain}"
                 user_uuid = gen.uuid()
                 ext = str(ext_base + u + 1)
                 if rng.random() < 0.8:
