@@ -175,6 +175,21 @@ def glossary_mismatches(catalogs: dict[str, Catalog]) -> list[str]:
     return out
 
 
+def too_long(catalogs_by_locale: dict[str, Catalog], templates_dir: Path) -> list[str]:
+    """Translations of ``_("…")|clip(n)`` texts that Slack's limit would cut (modal titles: 24)."""
+    from partnerhub_core.i18n.templatecheck import clipped_msgids
+
+    out = []
+    for msgid, limit, template in clipped_msgids(templates_dir):
+        if placeholders(msgid):
+            continue  # the length depends on the values
+        for locale, catalog in catalogs_by_locale.items():
+            entry = catalog.get(msgid)
+            if entry is not None and isinstance(entry.string, str) and len(entry.string) > limit:
+                out.append(f"{locale}: {entry.string!r} ({msgid!r} in {template}) is longer than {limit} characters")
+    return out
+
+
 def problems(root: Path = ROOT, locales: Iterable[str] = TRANSLATED) -> list[str]:
     from partnerhub_core.i18n.templatecheck import template_literals
 
@@ -187,6 +202,7 @@ def problems(root: Path = ROOT, locales: Iterable[str] = TRANSLATED) -> list[str
             out.append(f"{locale}: no translation for {msgid!r}{where}")
         out.extend(placeholder_mismatches(catalog))
     out.extend(glossary_mismatches(catalogs))
+    out.extend(too_long(catalogs, root / "templates"))
     out.extend(template_literals(root / "templates"))
     return out
 

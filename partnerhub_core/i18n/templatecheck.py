@@ -190,3 +190,19 @@ def template_literals(templates_dir: Path) -> list[str]:
         rel = path.relative_to(templates_dir.parent).as_posix()
         out.extend(check_source(path.read_text(encoding="utf-8"), rel))
     return out
+
+
+_CLIPPED = re.compile(r"""_\(\s*(["'])((?:(?!\1)[^\\]|\\.)*)\1\s*\)\s*\|\s*clip\(\s*(\d+)\s*\)""")
+
+
+def clipped_msgids(templates_dir: Path) -> list[tuple[str, int, str]]:
+    """``(msgid, limit, template)`` for every ``_("…")|clip(n)``: Slack's limit on that text
+    (a modal title: 24). A translation longer than that would be cut with an ellipsis."""
+    out: list[tuple[str, int, str]] = []
+    if not templates_dir.exists():
+        return out
+    for path in sorted(templates_dir.rglob("*.j2")):
+        for match in _CLIPPED.finditer(path.read_text(encoding="utf-8")):
+            msgid = match.group(2).encode().decode("unicode_escape") if "\\" in match.group(2) else match.group(2)
+            out.append((msgid, int(match.group(3)), path.name))
+    return out

@@ -245,6 +245,28 @@ def test_catalogs_use_the_guide_wording():
     assert found == []
 
 
+def test_clipped_texts_fit_slacks_limits_in_every_language():
+    # A modal title is cut at 24 characters: "Adicionar um administrador de parceiro" would read
+    # "Adicionar um administra…".
+    found = catalogs.too_long({loc: catalogs.read_catalog(loc) for loc in catalogs.TRANSLATED}, ROOT / "templates")
+    assert found == []
+
+
+def test_clipped_msgids_and_too_long_translations_are_found(tmp_path):
+    from partnerhub_core.i18n.templatecheck import clipped_msgids
+
+    (tmp_path / "m.json.j2").write_text(
+        '{"title": {"type": "plain_text", "text": {{ _("Add a partner admin")|clip(24)|tojson }}},'
+        ' "x": {{ _(\'Hi %(n)s\')|clip(10)|tojson }}}', encoding="utf-8")
+    assert clipped_msgids(tmp_path) == [("Add a partner admin", 24, "m.json.j2"), ("Hi %(n)s", 10, "m.json.j2")]
+    po = Catalog(locale="pt_BR")
+    po.add("Add a partner admin", "Adicionar um administrador de parceiro")
+    po.add("Hi %(n)s", "Olá, muito prazer %(n)s")  # placeholders: the length depends on the value
+    assert catalogs.too_long({"pt_BR": po}, tmp_path) == [
+        "pt_BR: 'Adicionar um administrador de parceiro' ('Add a partner admin' in m.json.j2) is longer than 24 characters"
+    ]
+
+
 def test_catalogs_compile_and_translate_in_memory():
     for locale in catalogs.TRANSLATED:
         assert translations(locale).gettext("Total Calls") == {"pt_BR": "Total de chamadas",
