@@ -118,7 +118,7 @@ def test_sigterm_lets_the_slow_answer_arrive_then_exits_0(tmp_path, fake_slack):
            "PARTNERHUB_LOG_LEVEL": "INFO", "PARTNERHUB_SHUTDOWN_GRACE_SECONDS": "20"}
     for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PARTNERHUB_ENVIRONMENT"):
         env.pop(name, None)
-    proc = subprocess.Popen([sys.executable, "-c", "import typer; from bot.cli.serve import serve; typer.run(serve)", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([str(VENV_BIN / "partnerhub"), "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
