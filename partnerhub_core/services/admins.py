@@ -37,8 +37,8 @@ _ROLE_WORDS = {
     "read_only": Role.READ_ONLY, "read-only": Role.READ_ONLY, "readonly": Role.READ_ONLY,
     "read only": Role.READ_ONLY, "read-only partner admin": Role.READ_ONLY,
 }
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>$")
-_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{4,30}$")
+_MENTION = re.compile(r"^<@([UW][A-Z0-9_]{2,30})(?:\|[^>]*)?>$")
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9_]{4,30}$")
 
 
 @dataclass(frozen=True)
