@@ -24,15 +24,17 @@ app = typer.Typer(
 
 # Command groups, in the order `--help` lists them. Add a module here to add a group.
 from bot.cli import analytics as _analytics  # noqa: E402
+from bot.cli import calling as _calling  # noqa: E402
 from bot.cli import customers as _customers  # noqa: E402
 from bot.cli import db as _db  # noqa: E402
 from bot.cli import demo as _demo  # noqa: E402
 from bot.cli import jobs as _jobs  # noqa: E402
 from bot.cli import ops as _ops  # noqa: E402
+from bot.cli import reports as _reports  # noqa: E402
 from bot.cli import serve as _serve  # noqa: E402
 from bot.cli import worker as _worker  # noqa: E402
 
-for _module in (_demo, _customers, _analytics, _db, _ops, _serve, _jobs, _worker):
+for _module in (_demo, _customers, _analytics, _calling, _reports, _db, _ops, _serve, _jobs, _worker):
     _module.register(app)
 
 EXIT_CODES = {BadInput: 2, NotFound: 3, NotAllowed: 4}

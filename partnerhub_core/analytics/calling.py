@@ -293,8 +293,7 @@ def quality(*, session: Session, partner_id: int, as_of: date, settings: Setting
                    "loss": _num(settings.poor_packet_loss_pct)}
     kpis = [
         Kpi("legs_with_media", N_("Call legs with media figures"), int(now_w["legs_with_media"])),
-        Kpi("poor_legs", N_("Poor-quality call legs"), int(now_w["poor_legs"]),
-            hint=POOR_RULE_HINT, hint_params=hint_params),
+        Kpi("poor_legs", N_("Poor-quality call legs"), int(now_w["poor_legs"])),
         Kpi("poor_share", N_("Poor-quality share"),
             ratio(now_w["poor_legs"], now_w["legs_with_media"]), PERCENT,
             hint=POOR_RULE_HINT, hint_params=hint_params),

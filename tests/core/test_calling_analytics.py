@@ -95,7 +95,7 @@ def test_quality_trend_endpoint_breakdown_and_poor_customers(session, world):
     assert s.kpi("poor_legs").value == 11
     assert s.kpi("poor_share").value == pytest.approx(0.11)
     assert s.kpi("customers_with_poor").value == 2
-    assert s.to_dict()["kpis"][1]["hint"].startswith(
+    assert s.to_dict()["kpis"][2]["hint"].startswith(
         "A call leg is poor when its audio or video jitter is above 150 ms, its latency above 400 ms "
         "or its packet loss above 5%")
     assert s.trend["poor_share"].iloc[-2] == pytest.approx(2 / 120)

@@ -1,0 +1,95 @@
+"""``partnerhub calling usage|quality|features|queues`` — Webex Calling analytics
+(F16–F19) for the last completed week, as text tables or JSON; ``--charts DIR`` also
+writes the PNG charts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bot.cli.common import echo_json
+from bot.cli.tables import (
+    AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, format_value, read_context, render_section, text_table,
+)
+from partnerhub_core import charts
+from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection
+from partnerhub_core.analytics.common import FLOAT, INT, PERCENT
+from partnerhub_core.errors import BadInput
+from partnerhub_core.i18n import N_, format_date, translations
+
+calling_app = typer.Typer(help="Webex Calling analytics (last completed week, 8-week trends).",
+                          no_args_is_help=True)
+
+
+def render_calling(section: CallingSection, locale: str, limit: int | None = None) -> str:
+    """The section's KPIs and table, then its weekly trend (and endpoint breakdown)."""
+    _ = translations(locale).gettext
+    out = [render_section(section, locale, limit=limit)]
+    if section.week_ending:
+        out.insert(0, _(N_("Week ending {day}")).format(day=format_date(section.week_ending, locale)))
+    for frame, columns, title in (
+        (section.breakdown, section.breakdown_columns, N_("By endpoint type (last week)")),
+        (section.trend, section.trend_columns, N_("Last 8 weeks")),
+    ):
+        if frame is None or not columns:
+            continue
+        out += ["", _(title)]
+        rows = [[format_value(rec.get(c.key), c.kind, locale) for c in columns]
+                for rec in frame.to_dict(orient="records")]
+        out.append(text_table([_(c.label) for c in columns], rows,
+                              [c.kind in (INT, PERCENT, FLOAT) for c in columns]))
+    return "\n".join(out)
+
+
+def _command(key: str):
+    def run(
+        region: str = typer.Option(None, "--region", help="US, CA, EU or UAE."),
+        tag: str = typer.Option(None, "--tag", help="Only customers with this tag."),
+        limit: int = typer.Option(None, "--limit", min=1, help="Show at most this many rows."),
+        charts_dir: Path = typer.Option(None, "--charts", help="Also write the PNG charts into this folder."),
+        partner: int = PARTNER_OPT,
+        as_of: str = AS_OF_OPT,
+        database_url: str = DB_OPT,
+        json_out: bool = JSON_OPT,
+        lang: str = LANG_OPT,
+    ) -> None:
+        region_value = region.strip().upper() if region else None
+        if region_value and region_value not in ("US", "CA", "EU", "UAE"):
+            raise BadInput(N_("Unknown region {region}. Regions: {choices}."), region=region,
+                           choices="US, CA, EU, UAE")
+        ctx = read_context(partner, as_of, database_url, lang)
+        with ctx.session() as session:
+            section = CALLING_SECTIONS[key](session=session, partner_id=ctx.partner_id, as_of=ctx.as_of,
+                                            settings=ctx.settings, region=region_value, tag=tag)
+        written = []
+        if charts_dir is not None:
+            charts_dir.mkdir(parents=True, exist_ok=True)
+            for chart in charts.calling_charts(section, ctx.locale):
+                path = charts_dir / chart.name
+                path.write_bytes(chart.png)
+                written.append(str(path))
+        if json_out:
+            data = section.to_dict()
+            if written:
+                data["charts"] = written
+            echo_json(data)
+            return
+        typer.echo(render_calling(section, ctx.locale, limit=limit))
+        for path in written:
+            typer.echo(path)
+
+    run.__doc__ = {
+        "usage": "Call volume by users over 8 weeks, and each customer's usage (falling first).",
+        "quality": "Poor-quality call legs: trend, by endpoint type, customers affected.",
+        "features": "Calls through call queues, hunt groups, auto attendants… (customers with queues).",
+        "queues": "Call queue answer time, wait before abandoning, abandoned rate; per customer.",
+    }[key]
+    return run
+
+
+for _key in CALLING_SECTIONS:
+    calling_app.command(_key)(_command(_key))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(calling_app, name="calling")

@@ -1,0 +1,102 @@
+"""``partnerhub report NAME`` — run a report (call-usage, devices, numbers or a custom
+template) into a CSV file and print its path; ``partnerhub report-template
+save|list|delete`` manages custom templates (F20–F25)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+
+from bot.cli.common import echo_json
+from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, PARTNER_OPT, parse_day, read_context, text_table
+from partnerhub_core import reports
+from partnerhub_core.auth import Actor
+from partnerhub_core.db import session_scope
+
+template_app = typer.Typer(help="Custom report templates: saved columns and filters.", no_args_is_help=True)
+
+
+def report(
+    name: str = typer.Argument(..., help="call-usage, devices, numbers, or a custom template's name."),
+    region: str = typer.Option(None, "--region", help="US, CA, EU or UAE."),
+    start: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD (call usage; default: last week)."),
+    end: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (call usage)."),
+    out: Path = typer.Option(Path("."), "--out", help="Folder to write the CSV into."),
+    locale: str = typer.Option("en", "--locale", "--lang", help="Headers in en, pt-BR or es."),
+    partner: int = PARTNER_OPT,
+    as_of: str = AS_OF_OPT,
+    database_url: str = DB_OPT,
+) -> None:
+    """Write one report as CSV (UTF-8 with BOM) and print the file's path."""
+    ctx = read_context(partner, as_of, database_url, locale)
+    first = parse_day(start, None) if start else None
+    last = parse_day(end, None) if end else None
+    out.mkdir(parents=True, exist_ok=True)
+    partial = out / f".partnerhub-report-{datetime.now(timezone.utc).strftime('%H%M%S%f')}.part"
+    try:
+        with ctx.session() as session, partial.open("wb") as fh:
+            filename = reports.run_report(session=session, partner_id=ctx.partner_id, report=name,
+                                          as_of=ctx.as_of, region=region, start=first, end=last,
+                                          locale=ctx.locale, out=fh)
+        target = out / filename
+        partial.replace(target)  # a half-written report never carries the final name
+    finally:
+        partial.unlink(missing_ok=True)
+    typer.echo(str(target))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@template_app.command("save")
+def save(
+    name: str = typer.Argument(..., help="The template's name (also the file name's first part)."),
+    base: str = typer.Option(..., "--report", help="call-usage, devices or numbers."),
+    columns: str = typer.Option("", "--columns", help="Comma-separated column keys or header names (default: all)."),
+    region: str = typer.Option(None, "--region", help="Always limit to this region."),
+    tag: str = typer.Option(None, "--tag", help="Always limit to customers with this tag."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite a template of the same name."),
+    partner: int = PARTNER_OPT,
+    database_url: str = DB_OPT,
+) -> None:
+    """Save a custom report template."""
+    ctx = read_context(partner, None, database_url)
+    chosen = [c.strip() for c in columns.split(",") if c.strip()]
+    with session_scope(ctx.engine) as session:
+        template = reports.save_template(session=session, actor=Actor.system(ctx.partner_id, label="cli"),
+                                         name=name, base_report=base, columns=chosen, region=region, tag=tag,
+                                         now=_now(), replace=replace)
+        typer.echo(f"saved template:{template.id} {template.name}")
+
+
+@template_app.command("list")
+def list_(partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT) -> None:
+    """List the partner's custom report templates."""
+    ctx = read_context(partner, None, database_url)
+    with ctx.session() as session:
+        found = reports.list_templates(session=session, partner_id=ctx.partner_id)
+    data = [{"key": f"template:{t.id}", "name": t.name, "report": t.base_report,
+             "columns": list(t.columns or []), "filters": dict(t.filters or {})} for t in found]
+    if json_out:
+        echo_json(data)
+        return
+    rows = [[d["key"], d["name"], d["report"], ", ".join(d["columns"]) or "*",
+             ", ".join(f"{k}={v}" for k, v in d["filters"].items())] for d in data]
+    typer.echo(text_table(["key", "name", "report", "columns", "filters"], rows))
+
+
+@template_app.command("delete")
+def delete(name: str = typer.Argument(...), partner: int = PARTNER_OPT, database_url: str = DB_OPT) -> None:
+    """Delete a custom report template."""
+    ctx = read_context(partner, None, database_url)
+    with session_scope(ctx.engine) as session:
+        reports.delete_template(session=session, actor=Actor.system(ctx.partner_id, label="cli"), name=name,
+                                now=_now())
+    typer.echo(f"deleted {name}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.add_typer(template_app, name="report-template")
