@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -78,6 +79,19 @@ def digest_locale(*, subscription_language: str | None, workspace_default: str |
         if is_supported(value):
             return normalize_locale(value)
     return DEFAULT_LOCALE
+
+
+def cli_locale(argv: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The language of the command line's own messages (its errors): ``--lang X`` on the
+    command line, else ``PARTNERHUB_LANGUAGE``, else English. The shell's ``LANG`` is not
+    read on purpose: scripts parse the CLI's output, and a server's locale should not
+    change it under them."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return normalize_locale(argv[i + 1])
+        if arg.startswith("--lang="):
+            return normalize_locale(arg.split("=", 1)[1])
+    return normalize_locale(environ.get("PARTNERHUB_LANGUAGE"))
 
 
 def parse_language(text: str | None) -> str | None:

@@ -84,6 +84,17 @@ def test_digests_use_the_subscription_language_then_the_workspace():
     assert resolve.digest_locale(subscription_language="fr", workspace_default=None) == "en"
 
 
+@pytest.mark.parametrize("argv, env, expected", [
+    (["customers", "list", "--lang", "pt-BR"], {}, "pt_BR"),
+    (["customers", "list", "--lang=es"], {"PARTNERHUB_LANGUAGE": "pt-BR"}, "es"),
+    (["demo"], {"PARTNERHUB_LANGUAGE": "es-MX"}, "es"),
+    (["demo"], {"LANG": "pt_BR.UTF-8"}, "en"),  # the shell's locale does not change script output
+    (["demo", "--lang"], {}, "en"),
+])
+def test_cli_locale(argv, env, expected):
+    assert resolve.cli_locale(argv, env) == expected
+
+
 @pytest.mark.parametrize("typed, expected", [
     ("pt-BR", "pt_BR"), ("PT_BR", "pt_BR"), ("pt", "pt_BR"), ("português", "pt_BR"),
     ("es", "es"), ("ES-mx", "es"), ("Español", "es"), ("en", "en"), ("en-GB", "en"), ("English", "en"),
