@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot import fairuse
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.ids import ActionId
@@ -128,8 +129,10 @@ def _hint(ctx: Ctx, hint: str, params: dict) -> str:
 def download(ctx: Ctx, action: dict) -> dict | None:
     """Upload the whole table of the clicked section as CSV to the conversation."""
     query = Query.from_value(action.get("value"))
-    section = compute(ctx, query)
-    data = reports.section_csv(section, ctx.locale)
+    fairuse.expensive(ctx)  # CSV downloads count against the fair-use limits
+    with fairuse.report_slot(ctx.settings, ctx.partner_id):
+        section = compute(ctx, query)
+        data = reports.section_csv(section, ctx.locale)
     title = section.heading(ctx._)
     filename = reports.file_name(title, ctx.as_of)  # F21
     if not ctx.channel_id:
