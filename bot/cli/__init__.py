@@ -3,6 +3,7 @@ exposes ``register(app)``; this module only wires them and turns the core's type
 errors into one line on stderr with a non-zero exit (never a traceback)."""
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -13,6 +14,8 @@ except ImportError:  # pragma: no cover - older typer
     from click import exceptions as click_errors
 
 from partnerhub_core.errors import BadInput, NotAllowed, NotFound, PartnerHubError
+from partnerhub_core.i18n import translations
+from partnerhub_core.i18n.resolve import cli_locale
 
 app = typer.Typer(
     name="partnerhub",
@@ -56,7 +59,9 @@ def main() -> None:
         typer.echo("error: aborted", err=True)
         sys.exit(1)
     except PartnerHubError as exc:
-        typer.echo(f"error: {exc.render()}", err=True)
+        # In the language of --lang / PARTNERHUB_LANGUAGE (English by default).
+        locale = cli_locale(sys.argv[1:], os.environ)
+        typer.echo(f"error: {exc.render(translations(locale).gettext)}", err=True)
         sys.exit(next((code for kind, code in EXIT_CODES.items() if isinstance(exc, kind)), 1))
     except OSError as exc:
         # Unwritable folders, missing files: say which, without a traceback.

@@ -126,3 +126,25 @@ def test_locale_for_user_outside_a_request(session, fake_slack, linked):
     unknown = bot_locale.locale_for_user(session, client, partner_id=linked.partner_id, team_id=TEAM,
                                          user_id="U_NOBODY", now=NOW, cache=cache)
     assert unknown == LocaleChoice("en", "workspace")
+
+
+# --------------------------------------------------------------------------------------
+# The command line's own errors
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("env, expected", [
+    (None, "error: Unknown job nosuchjob. Jobs: tick, refresh, prune-calls."),
+    ("pt-BR", "error: Tarefa desconhecida nosuchjob. Tarefas: tick, refresh, prune-calls."),
+    ("es", "error: Tarea desconocida nosuchjob. Tareas: tick, refresh, prune-calls."),
+])
+def test_cli_errors_speak_partnerhub_language(monkeypatch, capsys, env, expected):
+    from bot.cli import main
+
+    if env is None:
+        monkeypatch.delenv("PARTNERHUB_LANGUAGE", raising=False)
+    else:
+        monkeypatch.setenv("PARTNERHUB_LANGUAGE", env)
+    monkeypatch.setattr("sys.argv", ["partnerhub", "jobs", "run", "nosuchjob"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip() == expected
