@@ -149,3 +149,16 @@ def test_sigterm_lets_the_slow_answer_arrive_then_exits_0(tmp_path, fake_slack):
         _out, err = proc.communicate(timeout=10)
     events = [json.loads(l).get("event") for l in err.splitlines() if l.startswith("{")]
     assert "shutdown_waiting" in events and "shutdown_cancelled" not in events
+
+
+def test_production_without_secret_keys_refuses_to_start_with_one_line(tmp_path):
+    env = {**os.environ, "PARTNERHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+           "PARTNERHUB_ENVIRONMENT": "production", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "SLACK_BOT_TOKEN": BOT_TOKEN}
+    env.pop("PARTNERHUB_SECRET_KEYS", None)
+    proc = subprocess.run([str(VENV_BIN / "partnerhub"), "serve", "--port", str(_free_port())], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        "error: PARTNERHUB_SECRET_KEYS is not set: production mode will not store Slack and Webex tokens "
+        "without encryption (make a key with `partnerhub secrets generate-key`).")
