@@ -209,6 +209,33 @@ def _last_weeks(trend, weeks: int):
     return replace(trend, table=trend.table.tail(weeks).reset_index(drop=True))
 
 
+def show_calling(run: DemoRun) -> None:
+    """Calling analytics (F16–F19) with their charts, and the three default reports (F23–F25)."""
+    from bot.cli.calling import render_calling
+    from partnerhub_core import charts, reports
+    from partnerhub_core.analytics.calling import CALLING_SECTIONS
+
+    for key, fn in CALLING_SECTIONS.items():
+        with run.session() as session:
+            section = fn(session=session, partner_id=run.partner_id, as_of=run.as_of, settings=run.settings)
+        heading(run._(section.title))
+        typer.echo(render_calling(section, run.locale, limit=ROWS_SHOWN))
+        run.write(f"calling-analytics-{key}.csv", reports.section_csv(section, run.locale))
+        for chart in charts.calling_charts(section, run.locale):
+            run.write(chart.name, chart.png)
+    heading(run._(N_("Reports")))
+    for key in reports.REPORTS:
+        partial = run.out / f".{key}.part"
+        with run.session() as session, partial.open("wb") as fh:
+            # A fixed token keeps the demo's file names stable from run to run.
+            name = reports.run_report(session=session, partner_id=run.partner_id, report=key, as_of=run.as_of,
+                                      locale=run.locale, out=fh, token=f"demo{run.seed}")
+        path = run.out / name
+        partial.replace(path)
+        run.files.append(path)
+        typer.echo(f"  {path}")
+
+
 def show_files(run: DemoRun) -> None:
     heading(run._(N_("Files")))
     typer.echo(run._(N_("Wrote {count} CSV files to {path}:"), count=len(run.files), path=str(run.out.resolve())))
@@ -220,7 +247,8 @@ def show_files(run: DemoRun) -> None:
 
 
 # The demo, in order. Add a step as a function taking the run.
-STEPS = [build, show_headline, show_customer, show_statuses, show_subscription_sections, show_files]
+STEPS = [build, show_headline, show_customer, show_statuses, show_subscription_sections, show_calling,
+         show_files]
 
 
 def demo(

@@ -156,12 +156,16 @@ def _features(rng, row: dict, loc_calls: float, p: dict, *, spiking: bool) -> No
         return
     row["hunt_group_calls"] = int(round(loc_calls * rng.uniform(0.03, 0.06)))
     row["call_park_calls"] = int(round(loc_calls * rng.uniform(0.0, 0.01)))
-    queue = max(25, int(round(loc_calls * rng.uniform(0.12, 0.18))))
-    abandon_rate = 0.34 if spiking else p["abandon"]
+    # Small customers get few queue calls (below the spike alert's minimum); the spike
+    # customer is the largest, so its queues carry well over that minimum.
+    queue = max(3, int(round(loc_calls * rng.uniform(0.12, 0.18))))
+    abandon_rate = 0.34 if spiking else p["abandon"] * rng.uniform(0.85, 1.15)
+
+    def share(rate: float) -> int:
+        return int(round(queue * rate * rng.uniform(0.7, 1.3)))
+
     abandoned = int(round(queue * abandon_rate))
-    timed_out = int(round(queue * 0.03))
-    overflowed = int(round(queue * 0.02))
-    transferred = int(round(queue * 0.04))
+    timed_out, overflowed, transferred = share(0.03), share(0.02), share(0.04)
     answered = max(0, queue - abandoned - timed_out - overflowed - transferred)
     row.update(
         queue_calls=queue, queue_answered=answered, queue_abandoned=abandoned, queue_timed_out=timed_out,
