@@ -33,8 +33,8 @@ from partnerhub_core.errors import BadInput, NotFound
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Schedule, ScheduleKind, TargetType
 
-CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(\|[^>]*)?>$")
-USER = re.compile(r"^<@([UW][A-Z0-9]+)(\|[^>]*)?>$")
+CHANNEL = re.compile(r"^<#([CG][A-Z0-9_]+)(\|[^>]*)?>$")
+USER = re.compile(r"^<@([UW][A-Z0-9_]+)(\|[^>]*)?>$")
 
 DIGEST_USAGE = N_("Usage: /partnerhub digest subscribe|unsubscribe|list|preview|send-now [#channel] "
                   "[daily|weekly|monthly] [on:mon] [at:09:00] [tz:America/Sao_Paulo] "
