@@ -73,8 +73,13 @@ def test_demo_prints_every_status_and_section_and_writes_the_csvs(capsys, monkey
     assert "Headline KPIs" in out and "Total customers:" in out
     assert "São Paulo Logística" in out and "https://admin.webex.com/overview?orgId=" in out
     names = sorted(p.name for p in out_dir.iterdir())
-    assert names == sorted(f"{p}-{k}.csv" for p in ("meetings", "calling")
-                           for k in ("trend", "recent", "expiring", "renewing", "low", "overage"))
+    calling = [f"calling-analytics-{k}.csv" for k in ("usage", "quality", "features", "queues")] + [
+        f"call-{k}.png" for k in ("usage-trend", "quality-trend", "quality-by-endpoint", "features-trend",
+                                  "queues-trend")] + [
+        f"{name}_demo7_{AS_OF}.csv" for name in ("Call Usage Details", "Devices", "Phone Numbers")]
+    assert names == sorted([f"{p}-{k}.csv" for p in ("meetings", "calling")
+                            for k in ("trend", "recent", "expiring", "renewing", "low", "overage")] + calling)
+    assert "Call queue insights — Webex Calling" in out
     assert str(out_dir.resolve()) in out
     header = (out_dir / "meetings-expiring.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("Customer,Subscription ID,Days until expiry,Total licenses")
@@ -196,6 +201,14 @@ def test_partner_choice(capsys, monkeypatch, env, demo_db, tmp_path):
     assert code == 0, err
     assert json.loads(out)["kpis"][0]["value"] == 0  # the second partner has no customers
     code, _, err = run(capsys, monkeypatch, "kpis", "--database-url", f"sqlite:///{tmp_path / 'none.db'}")
+    assert "There is no database at" in one_line_error(code, err)
+    assert not (tmp_path / "none.db").exists()
+    empty = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with empty.connect() as conn:
+        conn.execute(text("CREATE TABLE unrelated (x int)"))
+        conn.commit()
+    empty.dispose()
+    code, _, err = run(capsys, monkeypatch, "kpis", "--database-url", f"sqlite:///{tmp_path / 'empty.db'}")
     assert "Cannot read partnerhub data" in one_line_error(code, err)
 
 
