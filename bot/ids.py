@@ -30,6 +30,10 @@ class ActionId(StrEnum):
     TRIAL_OPEN = "ph_trial_open"  # value: customer id; opens the trial modal
     ANALYTICS_VIEW = "ph_analytics_view"  # value: JSON {"k": section, "p": product, "r": region, "t": tag}
     ANALYTICS_DOWNLOAD_CSV = "ph_analytics_csv"  # value: as ANALYTICS_VIEW
+    # calling analytics and reports (F16-F25)
+    CALLING_VIEW = "ph_calling_view"  # value: JSON {"k": usage|quality|features|queues, "r": region, "t": tag}
+    CALLING_DOWNLOAD_CSV = "ph_calling_csv"  # value: as CALLING_VIEW
+    REPORT_RUN = "ph_report_run"  # value: JSON {"n": report, "r": region, "s": start, "e": end}
     # digests and alerts (F29)
     ALERT_MENU = "ph_alert_menu"  # overflow: "ack|snooze|owner" + "|<kind>|<customer id>|<fingerprint>"
 
