@@ -49,6 +49,7 @@ from partnerhub_core import alerts, jobs, reports, schedules
 from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
 from partnerhub_core.errors import PartnerHubError, UpstreamError
+from partnerhub_core.i18n import N_
 from partnerhub_core.logging import event
 from partnerhub_core.models import (
     Delivery,
@@ -272,20 +273,24 @@ def _slug(text: str) -> str:
 
 
 def _chart(alert: alerts.Alert, locale: str) -> bytes | None:
-    """A PNG where a trend reads faster than a table: the weekly abandoned rate of the
-    customers that spiked, against their baseline."""
+    """A PNG where a trend reads faster than a table: the weekly abandoned-call rate of
+    the customers that spiked (the worst six), over the baseline weeks and last week."""
     if alert.kind != "abandoned_spike" or alert.history is None or not alert.rows:
         return None
-    try:
-        from partnerhub_core import charts
-    except ImportError:  # pragma: no cover - charts ship with the product
-        return None
-    draw = getattr(charts, "abandoned_rate_chart", None)
-    if draw is None:
-        return None
-    ids = [r.customer_id for r in alert.rows]
-    names = {r.customer_id: r.customer for r in alert.rows}
-    return draw(alert.history[alert.history["customer_id"].isin(ids)], names=names, locale=locale)
+    from partnerhub_core import charts
+
+    history = alert.history
+    weeks = sorted(set(history["week_ending"]))
+    series = {}
+    for row in alert.rows[:6]:
+        mine = history[history["customer_id"] == row.customer_id].set_index("week_ending")
+        series[row.customer[:40]] = [
+            (float(mine.at[w, "queue_abandoned"]) / float(mine.at[w, "queue_calls"]))
+            if w in mine.index and mine.at[w, "queue_calls"] else None
+            for w in weeks
+        ]
+    return charts.line_chart(title=_t(locale, N_("Abandoned-call rate by week")), weeks=weeks, series=series,
+                             percent=True, locale=locale)
 
 
 # ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from bot import worker
 from partnerhub_core.models import (
     AuditEvent,
+    CallRollup,
     Delivery,
     DigestSnapshot,
     PartnerAdmin,
@@ -262,3 +263,26 @@ def test_frozen_clock_tick_across_the_us_dst_change(cfg, engine, world, fake):
         assert utcnow() == datetime(2026, 11, 2, 14, 0, 20, tzinfo=timezone.utc)
         outcomes = worker.run_job("tick", cfg, engine, worker_id="w1")
     assert [(o.status, o.period) for o in outcomes] == [("posted", "2026-11-02")]
+
+
+def test_spike_digest_attaches_the_csv_and_a_png_chart(cfg, engine, world, fake):
+    with Session(engine) as s:
+        sched = s.get(Schedule, world["schedule_id"])
+        sched.alerts = ["abandoned_spike"]
+        s.add(sched)
+        alpha = s.exec(select(Schedule.partner_id)).first()
+        from partnerhub_core.models import Customer
+
+        customer = s.exec(select(Customer).where(Customer.name == "Alpha")).one()
+        # last completed week before Monday 11-23 ends Saturday 11-21: 8/40 = 20% vs a 5% baseline
+        for weeks_back, (calls, abandoned) in enumerate([(40, 8), (100, 5), (100, 5), (100, 5), (100, 5)]):
+            week = date(2026, 11, 21) - timedelta(days=7 * weeks_back)
+            s.add(CallRollup(partner_id=alpha, customer_id=customer.id, day=week, week_ending=week,
+                             queue_calls=calls, queue_abandoned=abandoned))
+        s.commit()
+    assert [o.status for o in tick(cfg, engine)] == ["posted"]
+    names = [r.params["filename"] for r in fake.calls("files.getUploadURLExternal")]
+    assert [n.rsplit(".", 1)[1] for n in names] == ["csv", "png"]
+    pngs = [b for b in fake.uploads.values() if b.startswith(b"\x89PNG")]
+    assert len(pngs) == 1
+    assert "20.0%" in str(posts(fake)[0].params["blocks"])

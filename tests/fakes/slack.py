@@ -192,7 +192,8 @@ class FakeSlack:
                     params.update(body)
             except ValueError:
                 pass
-        elif raw and "application/x-www-form-urlencoded" in ctype:
+        elif raw and "application/x-www-form-urlencoded" in ctype and not parsed.path.startswith("/upload/"):
+            # (uploads are raw file bytes, e.g. a PNG, whatever content type the SDK sets)
             params.update({k: v[0] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()})
         for key in JSON_PARAMS:
             if isinstance(params.get(key), str):
