@@ -234,3 +234,19 @@ def test_changes_since_the_last_digest_of_the_schedule(session, settings, world)
         newly_expiring=[], newly_over=[world["b"].id], newly_inactive=[],
         recovered=[(world["a"].id, "expiring_soon")],
     )
+
+
+def test_low_assignment_alert_uses_the_analytics_percentile_rule(session, settings):
+    p = make_partner(session, "Partner")
+    # meetings ratios .05 .60 .80 .90: 25th percentile = .05 + .75 x (.60 - .05) = .4625;
+    # low = at or below it and under 50%: only "Low".
+    for name, assigned in (("Low", 5), ("Mid", 60), ("High", 80), ("Full", 90)):
+        c = make_customer(session, p, name, last_admin_sign_in=RECENT)
+        sub = make_subscription(session, c, subscription_id=f"SUB-{name}", total=100)
+        make_snapshot(session, sub, date(2026, 11, 21), assigned=assigned)
+    digest = alerts.build_digest(session=session, partner_id=p.id, as_of=AS_OF, settings=settings,
+                                 alerts=["low_assignment"])
+    (low,) = digest.alerts
+    assert [(r.customer, r.facts["lines"][0]["subscription_id"]) for r in low.rows] == [("Low", "SUB-Low")]
+    assert low.rows[0].facts["lines"][0]["assigned_pct"] == pytest.approx(0.05)
+    assert "product" in [c.key for c in low.section.columns]
