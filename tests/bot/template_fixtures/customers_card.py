@@ -1,0 +1,10 @@
+from tests.bot.template_fixtures._features import LONG, card
+
+STATUSES = [LONG[:80]] * 7
+
+CASES = {
+    "large": {"card": card(), "statuses": STATUSES, "can_start_trial": True},
+    "no_trial_can_start": {"card": card(n_subs=0, n_trials=0, n_admins=0, tags=0), "statuses": [],
+                           "can_start_trial": True},
+    "no_trial_read_only": {"card": card(n_subs=1, n_trials=0), "statuses": ["Active"], "can_start_trial": False},
+}
