@@ -72,7 +72,7 @@ def list_(
 
 def render_page(page: CustomerPage, ctx: ReadContext) -> str:
     _ = ctx._
-    rows = [[r.name, r.org_id, r.region, ", ".join(r.products) or "—",
+    rows = [[r.name, r.org_id, r.region, ", ".join(_(PRODUCT_LABELS.get(p, p)) for p in r.products) or "—",
              ", ".join(_(STATUS_LABELS[s]) for s in r.statuses) or "—", ", ".join(r.tags) or "—",
              format_value(r.next_end_date, "date", ctx.locale)] for r in page.items]
     head = [_(N_("Customer")), _(N_("Org ID")), _(N_("Region")), _(N_("Products")), _(N_("Statuses")),
@@ -125,7 +125,8 @@ def render_card(card: CustomerCard, ctx: ReadContext) -> str:
     out.append(_lines_table(card.subscriptions, ctx) if card.subscriptions else "  —")
     for sub in card.subscriptions:
         for o in sub.orders:
-            out.append(f"  {sub.subscription_id} {sub.product}: {format_value(o.ordered_on, 'date', loc)} "
+            out.append(f"  {sub.subscription_id} {_(PRODUCT_LABELS.get(sub.product, sub.product))}: "
+                       f"{format_value(o.ordered_on, 'date', loc)} "
                        f"{o.order_ref} {o.description} × {o.quantity}")
     out += ["", _(N_("Trial"))]
     if card.trials:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import typer
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
@@ -75,6 +76,12 @@ def resolve_partner(session: Session, partner_id: int | None, url: str) -> Partn
 def read_context(partner: int | None, as_of: str | None, database_url: str | None, lang: str = "en") -> ReadContext:
     cfg = Settings(database_url=database_url) if database_url else load_settings()
     url = cfg.database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not Path(parsed.database).expanduser().exists():
+        # Opening a missing SQLite file would create an empty one: refuse instead.
+        raise BadInput(N_("There is no database at {url}: run `partnerhub demo` or `partnerhub db upgrade` "
+                          "first, or pass --database-url."), url=url)
     engine = engine_for(url)
     try:
         with Session(engine) as session:

@@ -142,6 +142,7 @@ class _Line:
     addon: int = 0  # licenses added by a later order, within the history window
     addon_on: date | None = None
     cancelled_on: date | None = None
+    term_months: int = 12
 
 
 @dataclass
@@ -204,7 +205,7 @@ class _Gen:
         while end < self.as_of:  # renewed term after term
             end = _add_months(end, term)
         total = kw.pop("total", None) or self.licenses(product)
-        line = _Line(sub_id or self.sub_id(), product, total, start, end,
+        line = _Line(sub_id or self.sub_id(), product, total, start, end, term_months=term,
                      auto_renew=rng.random() < 0.65 if auto_renew is None else auto_renew,
                      ratio=kw.pop("ratio", None) or rng.betavariate(6, 2),
                      usage=kw.pop("usage", None) or rng.betavariate(5, 2), **kw)
@@ -458,11 +459,16 @@ def _orders(gen: _Gen, pid: int, sub_ids: list[int], lines: list[_Line]) -> list
             rows.append(dict(partner_id=pid, subscription_pk=spk, ordered_on=line.addon_on,
                              order_ref=f"ORD-{rng.randrange(10**7, 10**8)}",
                              description=f"Webex {label} — add-on licenses", quantity=line.addon))
-        if line.end and line.end > _add_months(line.start, 12) and line.auto_renew:
+        # One order per renewal that already happened (term after term, before as_of).
+        k = 1
+        while line.end is not None and (renewed := _add_months(line.start, line.term_months * k)) < line.end \
+                and renewed <= gen.as_of:
+            kind = "automatic renewal" if line.auto_renew else "renewal"
             rows.append(dict(partner_id=pid, subscription_pk=spk,
-                             ordered_on=line.end - timedelta(days=365 + rng.randrange(0, 5)),
+                             ordered_on=renewed - timedelta(days=0 if line.auto_renew else rng.randrange(1, 20)),
                              order_ref=f"ORD-{rng.randrange(10**7, 10**8)}",
-                             description=f"Webex {label} — automatic renewal", quantity=line.total))
+                             description=f"Webex {label} — {kind}", quantity=line.total))
+            k += 1
     return rows
 
 
