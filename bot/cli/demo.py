@@ -13,6 +13,7 @@ functions in that list.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -120,6 +121,9 @@ def prepare_database(run: DemoRun) -> None:
 
 def build(run: DemoRun) -> None:
     heading(run._(N_("Building the demo partner")))
+    # Rebuilding purges the previous demo partner; that is not an operator's purge worth a
+    # warning line in the middle of the demo.
+    logging.getLogger("partnerhub.purge").setLevel(logging.ERROR)
     calling = _demo_calling_module()
     with session_scope(run.engine) as session:
         partner = build_demo_partner(session, customers=run.customers, as_of=run.as_of, seed=run.seed)
