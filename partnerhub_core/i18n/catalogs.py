@@ -5,9 +5,11 @@ The tests call these functions; so does ``python -m partnerhub_core.i18n.catalog
     check          list every problem (exit 1 if any): untranslated or fuzzy messages,
                    placeholders that differ between a msgid and its translation, glossary
                    terms translated otherwise than the guide, literal text in templates
-    missing LOCALE print the untranslated msgids of one catalog as JSON, ready to fill in
+    missing [LOCALE ...]  print the untranslated msgids as JSON {"pt_BR": {msgid: ""}, ...},
+                   ready to fill in and give to ``apply``
     apply FILE     merge translations from JSON {"pt_BR": {msgid: text}, "es": {...}}
-                   (a msgid with a context is written "context\\x04msgid")
+                   (a msgid with a context is written "context\\x04msgid"; a plural
+                   message takes a list of its forms, or one text for all)
     seed-glossary  write the glossary's guide wording into both catalogs
 
 ``make i18n-update`` (pybabel extract + update, then seed-glossary) keeps the catalogs in
@@ -237,7 +239,8 @@ def apply(mapping: dict[str, dict[str, str]], *, pot: Catalog | None = None) -> 
             if entry is None or not text:
                 continue
             if isinstance(entry.id, (list, tuple)):
-                entry.string = tuple(text) if isinstance(text, list) else (text, text)
+                forms = catalog.num_plurals
+                entry.string = tuple(text) if isinstance(text, list) else (text,) * forms
             else:
                 entry.string = text
             entry.flags.discard("fuzzy")
@@ -263,9 +266,10 @@ def write_pot(pot: Catalog, path: Path = POT) -> None:
     path.write_bytes(buf.getvalue())
 
 
-def missing(locale: str) -> dict[str, str]:
+def missing(locales: Iterable[str] = TRANSLATED) -> dict[str, dict[str, str]]:
     pot = extract()
-    return {_key_text(c, m): "" for c, m in untranslated(pot, read_catalog(locale))}
+    return {locale: {_key_text(c, m): "" for c, m in untranslated(pot, read_catalog(locale))}
+            for locale in locales}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,8 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         print(f"{len(found)} problem(s)", file=sys.stderr)
         return 1 if found else 0
-    if command == "missing" and len(argv) == 2:
-        print(json.dumps(missing(argv[1]), ensure_ascii=False, indent=1))
+    if command == "missing":
+        print(json.dumps(missing(argv[1:] or TRANSLATED), ensure_ascii=False, indent=1))
         return 0
     if command == "apply" and len(argv) == 2:
         mapping = json.loads(Path(argv[1]).read_text(encoding="utf-8"))

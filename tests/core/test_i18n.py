@@ -306,6 +306,22 @@ def test_the_checks_catch_missing_fuzzy_and_broken_translations():
     ]
 
 
+def test_apply_writes_translations_into_a_catalog(tmp_path, monkeypatch):
+    monkeypatch.setattr(catalogs, "LOCALE_DIR", tmp_path)
+    pot = Catalog()
+    pot.add("Hello {name}")
+    pot.add(("%(num)s tag", "%(num)s tags"))
+    pot.add("Open", context="verb")
+    written = catalogs.apply({"es": {"Hello {name}": "Hola, {name}", "%(num)s tag": ["%(num)s etiqueta", "%(num)s etiquetas"],
+                                     "verb\x04Open": "Abrir", "Gone": "Ido"}}, pot=pot)
+    assert written == {"es": 3}  # "Gone" is not in the code any more: not added
+    po = catalogs.read_catalog("es")
+    assert catalogs.untranslated(pot, po) == []
+    assert po.get("%(num)s tag").string == ("%(num)s etiqueta", "%(num)s etiquetas")
+    assert po.get("Open", context="verb").string == "Abrir"
+    assert not po.fuzzy and (tmp_path / "es" / "LC_MESSAGES" / "messages.po").exists()
+
+
 def test_makefile_extracts_with_the_same_keywords():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     line = makefile.split("pybabel extract", 1)[1].split("-o ", 1)[0]
