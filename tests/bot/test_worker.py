@@ -14,6 +14,7 @@ from bot import worker
 from partnerhub_core.models import (
     AuditEvent,
     CallRollup,
+    Customer,
     Delivery,
     DigestSnapshot,
     PartnerAdmin,
@@ -270,14 +271,11 @@ def test_spike_digest_attaches_the_csv_and_a_png_chart(cfg, engine, world, fake)
         sched = s.get(Schedule, world["schedule_id"])
         sched.alerts = ["abandoned_spike"]
         s.add(sched)
-        alpha = s.exec(select(Schedule.partner_id)).first()
-        from partnerhub_core.models import Customer
-
         customer = s.exec(select(Customer).where(Customer.name == "Alpha")).one()
         # last completed week before Monday 11-23 ends Saturday 11-21: 8/40 = 20% vs a 5% baseline
         for weeks_back, (calls, abandoned) in enumerate([(40, 8), (100, 5), (100, 5), (100, 5), (100, 5)]):
             week = date(2026, 11, 21) - timedelta(days=7 * weeks_back)
-            s.add(CallRollup(partner_id=alpha, customer_id=customer.id, day=week, week_ending=week,
+            s.add(CallRollup(partner_id=world["partner_id"], customer_id=customer.id, day=week, week_ending=week,
                              queue_calls=calls, queue_abandoned=abandoned))
         s.commit()
     assert [o.status for o in tick(cfg, engine)] == ["posted"]
@@ -286,3 +284,18 @@ def test_spike_digest_attaches_the_csv_and_a_png_chart(cfg, engine, world, fake)
     pngs = [b for b in fake.uploads.values() if b.startswith(b"\x89PNG")]
     assert len(pngs) == 1
     assert "20.0%" in str(posts(fake)[0].params["blocks"])
+
+
+def test_cli_lists_jobs_and_refuses_an_unknown_one():
+    import json
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    listed = CliRunner().invoke(app, ["jobs", "list", "--json"])
+    assert listed.exit_code == 0
+    assert [j["name"] for j in json.loads(listed.stdout)] == ["tick", "refresh", "prune-calls"]
+    with pytest.raises(Exception) as err:
+        CliRunner().invoke(app, ["jobs", "run", "weather"], catch_exceptions=False)
+    assert "Unknown job weather" in str(err.value)
