@@ -142,6 +142,7 @@ class WebexClient:
                 accept: tuple[int, ...] = ()) -> httpx.Response:
         """One call with the retry rules. Statuses in ``accept`` are returned, not raised."""
         url = self.url(path)
+        shown = self._short(str(httpx.URL(url, params=params) if params else url))
         s = self.settings
         retries = rate_waits = 0
         while True:
@@ -156,12 +157,12 @@ class WebexClient:
                     wait = self._backoff(retries)
                     retries += 1
                     log.warning("webex %s %s: %s; retry %d/%d in %.2fs (trackingId=%s)", method,
-                                self._short(url), kind, retries, s.webex_max_retries, wait, tracking)
+                                shown, kind, retries, s.webex_max_retries, wait, tracking)
                     self._sleep(wait)
                     continue
                 log.error("webex %s %s: %s after %d retries (trackingId=%s)", method,
-                          self._short(url), kind, retries, tracking)
-                raise WebexHTTPError(method=method, path=self._short(url), status=0,
+                          shown, kind, retries, tracking)
+                raise WebexHTTPError(method=method, path=shown, status=0,
                                      detail=self._scrub(kind), tracking_id=tracking) from None
             status = resp.status_code
             if status < 400 or status in accept:
@@ -173,7 +174,7 @@ class WebexClient:
                                          cap=s.webex_retry_after_cap_s)
                 rate_waits += 1
                 log.warning("webex %s %s: %d, waiting %.2fs (trackingId=%s)", method,
-                            self._short(url), status, wait, tid)
+                            shown, status, wait, tid)
                 self._sleep(wait)
                 continue
             if status in RETRYABLE and retries < s.webex_max_retries:
@@ -183,15 +184,15 @@ class WebexClient:
                                              cap=s.webex_retry_after_cap_s)
                 retries += 1
                 log.warning("webex %s %s: %d; retry %d/%d in %.2fs (trackingId=%s)", method,
-                            self._short(url), status, retries, s.webex_max_retries, wait, tid)
+                            shown, status, retries, s.webex_max_retries, wait, tid)
                 self._sleep(wait)
                 continue
             body = _json_or_none(resp)
             detail = self._scrub(_error_detail(resp, body))
             # A 451 is the call history's region redirect: expected, the caller follows it.
             log.log(logging.INFO if status == 451 else logging.ERROR, "webex %s %s: %d %s (trackingId=%s)",
-                    method, self._short(url), status, detail, tid)
-            raise WebexHTTPError(method=method, path=self._short(url), status=status,
+                    method, shown, status, detail, tid)
+            raise WebexHTTPError(method=method, path=shown, status=status,
                                  detail=detail, tracking_id=tid, body=body)
 
     def _backoff(self, attempt: int) -> float:

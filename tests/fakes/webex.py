@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,11 +33,12 @@ class Recorded:
 
 @dataclass
 class Failure:
-    status: int
+    status: int  # 0: no error, but answer only after ``delay_s`` (a timeout)
     retry_after: str | None = None
     path_contains: str = ""
     times: int = 1
     body: dict | None = None
+    delay_s: float = 0.0
 
 
 @dataclass
@@ -55,12 +57,15 @@ class FakeWebex:
     failures: list[Failure] = field(default_factory=list)
     fail_after_orgs: int | None = None  # org-scoped calls for later orgs answer 500
     null_max_in_next: bool = True  # next links carry max=null, as some real ones do
+    delay_s: float = 0.0  # every answer waits this long (concurrency and timeout tests)
+    max_in_flight: int = 0  # the most requests handled at once
 
     def __post_init__(self):
         self._lock = threading.Lock()
         self._orgs_served: list[str] = []
         self._server: ThreadingHTTPServer | None = None
         self._counter = 0
+        self._in_flight = 0
 
     # -- data ----------------------------------------------------------------------
     def add_org(self, org_id: str, name: str, created: str | None = "2025-03-01T10:00:00.000Z") -> None:
@@ -70,8 +75,8 @@ class FakeWebex:
         self.orgs.append(org)
 
     def fail_next(self, status: int, *, retry_after: str | None = None, path_contains: str = "",
-                  times: int = 1, body: dict | None = None) -> None:
-        self.failures.append(Failure(status, retry_after, path_contains, times, body))
+                  times: int = 1, body: dict | None = None, delay_s: float = 0.0) -> None:
+        self.failures.append(Failure(status, retry_after, path_contains, times, body, delay_s))
 
     def calls(self, path_contains: str = "", method: str | None = None) -> list[Recorded]:
         return [r for r in self.requests
@@ -124,6 +129,18 @@ class FakeWebex:
 
     # -- request handling ---------------------------------------------------------
     def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            if self.delay_s:
+                time.sleep(self.delay_s)
+            self._answer(h, method)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, h: BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(h.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         length = int(h.headers.get("Content-Length") or 0)
@@ -146,7 +163,9 @@ class FakeWebex:
                 failure.times -= 1
                 if failure.times <= 0:
                     self.failures.remove(failure)
-        if failure:
+        if failure and failure.delay_s:
+            time.sleep(failure.delay_s)
+        if failure and failure.status:
             headers = {"Retry-After": failure.retry_after} if failure.retry_after is not None else {}
             payload = failure.body or {"message": "injected failure", "errors": [],
                                        "trackingId": tracking}
