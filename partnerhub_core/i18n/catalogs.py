@@ -164,6 +164,39 @@ def placeholder_mismatches(catalog: Catalog) -> list[str]:
     return out
 
 
+_FORMAT_TOKEN = re.compile(r"%%|%\([A-Za-z_][A-Za-z0-9_]*\)[sdifr]")
+# Slack mrkdwn that must survive translation: bold, code, links and mentions.
+_MARKUP = ("*", "`", "<", ">")
+
+
+def markup_mismatches(catalog: Catalog) -> list[str]:
+    """Translations that lose or add Slack markup (``*bold*``, ``code``, ``<link>``)."""
+    out = []
+    for message in catalog:
+        if not message.id or not message.string or message.fuzzy or isinstance(message.id, (list, tuple)):
+            continue
+        for text in _forms(message.string):
+            if any(message.id.count(ch) != text.count(ch) for ch in _MARKUP):
+                out.append(f"{catalog.locale}: Slack markup of {message.id!r} differs in {text!r}")
+    return out
+
+
+def template_percent_signs(pot: Catalog, catalog: Catalog) -> list[str]:
+    """Templates' ``_()`` is newstyle gettext: it always %-formats, so a lone ``%`` in a
+    template message (or its translation) breaks rendering. Write ``%%``."""
+    out = []
+    for message in pot:
+        if not message.id or not any(f.replace("\\", "/").startswith("templates/") for f, _ in message.locations):
+            continue
+        context, msgid = _msgid_key(message)
+        entry = catalog.get(message.id, context=context)
+        texts = [*_forms(message.id)] + ([*_forms(entry.string)] if entry is not None and entry.string else [])
+        for text in texts:
+            if text and "%" in _FORMAT_TOKEN.sub("", text):
+                out.append(f"{catalog.locale}: a lone % in {text!r} (template message {msgid!r}); write %%")
+    return out
+
+
 def glossary_mismatches(catalogs: dict[str, Catalog]) -> list[str]:
     from partnerhub_core.i18n.glossary import all_terms
 
@@ -203,6 +236,8 @@ def problems(root: Path = ROOT, locales: Iterable[str] = TRANSLATED) -> list[str
             where = f" (context {context!r})" if context else ""
             out.append(f"{locale}: no translation for {msgid!r}{where}")
         out.extend(placeholder_mismatches(catalog))
+        out.extend(markup_mismatches(catalog))
+        out.extend(template_percent_signs(pot, catalog))
     out.extend(glossary_mismatches(catalogs))
     out.extend(too_long(catalogs, root / "templates"))
     out.extend(template_literals(root / "templates"))

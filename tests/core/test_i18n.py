@@ -251,6 +251,32 @@ def test_translations_keep_the_placeholders(locale):
     assert catalogs.placeholder_mismatches(catalogs.read_catalog(locale)) == []
 
 
+@pytest.mark.parametrize("locale", catalogs.TRANSLATED)
+def test_translations_keep_slack_markup(locale):
+    assert catalogs.markup_mismatches(catalogs.read_catalog(locale)) == []
+
+
+@pytest.mark.parametrize("locale", catalogs.TRANSLATED)
+def test_template_messages_have_no_lone_percent_sign(locale):
+    assert catalogs.template_percent_signs(catalogs.extract(ROOT), catalogs.read_catalog(locale)) == []
+
+
+def test_markup_and_percent_checks_catch_mistakes():
+    pot = Catalog()
+    pot.add("Usage %(n)s, 5%% off", locations=[("templates/a.json.j2", 1)])
+    pot.add("100% sure", locations=[("templates/b.json.j2", 1)])
+    pot.add("50% in Python", locations=[("partnerhub_core/x.py", 1)])
+    po = Catalog(locale="pt_BR")
+    po.add("Usage %(n)s, 5%% off", "Uso %(n)s, 5% de desconto")
+    po.add("50% in Python", "50% em Python")
+    po.add("*Bold* name", "Nome em negrito")
+    assert catalogs.template_percent_signs(pot, po) == [
+        "pt_BR: a lone % in 'Uso %(n)s, 5% de desconto' (template message 'Usage %(n)s, 5%% off'); write %%",
+        "pt_BR: a lone % in '100% sure' (template message '100% sure'); write %%",
+    ]
+    assert catalogs.markup_mismatches(po) == ["pt_BR: Slack markup of '*Bold* name' differs in 'Nome em negrito'"]
+
+
 def test_catalogs_use_the_guide_wording():
     found = catalogs.glossary_mismatches({loc: catalogs.read_catalog(loc) for loc in catalogs.TRANSLATED})
     assert found == []
