@@ -151,3 +151,24 @@ def test_scheduled_devices_report_has_headers_and_file_name_in_its_language(cfg,
     (rows,) = _csvs(fake_slack)
     assert rows[0] == DEVICE_HEADERS[locale]
     assert rows[1][1:3] == ["Acme", "org-acme"] and rows[1][4] == "São Paulo HQ"
+
+
+# --------------------------------------------------------------------------------------
+# An error: a read-only admin tries to create a tag
+# --------------------------------------------------------------------------------------
+DENIED = {
+    "en": ["Not allowed", "You need the full partner admin or partner admin role to do this "
+           "(you are a read-only partner admin)."],
+    "pt_BR": ["Não permitido", "Você precisa da função administrador completo de parceiro ou administrador de "
+              "parceiro para fazer isso (você é administrador somente leitura de parceiro)."],
+    "es": ["No permitido", "Necesita el rol administrador completo de socios o administrador de socios para hacer "
+           "esto (usted es administrador de solo lectura de socios)."],
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "pt_BR", "es"])
+def test_a_refusal_is_explained_in_the_users_language(slack, fake_slack, linked, locale):
+    fake_slack.add_user("U_READ", locale=SLACK_LOCALE[locale])
+    text = blocks_text(fake_slack.wait_for_response(slack.command("tags create Silver", user="U_READ")))
+    for expected in DENIED[locale]:
+        assert expected in text, (expected, text)
