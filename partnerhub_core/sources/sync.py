@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 
 from sqlmodel import Session, select
 
+from partnerhub_core import credentials
 from partnerhub_core.errors import BadInput, NotFound, PartnerHubError
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import (
@@ -132,9 +133,7 @@ def sync_partner(
             raise NotFound(N_("There is no partner with id {id}."), id=partner_id)
         if token is None and client is None:
             # The partner's own token (stored encrypted); else PARTNERHUB_WEBEX_TOKEN.
-            from partnerhub_core.credentials import webex_token_for
-
-            token = webex_token_for(session, partner_id)
+            token = credentials.webex_token_for(session, partner_id)
     own_client = client is None
     client = client or WebexClient(settings=settings, token=token)
     report = SyncReport(partner_id=partner_id)
@@ -764,7 +763,7 @@ def push_customer_tags(*, session: Session, partner_id: int, customer_id: int, s
     check_webex_tags([t.name for t in tags])
     payload = [{"name": t.name, "description": t.description or ""} for t in tags]
     own = client is None
-    client = client or WebexClient(settings=settings, token=token)
+    client = client or WebexClient(settings=settings, token=token or credentials.webex_token_for(session, partner_id))
     try:
         client.assign_org_tags(customer.org_id, payload)
     finally:
@@ -787,7 +786,7 @@ def assign_customer_admin(*, session: Session, partner_id: int, customer_id: int
     if not admin.webex_person_id:
         raise BadInput(N_("{name} has no Webex person id yet; run a sync first."), name=admin.display_name)
     own = client is None
-    client = client or WebexClient(settings=settings, token=token)
+    client = client or WebexClient(settings=settings, token=token or credentials.webex_token_for(session, partner_id))
     try:
         if assign:
             client.assign_partner_admin(customer.org_id, admin.webex_person_id)
