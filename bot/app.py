@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from bot import commands, errors, lifecycle
 from bot.context import Runtime, attach
 from bot.installation import DatabaseInstallationStore, DatabaseStateStore
-from bot.listeners import admins, analytics, customers, digests, fallback, help, home, language, setup, tags, trials
+from bot.listeners import (admins, analytics, calling, customers, digests, fallback, help, home, language,
+                           reports, setup, tags, trials)
 from bot.slack_client import async_web_client
 from partnerhub_core import secrets
 from partnerhub_core.errors import BadInput
@@ -24,7 +25,7 @@ SCOPES = ["commands", "chat:write", "files:write", "users:read", "users:read.ema
           "channels:read", "groups:read", "im:write"]
 
 # Features, in the order their listeners are tried. fallback is not here: it goes last.
-LISTENERS = (setup, help, home, customers, tags, trials, admins, analytics, language, digests)
+LISTENERS = (setup, help, home, customers, tags, trials, admins, analytics, calling, reports, language, digests)
 
 
 def oauth_mode(settings: Settings) -> bool:

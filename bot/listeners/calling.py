@@ -1,0 +1,191 @@
+"""/partnerhub calling usage|quality|features|queues — Webex Calling analytics (F16–F19).
+
+    calling [usage|quality|features|queues] [US|CA|EU|UAE|region:..] [tag:<tag>]
+
+Each view shows the last completed week's KPIs and the first rows of its table, uploads
+its trend chart(s) as PNG next to the answer (``files_upload_v2``), and carries a
+"Download CSV" button for the whole table and buttons for the other views. Scoped to the
+customers the caller can see.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot import fairuse
+from bot.commands import subcommand
+from bot.context import Ctx, on_action
+from bot.ids import ActionId
+from partnerhub_core import auth, charts, reports
+from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection
+from partnerhub_core.errors import BadInput
+from partnerhub_core.i18n import N_
+from partnerhub_core.models import Region
+
+ROWS_SHOWN = 10
+VIEW_NAMES = {  # button labels (msgids)
+    "usage": N_("Call usage"),
+    "quality": N_("Call quality"),
+    "features": N_("Advanced features"),
+    "queues": N_("Call queues"),
+}
+USAGE = N_("Usage: /partnerhub calling [usage|quality|features|queues] [US|CA|EU|UAE] [tag:<tag>]")
+UNREACHABLE = ("not_in_channel", "channel_not_found", "is_archived", "access_denied")
+
+
+@dataclass(frozen=True)
+class CallingQuery:
+    key: str
+    region: str | None = None
+    tag: str | None = None
+
+    def value(self) -> str:
+        return json.dumps({"k": self.key, "r": self.region, "t": self.tag}, ensure_ascii=False,
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_value(cls, raw: str | None) -> "CallingQuery":
+        try:
+            data = json.loads(raw or "")
+            if data["k"] not in CALLING_SECTIONS:
+                raise ValueError(data["k"])
+            return cls(data["k"], data.get("r"), data.get("t"))
+        except (ValueError, KeyError, TypeError):
+            raise BadInput(N_("That button is out of date; run the command again.")) from None
+
+
+def region_word(word: str) -> str | None:
+    """"EU", "region:eu" -> "EU"; anything else None."""
+    value = word.split(":", 1)[1] if word.casefold().startswith("region:") else word
+    value = value.strip().upper()
+    return value if value in {r.value for r in Region} else None
+
+
+def parse(args: list[str]) -> CallingQuery:
+    key, region, tag = "usage", None, None
+    for i, word in enumerate(args):
+        low = word.casefold()
+        if i == 0 and low in CALLING_SECTIONS:
+            key = low
+        elif region is None and region_word(word):
+            region = region_word(word)
+        elif low.startswith("tag:") and tag is None and word[4:].strip():
+            tag = word[4:].strip()[:200]
+        else:
+            raise BadInput(USAGE)
+    return CallingQuery(key, region, tag)
+
+
+def compute(ctx: Ctx, query: CallingQuery) -> CallingSection:
+    scope = auth.visible_customer_ids(ctx.session, ctx.actor)
+    return CALLING_SECTIONS[query.key](session=ctx.session, partner_id=ctx.partner_id, as_of=ctx.as_of,
+                                       settings=ctx.settings, region=query.region, tag=query.tag,
+                                       customer_ids=scope)
+
+
+def _columns(ctx: Ctx, columns) -> list[dict]:
+    return [{"key": c.key, "label": ctx._(c.label), "kind": c.kind} for c in columns or []]
+
+
+def _kpi_hint(ctx: Ctx, k) -> str:
+    if not k.hint:
+        return ""
+    text = ctx._(k.hint)
+    try:
+        return text.format(**k.hint_params)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def upload_charts(ctx: Ctx, section: CallingSection) -> tuple[list[str], str | None]:
+    """Upload the view's PNG charts to the conversation: (titles uploaded, problem text)."""
+    made = charts.calling_charts(section, ctx.locale)
+    if not made:
+        return [], None
+    if not ctx.channel_id:
+        return [], ctx._("Charts are attached only in a conversation.")
+    try:
+        ctx.client.files_upload_v2(
+            channel=ctx.channel_id,
+            file_uploads=[{"content": c.png, "filename": c.name, "title": c.title} for c in made],
+        )
+    except SlackApiError as exc:
+        error = (exc.response or {}).get("error") if exc.response is not None else None
+        if error in UNREACHABLE:
+            return [], ctx._("I cannot post the charts in this conversation; invite me to it (/invite @Partner Hub).")
+        raise
+    return [c.title for c in made], None
+
+
+def show(ctx: Ctx, query: CallingQuery, *, with_charts: bool = True) -> dict:
+    section = compute(ctx, query)
+    rows = section.rows()
+    uploaded, problem = upload_charts(ctx, section) if with_charts else ([], None)
+    breakdown = None
+    if section.breakdown is not None and section.breakdown_columns:
+        cols = section.breakdown_columns
+        breakdown = {"title": ctx._(N_("By endpoint type")), "columns": _columns(ctx, cols),
+                     "rows": section.to_dict()["breakdown"]["rows"]}
+    others = [CallingQuery(k, query.region, query.tag) for k in CALLING_SECTIONS if k != query.key]
+    return ctx.render(
+        "calling_section.json.j2",
+        title=section.heading(ctx._),
+        week_ending=section.week_ending,
+        query=query,
+        kpis=[{"label": ctx._(k.label), "value": k.value, "kind": k.kind, "hint": _kpi_hint(ctx, k)}
+              for k in section.kpis],
+        columns=_columns(ctx, section.columns),
+        rows=rows[:ROWS_SHOWN],
+        total_rows=len(rows),
+        breakdown=breakdown,
+        csv_value=query.value(),
+        charts=uploaded,
+        chart_problem=problem,
+        others=[{"text": ctx._(VIEW_NAMES[q.key]), "value": q.value()} for q in others],
+    )
+
+
+def download(ctx: Ctx, action: dict) -> dict | None:
+    """Upload the whole table of the clicked calling view as CSV (F30)."""
+    query = CallingQuery.from_value(action.get("value"))
+    if not ctx.channel_id:
+        raise BadInput(N_("I can only attach files in a conversation; run the command in a channel or a DM."))
+    fairuse.expensive(ctx)
+    with fairuse.report_slot(ctx.settings, ctx.partner_id):
+        section = compute(ctx, query)
+        data = reports.section_csv(section, ctx.locale)
+    title = section.heading(ctx._)
+    try:
+        ctx.client.files_upload_v2(channel=ctx.channel_id, content=data, filename=reports.file_name(title, ctx.as_of),
+                                   title=title, initial_comment=ctx._("{title} — {rows} rows", title=title,
+                                                                      rows=len(section.table)))
+    except SlackApiError as exc:
+        error = (exc.response or {}).get("error") if exc.response is not None else None
+        if error in UNREACHABLE:
+            return ctx.render("notice.json.j2", level="error", text=ctx._(
+                "I cannot post files in this conversation. Invite me to it (/invite @Partner Hub) or use a "
+                "direct message with me, then press the button again."))
+        raise
+    return None
+
+
+def on_view(ctx: Ctx, action: dict) -> dict:
+    message = show(ctx, CallingQuery.from_value(action.get("value")))
+    message["replace_original"] = True
+    return message
+
+
+def calling_command(ctx: Ctx, args: list[str]) -> dict:
+    return show(ctx, parse(args))
+
+
+def register(app: AsyncApp) -> None:
+    subcommand(app, "calling", aliases=("call", "chamadas", "llamadas"),
+               usage=N_("calling [usage|quality|features|queues] [US|CA|EU|UAE] [tag:..]"),
+               help=N_("Webex Calling: usage, quality, advanced features and call queues, with charts."),
+               group=N_("Analytics"))(calling_command)
+    on_action(app, ActionId.CALLING_DOWNLOAD_CSV, download)
+    on_action(app, ActionId.CALLING_VIEW, on_view)

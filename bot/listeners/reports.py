@@ -1,0 +1,143 @@
+"""/partnerhub report … — run a report now and upload its CSV to the conversation (F20–F25).
+
+    report                                     the list of reports, as buttons
+    report call-usage|devices|numbers|<custom template name> [US|CA|EU|UAE]
+           [YYYY-MM-DD..YYYY-MM-DD]            (dates: call usage only; default last week)
+
+The CSV is streamed into a temporary file (memory stays flat while it is built) and
+uploaded with ``files_upload_v2``; its name follows F21. When the report's data spans
+more than one region and none was chosen, the answer offers one button per region (F22).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from bot import fairuse
+from bot.commands import subcommand
+from bot.context import Ctx, on_action
+from bot.ids import ActionId
+from bot.listeners.calling import UNREACHABLE, region_word
+from partnerhub_core import auth, reports
+from partnerhub_core.auth import Permission
+from partnerhub_core.errors import BadInput, NotFound
+from partnerhub_core.i18n import N_
+
+USAGE = N_("Usage: /partnerhub report <call-usage|devices|numbers|template name> [US|CA|EU|UAE] "
+           "[YYYY-MM-DD..YYYY-MM-DD]")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(N_("{value} is not a date: use YYYY-MM-DD."), value=text) from None
+
+
+def parse(args: list[str]) -> dict:
+    """Words -> {"n": report name, "r": region, "s": start, "e": end} (ISO dates or None)."""
+    name_words: list[str] = []
+    region = start = end = None
+    for word in args:
+        if ".." in word and start is None:
+            first, _, last = word.partition("..")
+            start, end = _day(first).isoformat(), _day(last).isoformat()
+        elif region is None and region_word(word) and name_words:
+            region = region_word(word)
+        else:
+            name_words.append(word)
+    return {"n": " ".join(name_words), "r": region, "s": start, "e": end}
+
+
+def report_list(ctx: Ctx) -> dict:
+    defaults = [{"text": ctx._(d.name), "value": json.dumps({"n": key})} for key, d in reports.REPORTS.items()]
+    custom = [{"text": t.name, "value": json.dumps({"n": f"template:{t.id}"})}
+              for t in reports.list_templates(session=ctx.session, partner_id=ctx.partner_id)]
+    return ctx.render("report_done.json.j2", report_name=None, filename="", start=None, end=None, region=None,
+                      note=None, reports=defaults + custom)
+
+
+def run(ctx: Ctx, request: dict) -> dict | None:
+    auth.require(ctx.actor, Permission.RUN_REPORTS)
+    if not request.get("n"):
+        return report_list(ctx)
+    if not ctx.channel_id:
+        raise BadInput(N_("I can only attach files in a conversation; run the command in a channel or a DM."))
+    resolved = reports.resolve_report(ctx.session, ctx.partner_id, request["n"])  # NotFound lists the choices
+    start = _day(request["s"]) if request.get("s") else None
+    end = _day(request["e"]) if request.get("e") else None
+    if resolved.definition.dated and start is None and end is None:
+        start, end = reports.default_range(ctx.as_of)
+    fairuse.expensive(ctx)
+    handle, path = tempfile.mkstemp(prefix="partnerhub-report-", suffix=".csv")
+    try:
+        with fairuse.report_slot(ctx.settings, ctx.partner_id), os.fdopen(handle, "wb") as out:
+            filename = reports.run_report(
+                session=ctx.session, partner_id=ctx.partner_id, report=request["n"], as_of=ctx.as_of,
+                region=request.get("r"), start=start, end=end, locale=ctx.locale, out=out,
+                customer_ids=auth.visible_customer_ids(ctx.session, ctx.actor),
+            )
+        name = resolved.name if resolved.custom else ctx._(resolved.name)
+        try:
+            ctx.client.files_upload_v2(channel=ctx.channel_id, file=path, filename=filename, title=name,
+                                       initial_comment=ctx._("{report}, as of {day}", report=name,
+                                                             day=ctx.as_of.isoformat()))
+        except SlackApiError as exc:
+            error = (exc.response or {}).get("error") if exc.response is not None else None
+            if error in UNREACHABLE:
+                return ctx.render("notice.json.j2", level="error", text=ctx._(
+                    "I cannot post files in this conversation. Invite me to it (/invite @Partner Hub) or use a "
+                    "direct message with me, then run the report again."))
+            raise
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+
+    region = request.get("r") or resolved.region
+    offer = []
+    if region is None:
+        found = reports.report_regions(session=ctx.session, partner_id=ctx.partner_id, report=request["n"])
+        if len(found) > 1:
+            offer = [{"text": ctx._("Only {region}", region=r),
+                      "value": json.dumps({**request, "r": r}, ensure_ascii=False)} for r in found]
+    return ctx.render(
+        "report_done.json.j2", report_name=name, filename=filename,
+        start=start if resolved.definition.dated else None, end=end if resolved.definition.dated else None,
+        region=region, note=ctx._(resolved.definition.note) if resolved.definition.note else None,
+        region_buttons=offer,
+    )
+
+
+def report_command(ctx: Ctx, args: list[str]) -> dict | None:
+    request = parse(args)
+    if request["r"]:
+        # A template may be named "Weekly EU": the whole name wins over a region word.
+        whole = " ".join(w for w in args if ".." not in w)
+        try:
+            reports.resolve_report(ctx.session, ctx.partner_id, whole)
+            request = {**request, "n": whole, "r": None}
+        except NotFound:
+            pass
+    return run(ctx, request)
+
+
+def on_run(ctx: Ctx, action: dict) -> dict | None:
+    try:
+        request = json.loads(action.get("value") or "")
+        if not isinstance(request, dict) or not request.get("n"):
+            raise ValueError
+    except ValueError:
+        raise BadInput(N_("That button is out of date; run the command again.")) from None
+    return run(ctx, request)
+
+
+def register(app: AsyncApp) -> None:
+    subcommand(app, "report", aliases=("reports", "relatorio", "informe"),
+               usage=N_("report <call-usage|devices|numbers|template> [US|CA|EU|UAE] [from..to]"),
+               help=N_("Run a report now and get its CSV here."), group=N_("Reports"))(report_command)
+    on_action(app, ActionId.REPORT_RUN, on_run)
