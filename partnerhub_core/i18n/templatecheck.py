@@ -192,7 +192,11 @@ def template_literals(templates_dir: Path) -> list[str]:
     return out
 
 
-_CLIPPED = re.compile(r"""_\(\s*(["'])((?:(?!\1)[^\\]|\\.)*)\1\s*\)\s*\|\s*clip\(\s*(\d+)\s*\)""")
+_CLIPPED = re.compile(
+    r"""_\(\s*(["'])((?:(?!\1)[^\\]|\\.)*)\1\s*\)"""  # _("…") or _('…')
+    r"""(?:\s*\|\s*(?!clip\b)\w+(?:\([^()]*\))?)*"""  # other filters first: |esc, |string
+    r"""\s*\|\s*clip\(\s*(\d+)\s*\)"""
+)
 
 
 def clipped_msgids(templates_dir: Path) -> list[tuple[str, int, str]]:
