@@ -1,0 +1,104 @@
+"""``partnerhub tags …`` — custom tags from scripts (F3): list, show, create, rename, delete,
+add, remove. The CLI acts as the partner's operator (a full admin, audited as ``cli``);
+each change is one transaction. Read commands print a table, or JSON with ``--json``."""
+from __future__ import annotations
+
+import typer
+
+from bot.cli.common import echo_json
+from bot.cli.tables import DB_OPT, JSON_OPT, PARTNER_OPT, read_context, text_table
+from partnerhub_core.auth import Actor
+from partnerhub_core.customers import lookup_customer
+from partnerhub_core.db import session_scope
+from partnerhub_core.models import utcnow
+from partnerhub_core.services import tags
+
+tags_app = typer.Typer(help="Custom tags on customers: list, show, create, rename, delete, add, remove.",
+                       no_args_is_help=True)
+
+
+def _context(partner, database_url):
+    ctx = read_context(partner, None, database_url)
+    return ctx, Actor.system(ctx.partner_id, label="cli")
+
+
+@tags_app.command("list")
+def list_(partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT) -> None:
+    """Every tag with its description and how many customers carry it."""
+    ctx, actor = _context(partner, database_url)
+    with session_scope(ctx.engine) as session:
+        infos = tags.list_tags(session=session, actor=actor)
+    if json_out:
+        echo_json([{"name": i.name, "description": i.description, "customers": i.customers} for i in infos])
+        return
+    typer.echo(text_table(["Tag", "Customers", "Description"],
+                          [[i.name, str(i.customers), i.description] for i in infos], right=[False, True, False]))
+
+
+@tags_app.command("show")
+def show(tag: str = typer.Argument(..., help="Tag name (case and accents do not matter)."),
+         partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT) -> None:
+    """The customers carrying one tag."""
+    ctx, actor = _context(partner, database_url)
+    with session_scope(ctx.engine) as session:
+        found, customers = tags.customers_with_tag(session=session, actor=actor, tag=tag)
+        rows = [{"org_id": c.org_id, "name": c.name, "region": c.region} for c in customers]
+        name = found.name
+    if json_out:
+        echo_json({"tag": name, "customers": rows})
+        return
+    typer.echo(text_table(["Customer", "Org ID", "Region"], [[r["name"], r["org_id"], r["region"]] for r in rows]))
+
+
+@tags_app.command("create")
+def create(name: str = typer.Argument(..., help="At most 25 characters."),
+           description: str = typer.Option("", "--description", help="Up to 200 characters."),
+           partner: int = PARTNER_OPT, database_url: str = DB_OPT) -> None:
+    ctx, actor = _context(partner, database_url)
+    with session_scope(ctx.engine) as session:
+        tag = tags.create_tag(session=session, actor=actor, name=name, description=description, now=utcnow())
+        typer.echo(f"created tag {tag.name}")
+
+
+@tags_app.command("rename")
+def rename(name: str, new_name: str, partner: int = PARTNER_OPT, database_url: str = DB_OPT) -> None:
+    ctx, actor = _context(partner, database_url)
+    with session_scope(ctx.engine) as session:
+        tag = tags.rename_tag(session=session, actor=actor, name=name, new_name=new_name, now=utcnow())
+        typer.echo(f"renamed to {tag.name}")
+
+
+@tags_app.command("delete")
+def delete(name: str, partner: int = PARTNER_OPT, database_url: str = DB_OPT) -> None:
+    """Delete a tag and take it off every customer."""
+    ctx, actor = _context(partner, database_url)
+    with session_scope(ctx.engine) as session:
+        count = tags.delete_tag(session=session, actor=actor, name=name, now=utcnow())
+        typer.echo(f"deleted tag {name}; {count} customer(s) had it")
+
+
+def _change(verb: str, tag: str, customer: str, partner, database_url) -> None:
+    ctx, actor = _context(partner, database_url)
+    with session_scope(ctx.engine) as session:
+        card = lookup_customer(session=session, actor=actor, query=customer, as_of=ctx.as_of, settings=ctx.settings)
+        service = tags.add_tag if verb == "add" else tags.remove_tag
+        found = service(session=session, actor=actor, customer_id=card.id, tag=tag, now=utcnow())
+        typer.echo(f"{'tagged' if verb == 'add' else 'untagged'} {card.name} ({card.org_id}): {found.name}")
+
+
+@tags_app.command("add")
+def add(tag: str, customer: str = typer.Argument(..., help="Org id or name of the customer."),
+        partner: int = PARTNER_OPT, database_url: str = DB_OPT) -> None:
+    """Put a tag on a customer (at most 5 tags a customer)."""
+    _change("add", tag, customer, partner, database_url)
+
+
+@tags_app.command("remove")
+def remove(tag: str, customer: str = typer.Argument(..., help="Org id or name of the customer."),
+           partner: int = PARTNER_OPT, database_url: str = DB_OPT) -> None:
+    """Take a tag off a customer."""
+    _change("remove", tag, customer, partner, database_url)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(tags_app, name="tags")
