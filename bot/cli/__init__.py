@@ -35,10 +35,11 @@ from bot.cli import jobs as _jobs  # noqa: E402
 from bot.cli import ops as _ops  # noqa: E402
 from bot.cli import reports as _reports  # noqa: E402
 from bot.cli import serve as _serve  # noqa: E402
+from bot.cli import sync as _sync  # noqa: E402
 from bot.cli import tags as _tags  # noqa: E402
 from bot.cli import worker as _worker  # noqa: E402
 
-for _module in (_demo, _customers, _tags, _analytics, _calling, _reports, _db, _ops, _serve, _jobs, _worker):
+for _module in (_demo, _customers, _tags, _analytics, _calling, _reports, _sync, _db, _ops, _serve, _jobs, _worker):
     _module.register(app)
 
 EXIT_CODES = {BadInput: 2, NotFound: 3, NotAllowed: 4}

@@ -28,8 +28,8 @@ product); the import is one audit event. Never commits: the caller owns the tran
 """
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -140,22 +140,25 @@ def _norm_header(name: str) -> str:
     return "_".join(name.strip().lower().replace("-", " ").split())
 
 
-def _text_stream(raw: IO[bytes]) -> IO[str]:
-    # utf-8-sig drops a BOM when there is one; strict errors catch Latin-1 files.
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
+def _text_lines(raw: IO[bytes], file_name: str) -> Iterator[str]:
+    """The file's lines as text, decoded one by one so that a Latin-1 (or other non-UTF-8)
+    byte is reported on its own line. A UTF-8 BOM at the start is dropped."""
+    for number, line in enumerate(raw, start=1):
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            line = line[len(codecs.BOM_UTF8):]
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadInput(N_("{file} is not UTF-8 text: line {line} holds bytes of another encoding "
+                              "(Latin-1?). Save it as \"CSV UTF-8\" and import it again."),
+                           file=file_name, line=number) from None
 
 
-def _records(text: IO[str], file_name: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+def _records(raw: IO[bytes], file_name: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """(normalised header, iterator of (line number, row dict)). Raises BadInput for a file
     that is not UTF-8 or has no header."""
-    def not_utf8(line: int) -> BadInput:
-        return BadInput(N_("{file} is not UTF-8 text (first bad bytes near line {line}). Save it as "
-                           "\"CSV UTF-8\" and import it again."), file=file_name or "The file", line=line)
-
-    try:
-        first = text.readline()
-    except UnicodeDecodeError:
-        raise not_utf8(1) from None
+    text = _text_lines(raw, file_name)
+    first = next(text, "")
     if not first.strip():
         raise BadInput(N_("{file} is empty: the first line must name the columns."), file=file_name or "The file")
     delimiter = ";" if first.count(";") > first.count(",") else ","
@@ -177,8 +180,6 @@ def _records(text: IO[str], file_name: str) -> tuple[list[str], Iterator[tuple[i
                 values = next(reader)
             except StopIteration:
                 return
-            except UnicodeDecodeError:
-                raise not_utf8(reader.line_num + 2) from None
             except csv.Error as exc:
                 raise BadInput(N_("{file}, line {line}: the CSV cannot be read ({error})."),
                                file=file_name or "The file", line=line + reader.line_num, error=str(exc)) from None
@@ -414,48 +415,44 @@ def import_subscriptions(
             return import_subscriptions(session=session, actor=actor, source=raw, now=now, file_name=file_name)
     file_name = file_name or "the file"
     partner_id = actor.partner_id
-    text = _text_stream(source)
-    try:
-        header, records = _records(text, file_name)
-        result = ImportResult(ignored_columns=[h for h in header if h not in COLUMNS])
-        customers = {org: [cid, name, region, ext] for cid, org, name, region, ext in session.execute(
-            select(Customer.id, Customer.org_id, Customer.name, Customer.region, Customer.external_id)
-            .where(Customer.partner_id == partner_id))}
-        known = set(customers)
-        before = _subscription_count(session, partner_id)
-        seen: dict[tuple[str, str], int] = {}
-        errors: list[RowError] = []
-        chunk: list[_Row] = []
-        for line, rec in records:
-            result.rows += 1
-            row, problems = _parse_row(line, rec, known)
-            if row is not None:
-                key = (row.subscription_id, row.product)
-                if key in seen:
-                    problems = [f"subscription {row.subscription_id} ({row.product}) is already on line {seen[key]}"]
-                    row = None
-                else:
-                    seen[key] = line
-                    known.add(row.org_id)
-            errors.extend(RowError(line, p) for p in problems)
-            if errors:
-                chunk.clear()  # the import is lost anyway: just keep checking the rest
-                continue
-            chunk.append(row)
-            if len(chunk) >= CHUNK:
-                _write_chunk(session, partner_id, chunk, customers, result, now)
-                chunk = []
+    header, records = _records(source, file_name)
+    result = ImportResult(ignored_columns=[h for h in header if h not in COLUMNS])
+    customers = {org: [cid, name, region, ext] for cid, org, name, region, ext in session.execute(
+        select(Customer.id, Customer.org_id, Customer.name, Customer.region, Customer.external_id)
+        .where(Customer.partner_id == partner_id))}
+    known = set(customers)
+    before = _subscription_count(session, partner_id)
+    seen: dict[tuple[str, str], int] = {}
+    errors: list[RowError] = []
+    chunk: list[_Row] = []
+    for line, rec in records:
+        result.rows += 1
+        row, problems = _parse_row(line, rec, known)
+        if row is not None:
+            key = (row.subscription_id, row.product)
+            if key in seen:
+                problems = [f"subscription {row.subscription_id} ({row.product}) is already on line {seen[key]}"]
+                row = None
+            else:
+                seen[key] = line
+                known.add(row.org_id)
+        errors.extend(RowError(line, p) for p in problems)
         if errors:
-            raise ImportRejected(errors, result.rows, file_name)
-        if result.rows == 0:
-            raise BadInput(N_("{file} has a header but no rows."), file=file_name)
-        if chunk:
+            chunk.clear()  # the import is lost anyway: just keep checking the rest
+            continue
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
             _write_chunk(session, partner_id, chunk, customers, result, now)
-        # Rows never repeat a subscription, so what the count grew by is what was new.
-        result.subscriptions_created = _subscription_count(session, partner_id) - before
-        result.subscriptions_updated = result.rows - result.subscriptions_created
-    finally:
-        text.detach()  # leave the caller's file object open
+            chunk = []
+    if errors:
+        raise ImportRejected(errors, result.rows, file_name)
+    if result.rows == 0:
+        raise BadInput(N_("{file} has a header but no rows."), file=file_name)
+    if chunk:
+        _write_chunk(session, partner_id, chunk, customers, result, now)
+    # Rows never repeat a subscription, so what the count grew by is what was new.
+    result.subscriptions_created = _subscription_count(session, partner_id) - before
+    result.subscriptions_updated = result.rows - result.subscriptions_created
     audit.record(session, actor=actor, action="subscriptions.import", target_type="file",
                  target_id=file_name[:200], after={
                      "rows": result.rows, "subscriptions_created": result.subscriptions_created,

@@ -143,7 +143,8 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(engine, partner_i
 
 def test_latin1_file_is_refused_with_a_clear_message(engine, partner_id):
     data = GOOD.replace("Acme Ltda", "Acme Comércio").encode("latin-1")
-    with pytest.raises(BadInput, match=r'subs.csv is not UTF-8 text .* Save it as "CSV UTF-8"'):
+    with pytest.raises(BadInput, match=r'^subs.csv is not UTF-8 text: line 2 holds bytes of another encoding '
+                                       r'\(Latin-1\?\). Save it as "CSV UTF-8" and import it again.$'):
         run(engine, partner_id, data)
     assert subs(engine) == {}
 

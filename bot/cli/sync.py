@@ -1,0 +1,130 @@
+"""``partnerhub sync [--partner ID] [--parts …]``, ``partnerhub sync status [--json]`` and
+``partnerhub import subscriptions FILE.csv`` — real data from Webex and from a
+subscription export."""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import typer
+from sqlmodel import Session
+
+from bot.cli.common import echo_json, engine_for, settings
+from bot.cli.tables import resolve_partner
+from partnerhub_core import secrets
+from partnerhub_core.auth import Actor
+from partnerhub_core.db import session_scope
+from partnerhub_core.errors import BadInput
+from partnerhub_core.i18n import N_
+from partnerhub_core.models import utcnow
+from partnerhub_core.sources import sync as sync_core
+from partnerhub_core.sources.subscription_import import import_subscriptions
+
+sync_app = typer.Typer(help="Sync customers, licenses, tags, admins, inventory and call history from Webex.",
+                       invoke_without_command=True)
+import_app = typer.Typer(help="Import data Webex's API does not give.", no_args_is_help=True)
+
+PARTNER_OPT = typer.Option(None, "--partner", help="Partner id (default: the only partner in the database).")
+
+
+def _setup():
+    cfg = settings()
+    secrets.configure(cfg)  # stored Webex tokens are encrypted
+    return cfg, engine_for(cfg.database_url)
+
+
+def _partner_id(engine, cfg, partner: int | None) -> int:
+    with Session(engine) as session:
+        return resolve_partner(session, partner, cfg.database_url).id
+
+
+def _parts(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    parts = [p.strip() for p in value.replace(" ", ",").split(",") if p.strip()]
+    unknown = [p for p in parts if p not in sync_core.PARTS]
+    if unknown:
+        raise BadInput(N_("Unknown sync part {part}; choose from {parts}."), part=unknown[0],
+                       parts=", ".join(sync_core.PARTS))
+    return parts
+
+
+@sync_app.callback()
+def run_sync(
+    ctx: typer.Context,
+    partner: int = PARTNER_OPT,
+    parts: str = typer.Option(None, "--parts", help=f"Comma-separated parts (default: all): {', '.join(sync_core.PARTS)}."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Sync one partner now. An interrupted run resumes where it stopped. Exits 1 when
+    something failed (see `partnerhub sync status`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    cfg, engine = _setup()
+    pid = _partner_id(engine, cfg, partner)
+    report = sync_core.sync_partner(session_factory=partial(session_scope, engine), partner_id=pid,
+                                    settings=cfg, now=utcnow(), parts=_parts(parts))
+    rows = [{"part": p.part, "organizations_ok": p.succeeded, "organizations_failed": p.failed,
+             "resumed_past": p.skipped, "items": p.items, "stopped": p.stopped,
+             "first_error": p.errors[0] if p.errors else None} for p in report.parts]
+    if as_json:
+        echo_json({"partner_id": pid, "ok": report.ok, "parts": rows})
+    else:
+        typer.echo(f"{'part':<14}{'orgs ok':>8}{'failed':>8}{'resumed':>9}{'items':>9}  first error")
+        for r in rows:
+            typer.echo(f"{r['part']:<14}{r['organizations_ok']:>8}{r['organizations_failed']:>8}"
+                       f"{r['resumed_past']:>9}{r['items']:>9}  {(r['first_error'] or '')[:120]}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _stamp(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+@sync_app.command("status")
+def status(
+    partner: int = PARTNER_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """When each part last succeeded, what failed, and which parts will resume."""
+    cfg, engine = _setup()
+    pid = _partner_id(engine, cfg, partner)
+    with Session(engine) as session:
+        parts = sync_core.sync_status(session=session, partner_id=pid)
+    if as_json:
+        echo_json({"partner_id": pid, "parts": parts})
+        return
+    typer.echo(f"{'part':<14}{'last success':<22}{'last error':<22}{'orgs ok':>8}{'failed':>8}  error")
+    for p in parts:
+        flag = " (resumes)" if p.resuming else ""
+        typer.echo(f"{p.part:<14}{_stamp(p.last_success_at):<22}{_stamp(p.last_error_at):<22}"
+                   f"{p.organizations_ok:>8}{p.organizations_failed:>8}  {(p.last_error or '')[:120]}{flag}")
+
+
+@import_app.command("subscriptions")
+def subscriptions(
+    file: Path = typer.Argument(..., help="CSV file (layout in the README: Real data)."),
+    partner: int = PARTNER_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Import a subscription CSV: every row is checked first; one bad row imports nothing."""
+    cfg = settings()
+    engine = engine_for(cfg.database_url)
+    pid = _partner_id(engine, cfg, partner)
+    with session_scope(engine) as session:
+        result = import_subscriptions(session=session, actor=Actor.system(pid, label="cli"), source=file,
+                                      now=utcnow())
+    if as_json:
+        echo_json(result)
+        return
+    typer.echo(f"Imported {result.rows} rows from {file.name}: {result.subscriptions_created} new and "
+               f"{result.subscriptions_updated} updated subscriptions, {result.customers_created} new customers, "
+               f"{result.order_lines_added} order lines.")
+    if result.ignored_columns:
+        typer.echo(f"Ignored columns: {', '.join(result.ignored_columns)}.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sync_app, name="sync")
+    app.add_typer(import_app, name="import")

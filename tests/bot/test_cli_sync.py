@@ -1,0 +1,130 @@
+"""`partnerhub sync`, `partnerhub sync status` and `partnerhub import subscriptions`."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, SQLModel, select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from partnerhub_core import secrets
+from partnerhub_core.db import make_engine
+from partnerhub_core.models import Customer, Partner, Subscription
+from partnerhub_core.sources.subscription_import import ImportRejected
+from tests.fakes.webex import FakeWebex
+
+runner = CliRunner()
+TOKEN = "cli-token-77"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keyring():
+    secrets.reset()
+    yield
+    secrets.reset()
+
+
+@pytest.fixture
+def wx():
+    with FakeWebex(token=TOKEN) as fake:
+        fake.add_org("org-a", "Acme")
+        fake.add_org("org-b", "Bravo")
+        fake.licenses["org-a"] = [{"id": "L1", "name": "Webex Calling - Professional", "totalUnits": 10,
+                                   "consumedUnits": 4, "subscriptionId": "SUB-1"}]
+        yield fake
+
+
+def _env(db_url, wx):
+    return {"PARTNERHUB_DATABASE_URL": db_url, "PARTNERHUB_WEBEX_API_URL": wx.url,
+            "PARTNERHUB_WEBEX_CDR_URL": wx.cdr_url("us"), "PARTNERHUB_WEBEX_TOKEN": TOKEN,
+            "PARTNERHUB_WEBEX_BACKOFF_S": "0.001", "PARTNERHUB_WEBEX_MAX_RETRIES": "1",
+            "PARTNERHUB_WEBEX_RETRY_AFTER_DEFAULT_S": "0.001"}
+
+
+@pytest.fixture
+def partner(engine):
+    with Session(engine) as s:
+        s.add(Partner(id=1, name="Partner"))
+        s.commit()
+    return 1
+
+
+def test_sync_then_status(engine, db_url, wx, partner):
+    result = runner.invoke(app, ["sync", "--parts", "organizations,licenses", "--json"], env=_env(db_url, wx))
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["ok"] is True
+    assert [(p["part"], p["organizations_ok"], p["items"]) for p in body["parts"]] == [
+        ("organizations", 1, 2), ("licenses", 2, 1)]
+    with Session(engine) as s:
+        assert sorted(c.org_id for c in s.exec(select(Customer))) == ["org-a", "org-b"]
+        assert [x.total_licenses for x in s.exec(select(Subscription))] == [10]
+
+    status = runner.invoke(app, ["sync", "status", "--json"], env=_env(db_url, wx))
+    assert status.exit_code == 0, status.output
+    parts = {p["part"]: p for p in json.loads(status.output)["parts"]}
+    assert parts["licenses"]["last_success_at"] is not None and parts["licenses"]["organizations_ok"] == 2
+    assert parts["devices"]["last_success_at"] is None
+
+    table = runner.invoke(app, ["sync", "status"], env=_env(db_url, wx))
+    assert table.output.splitlines()[0].split() == ["part", "last", "success", "last", "error", "orgs", "ok",
+                                                    "failed", "error"]
+
+
+def test_a_failing_sync_exits_1_and_status_shows_the_failure(engine, db_url, wx, partner):
+    wx.fail_after_orgs = 0
+    result = runner.invoke(app, ["sync", "--parts", "organizations,devices"], env=_env(db_url, wx))
+    assert result.exit_code == 1
+    assert "devices" in result.output and "trackingId" in result.output
+    status = runner.invoke(app, ["sync", "status", "--json"], env=_env(db_url, wx))
+    devices = {p["part"]: p for p in json.loads(status.output)["parts"]}["devices"]
+    assert (devices["organizations_failed"], devices["resuming"]) == (2, True)
+    assert devices["last_error"].startswith("2 organizations failed; first: org-a: Webex GET /v1/devices")
+
+
+def test_unknown_part_is_refused(db_url, wx, partner):
+    result = runner.invoke(app, ["sync", "--parts", "licences"], env=_env(db_url, wx))
+    assert "Unknown sync part licences" in str(result.exception)
+
+
+def test_import_subscriptions(engine, db_url, wx, partner, tmp_path):
+    good = tmp_path / "subs.csv"
+    good.write_text("customer_org_id,customer_name,subscription_id,product,licenses,start_date,status\n"
+                    "org-a,Acme,SUB-1,calling,12,2026-01-01,active\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "subscriptions", str(good)], env=_env(db_url, wx))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == ("Imported 1 rows from subs.csv: 1 new and 0 updated subscriptions, "
+                                     "1 new customers, 0 order lines.")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_org_id,customer_name,subscription_id,product,licenses,start_date,status\n"
+                   "org-a,Acme,SUB-2,calling,x,2026-01-01,active\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "subscriptions", str(bad)], env=_env(db_url, wx))
+    assert isinstance(result.exception, ImportRejected)
+    with Session(engine) as s:
+        assert [x.subscription_id for x in s.exec(select(Subscription))] == ["SUB-1"]
+
+
+def test_the_real_command_prints_one_error_line_per_problem(tmp_path):
+    # Through `main`, as an operator runs it: no traceback, the bad lines, exit code 2.
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Partner(id=1, name="Partner"))
+        s.commit()
+    engine.dispose()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("customer_org_id,customer_name,subscription_id,product,licenses,start_date,status\n"
+                    "org-a,Comércio,SUB-2,calling,1,2026-01-01,active\n".encode("latin-1"))
+    env = {**os.environ, "PARTNERHUB_DATABASE_URL": url}
+    proc = subprocess.run([sys.executable, "-c", "from bot.cli import main; main()", "import", "subscriptions",
+                           str(bad)], capture_output=True, text=True, env=env, cwd=Path(__file__).parents[2])
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == ('error: bad.csv is not UTF-8 text: line 2 holds bytes of another encoding (Latin-1?). '
+                           'Save it as "CSV UTF-8" and import it again.\n')
+    assert "Traceback" not in proc.stderr
