@@ -20,7 +20,7 @@ from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.ids import ActionId
 from partnerhub_core import auth, charts, reports
-from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection
+from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection, calling_regions
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Region
@@ -130,6 +130,13 @@ def show(ctx: Ctx, query: CallingQuery, *, with_charts: bool = True) -> dict:
         breakdown = {"title": ctx._(N_("By endpoint type")), "columns": _columns(ctx, cols),
                      "rows": section.to_dict()["breakdown"]["rows"]}
     others = [CallingQuery(k, query.region, query.tag) for k in CALLING_SECTIONS if k != query.key]
+    buttons = [{"text": ctx._(VIEW_NAMES[q.key]), "value": q.value()} for q in others]
+    if query.region is None:  # a region choice only when the calling data spans several (F8)
+        regions = calling_regions(ctx.session, partner_id=ctx.partner_id,
+                                  customer_ids=auth.visible_customer_ids(ctx.session, ctx.actor))
+        if len(regions) > 1:
+            buttons += [{"text": ctx._("Only {region}", region=r),
+                         "value": CallingQuery(query.key, r, query.tag).value()} for r in regions]
     return ctx.render(
         "calling_section.json.j2",
         title=section.heading(ctx._),
@@ -144,7 +151,7 @@ def show(ctx: Ctx, query: CallingQuery, *, with_charts: bool = True) -> dict:
         csv_value=query.value(),
         charts=uploaded,
         chart_problem=problem,
-        others=[{"text": ctx._(VIEW_NAMES[q.key]), "value": q.value()} for q in others],
+        others=buttons,
     )
 
 

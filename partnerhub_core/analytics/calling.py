@@ -429,6 +429,20 @@ def _maybe(value) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
+def calling_regions(session: Session, *, partner_id: int,
+                    customer_ids: Iterable[int] | None = None) -> list[str]:
+    """Regions of the customers with calling data, in Region order: a region choice is
+    offered only when there are two or more (F8)."""
+    from partnerhub_core.models import Customer, Region
+
+    holders = select(CallRollup.customer_id).where(CallRollup.partner_id == partner_id)
+    stmt = select(Customer.region, Customer.id).where(Customer.partner_id == partner_id,
+                                                       Customer.id.in_(holders))
+    allowed = None if customer_ids is None else set(customer_ids)
+    found = {region for region, cid in session.execute(stmt) if allowed is None or cid in allowed}
+    return [r.value for r in Region if r.value in found]
+
+
 CALLING_SECTIONS: dict[str, Callable[..., CallingSection]] = {
     "usage": usage,
     "quality": quality,

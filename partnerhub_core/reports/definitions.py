@@ -44,6 +44,7 @@ class ReportDef:
     dated: bool  # takes a date range (call usage) or is a point-in-time inventory
     query: Callable[[int, ReportFilter], Select]
     shape: Callable[[Any, Callable[[str], str]], tuple]  # (DB row, gettext) -> values in column order
+    source: Any = None  # the table whose rows make the report (its customers are "the data")
     note: str = ""
 
     def column(self, key_or_label: str) -> ReportColumn | None:
@@ -54,9 +55,9 @@ class ReportDef:
 
     def region_query(self, partner_id: int) -> Select:
         """Distinct regions of the customers this report has data for (F22)."""
-        inner = self.query(partner_id, ReportFilter()).subquery()
+        holders = select(self.source.customer_id).where(self.source.partner_id == partner_id)
         return select(Customer.region).where(
-            Customer.partner_id == partner_id, Customer.id.in_(select(inner.c.customer_pk))
+            Customer.partner_id == partner_id, Customer.id.in_(holders)
         ).distinct()
 
 
@@ -255,16 +256,16 @@ def _numbers_shape(row: Any, gettext) -> tuple:
 REPORTS: dict[str, ReportDef] = {
     "call-usage": ReportDef(
         key="call-usage", name=N_("Call Usage Details"), columns=CALL_USAGE_COLUMNS, dated=True,
-        query=_call_usage_query, shape=_call_usage_shape,
+        query=_call_usage_query, shape=_call_usage_shape, source=CallRollup,
         note=N_("Data for new customer organizations may take up to 24 hours to appear."),
     ),
     "devices": ReportDef(
         key="devices", name=N_("Devices"), columns=DEVICE_COLUMNS, dated=False,
-        query=_devices_query, shape=_devices_shape,
+        query=_devices_query, shape=_devices_shape, source=Device,
     ),
     "numbers": ReportDef(
         key="numbers", name=N_("Phone Numbers"), columns=NUMBER_COLUMNS, dated=False,
-        query=_numbers_query, shape=_numbers_shape,
+        query=_numbers_query, shape=_numbers_shape, source=PhoneNumber,
     ),
 }
 

@@ -103,6 +103,17 @@ def test_a_plain_admin_sees_only_assigned_customers_and_view_buttons_switch(slac
     key = slack.action(to_queues["action_id"], to_queues["value"], user="U_FULL")
     switched = fake_slack.wait_for_response(key)
     assert switched["replace_original"] is True and "Call queue insights" in switched["text"]
+    # Acme Corp is the plain admin's only customer: one region, so no region choice.
+    assert not [b for b in buttons(answer) if b["text"]["text"].startswith("Only ")]
+
+
+def test_region_choice_offered_when_calling_data_spans_regions(slack, fake_slack, world):
+    answer = ask(slack, fake_slack, "calling usage")
+    regions = [b for b in buttons(answer) if b["text"]["text"].startswith("Only ")]
+    assert [b["text"]["text"] for b in regions] == ["Only US", "Only EU"]
+    key = slack.action(regions[1]["action_id"], regions[1]["value"])
+    only_eu = fake_slack.wait_for_response(key)
+    assert fields(only_eu)["Calls placed by users"] == "5" and "Region: EU" in blocks_text(only_eu)
 
 
 def test_charts_that_cannot_be_posted_still_show_the_view(slack, fake_slack, world):

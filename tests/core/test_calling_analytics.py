@@ -153,3 +153,12 @@ def test_sections_are_scoped_to_the_partner(session, world):
     other = make_partner(session, "Other")
     s = usage(session=session, partner_id=other.id, as_of=AS_OF, settings=S)
     assert s.kpi("calls").value == 0 and s.rows() == []
+
+
+def test_calling_regions_are_those_of_customers_with_calling_data(session, world):
+    from partnerhub_core.analytics.calling import calling_regions
+    from partnerhub_core.models import Customer
+
+    assert calling_regions(session, partner_id=world.id) == ["US", "CA", "EU"]  # Gamma (US) has none
+    beta = session.query(Customer).filter_by(org_id="org-beta").one()
+    assert calling_regions(session, partner_id=world.id, customer_ids={beta.id}) == ["EU"]
