@@ -1,0 +1,113 @@
+"""``make bench`` / ``python -m bench``: the scale benchmarks of issue 8.
+
+Each benchmark runs in its own child process (``python -m bench.one NAME``) so that the
+peak RSS it reports (``getrusage``) is its own. The large partner is built
+once per backend and reused while the generator is unchanged.
+
+    python -m bench                        # every benchmark, SQLite and PostgreSQL
+    python -m bench --backend sqlite --only lookup,kpis
+    python -m bench --customers 2000       # a quick, smaller run
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+AS_OF = date(2026, 11, 25)
+BENCHMARKS = ["ack", "lookup", "kpis", "digest", "ingest", "reports"]
+PG_ADMIN = os.environ.get("PARTNERHUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _stamp(customers: int) -> str:
+    src = (HERE / "generate.py").read_bytes() + (HERE.parent / "partnerhub_core" / "models.py").read_bytes()
+    return hashlib.sha256(src + str(customers).encode()).hexdigest()[:12]
+
+
+def ensure_data(backend: str, customers: int) -> str:
+    """Build (or reuse) the large partner; returns its database URL."""
+    from bench.generate import build_large_partner
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    stamp = _stamp(customers)
+    if backend == "sqlite":
+        path = OUT / f"large-{customers}.db"
+        url = f"sqlite:///{path}"
+        marker = OUT / f"large-{customers}.sqlite.stamp"
+    else:
+        name = f"partnerhub_bench_{customers}"
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+        marker = OUT / f"large-{customers}.pg.stamp"
+    if marker.exists() and marker.read_text() == stamp:
+        return url
+    print(f"[bench] building the large partner ({customers:,} customers) on {backend} …", flush=True)
+    build_large_partner(url, customers=customers, as_of=AS_OF, log=lambda m: print(f"[bench]   {m}", flush=True))
+    marker.write_text(stamp)
+    return url
+
+
+def run_one(name: str, url: str, customers: int) -> dict:
+    cmd = [sys.executable, "-m", "bench.one", name, "--url", url, "--customers", str(customers)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=HERE.parent)
+    out, err = proc.communicate()  # the child reports its own peak RSS
+    wall = time.perf_counter() - started
+    result = {"benchmark": name, "wall_s": round(wall, 2)}
+    try:
+        result.update(json.loads(out.strip().splitlines()[-1]))
+    except (ValueError, IndexError):
+        result["error"] = (err.strip().splitlines() or ["no output"])[-1]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--only", default="", help="comma-separated: " + ",".join(BENCHMARKS))
+    parser.add_argument("--customers", type=int, default=20_000)
+    args = parser.parse_args(argv)
+    names = [n for n in (args.only.split(",") if args.only else BENCHMARKS) if n]
+    unknown = set(names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    rows = []
+    for backend in backends:
+        url = ensure_data(backend, args.customers)
+        for name in names:
+            print(f"[bench] {backend} {name} …", flush=True)
+            res = run_one(name, url, args.customers)
+            res["backend"] = backend
+            rows.append(res)
+            print(json.dumps(res), flush=True)
+    print()
+    print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"{'backend':<11}{'benchmark':<10}{'peak RSS MB':>12}  figures")
+    for r in rows:
+        figures = {k: v for k, v in r.items() if k not in ("backend", "benchmark", "peak_rss_mb")}
+        print(f"{r['backend']:<11}{r['benchmark']:<10}{r.get('peak_rss_mb', '-'):>12}  {json.dumps(figures)}")
+    (OUT / "last-run.json").write_text(json.dumps(rows, indent=2))
+    return 1 if any("error" in r for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
