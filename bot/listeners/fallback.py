@@ -9,6 +9,7 @@ import re
 from slack_bolt.async_app import AsyncApp
 
 from bot.context import Ctx, handle, runtime
+from bot.ids import ActionId
 
 log = logging.getLogger("partnerhub.bot")
 ANYTHING = re.compile(".*")
@@ -32,6 +33,10 @@ def other_command(ctx: Ctx, command: str) -> dict:
 
 def register(app: AsyncApp) -> None:
     rt = runtime(app)
+
+    @app.action(re.compile(rf"^{re.escape(ActionId.OPEN_URL)}(:.*)?$"))
+    async def link_button(ack):
+        await ack()  # Slack opened the URL; the click needs no answer
 
     @app.action(ANYTHING)
     async def unknown_action(ack, body, context, client, respond):
