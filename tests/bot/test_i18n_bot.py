@@ -172,3 +172,26 @@ def test_a_refusal_is_explained_in_the_users_language(slack, fake_slack, linked,
     text = blocks_text(fake_slack.wait_for_response(slack.command("tags create Silver", user="U_READ")))
     for expected in DENIED[locale]:
         assert expected in text, (expected, text)
+
+
+# --------------------------------------------------------------------------------------
+# A report on demand: /partnerhub report devices, uploaded to the conversation
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("locale", ["en", "pt_BR", "es"])
+def test_report_command_uploads_the_csv_in_the_users_language(slack, fake_slack, session, linked, locale):
+    from partnerhub_core.models import Partner
+
+    partner = session.get(Partner, linked.partner_id)
+    acme = make_customer(session, partner, "Acme", org_id="org-acme")
+    session.add(Device(partner_id=partner.id, customer_id=acme.id, device_id="dev-1", product="Cisco 8865",
+                       mac="AABBCCDDEEFF"))
+    session.commit()
+    fake_slack.add_user("U_FULL", locale=SLACK_LOCALE[locale])
+    slack.command("report devices", user="U_FULL")
+    (upload,) = fake_slack.wait_for("files.getUploadURLExternal")
+    assert upload.params["filename"].startswith(REPORT_NAME[locale] + "_")
+    assert upload.params["filename"].endswith("_2026-11-25.csv")
+    fake_slack.wait_for("files.completeUploadExternal")
+    (rows,) = _csvs(fake_slack)
+    assert rows[0] == DEVICE_HEADERS[locale]
+    assert rows[1][1:3] == ["Acme", "org-acme"]
