@@ -20,7 +20,7 @@ Terms
     renews (see the "renewing" analytics), so it does not count; trials never auto-renew.
 ``license_overage``
     a line in force has more licenses assigned (its newest weekly snapshot on or before
-    ``as_of``, at most 35 days old) than purchased (``total_licenses``).
+    ``as_of``, at most 14 days old) than purchased (``total_licenses``).
 ``no_recent_activity``
     the customer's own admins last signed in to Control Hub more than
     ``no_recent_activity_days`` days before ``as_of`` (exactly N days ago is still

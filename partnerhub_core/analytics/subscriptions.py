@@ -13,7 +13,7 @@ Definitions (also in the README, "Rules and formulas"), with W = ``settings.anal
   was not cancelled (see ``statuses.py``). Sections only show lines in force.
 * Licenses of a line: *total* = ``total_licenses`` (purchased); *assigned*, *used*
   (licensed users active in the last 7 days) and *used in the last 3 months* come from
-  its newest weekly snapshot on or before ``as_of`` (at most 35 days old; none → 0);
+  its newest weekly snapshot on or before ``as_of`` (at most 14 days old; none → 0);
   *available* = max(total − assigned, 0).
 * *Weekly change* = this snapshot's value − the value in the snapshot 7 days earlier;
   a line that started after that earlier week counts from 0; otherwise a missing earlier
