@@ -242,7 +242,7 @@ def show_calling(run: DemoRun) -> None:
 
 def show_files(run: DemoRun) -> None:
     heading(run._(N_("Files")))
-    typer.echo(run._(N_("Wrote {count} CSV files to {path}:"), count=len(run.files), path=str(run.out.resolve())))
+    typer.echo(run._(N_("Wrote {count} files to {path}:"), count=len(run.files), path=str(run.out.resolve())))
     for path in run.files:
         typer.echo(f"  {path.name}")
     typer.echo("")
