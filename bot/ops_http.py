@@ -37,9 +37,16 @@ PARTNER_CACHE_SECONDS = 60
 
 
 # --- readiness ---------------------------------------------------------------------------
-def readyz_route(engine: Engine) -> Route:
+READY_TIMEOUT_SECONDS = 5.0
+
+
+def readyz_route(engine: Engine, timeout: float = READY_TIMEOUT_SECONDS) -> Route:
     async def readyz(_request: Request) -> Response:
-        result = await asyncio.to_thread(health.readiness, engine)
+        try:
+            # A database host that drops packets would hang the probe; the platform wants an answer.
+            result = await asyncio.wait_for(asyncio.to_thread(health.readiness, engine), timeout)
+        except asyncio.TimeoutError:
+            result = health.Readiness(False, "database did not answer in time")
         return JSONResponse(result.as_dict(), status_code=200 if result.ok else 503)
 
     return Route("/readyz", readyz, methods=["GET"])

@@ -159,6 +159,31 @@ def test_production_without_secret_keys_refuses_to_start_with_one_line(tmp_path)
     proc = subprocess.run([str(VENV_BIN / "partnerhub"), "serve", "--port", str(_free_port())], env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
-    assert proc.stderr.strip() == (
+    # The last line is the explanation (a library may have warned before, e.g. a font cache).
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1] == (
         "error: PARTNERHUB_SECRET_KEYS is not set: production mode will not store Slack and Webex tokens "
         "without encryption (make a key with `partnerhub secrets generate-key`).")
+    assert "Traceback" not in proc.stderr
+
+
+def test_readyz_answers_503_in_time_when_the_database_host_hangs():
+    from starlette.applications import Starlette
+
+    from bot.ops_http import readyz_route
+
+    silent = socket.socket()  # accepts TCP connections, never says a word
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/x")
+    served, stop = serve(Starlette(routes=[readyz_route(engine, timeout=0.5)]))
+    try:
+        started = time.monotonic()
+        response = httpx.get(served.url + "/readyz", timeout=10)
+        elapsed = time.monotonic() - started
+    finally:
+        stop()
+        silent.close()
+        engine.dispose()
+    assert (response.status_code, response.json()["reason"]) == (503, "database did not answer in time")
+    assert elapsed < 3
