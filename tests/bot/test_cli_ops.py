@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from partnerhub_core import jobs, secrets
+from partnerhub_core import credentials, jobs, secrets
 from partnerhub_core.models import Customer, Partner, SlackInstallation, Workspace, utcnow
 from partnerhub_core.settings import Settings
 
@@ -83,16 +83,26 @@ def test_rotate_keeps_every_token_readable_under_the_new_key(engine, db_url):
     secrets.configure(Settings(secret_keys=SecretStr(old)))
     with Session(engine) as s:
         _seed(s)
+        credentials.set_webex_token(s, partner_id=1, token="wx-partner-one", now=utcnow())
+        s.commit()
+    with engine.connect() as conn:
+        before = conn.execute(sa.text("SELECT access_token FROM webexcredential")).scalar_one()
     result = _run(["secrets", "rotate"], db_url, PARTNERHUB_SECRET_KEYS=f"{new},{old}")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == "Re-encrypted 2 values with the newest key."
+    lines = result.output.splitlines()
+    assert lines[0] == "Re-encrypted 3 values with the newest key."
+    assert ["slackinstallation.bot_token", "2"] in [l.split() for l in lines[1:]]
+    assert ["webexcredential.access_token", "1"] in [l.split() for l in lines[1:]]
 
     secrets.configure(Settings(secret_keys=SecretStr(new)))  # the old key is gone now
     with Session(engine) as s:
         assert sorted(i.bot_token for i in s.exec(select(SlackInstallation)).all()) == ["xoxb-TGONE", "xoxb-TKEEP"]
+        assert credentials.webex_token_for(s, 1) == "wx-partner-one"
     with engine.connect() as conn:
         raw = [r[0] for r in conn.execute(sa.text("SELECT bot_token FROM slackinstallation"))]
+        after = conn.execute(sa.text("SELECT access_token FROM webexcredential")).scalar_one()
     assert all(secrets.looks_encrypted(v) and "xoxb" not in v for v in raw)
+    assert after != before and "wx-partner-one" not in after
 
 
 def test_rotate_without_keys_refuses(engine, db_url):
