@@ -13,7 +13,7 @@ from bot import commands, errors, lifecycle
 from bot.context import Runtime, attach
 from bot.installation import DatabaseInstallationStore, DatabaseStateStore
 from bot.listeners import (admins, analytics, calling, customers, digests, fallback, help, home, language,
-                           reports, setup, tags, trials)
+                           reports, setup, sync, tags, trials)
 from bot.slack_client import async_web_client
 from partnerhub_core import secrets
 from partnerhub_core.errors import BadInput
@@ -22,10 +22,10 @@ from partnerhub_core.settings import Settings
 
 # Bot scopes; slack-manifest.yml declares the same list.
 SCOPES = ["commands", "chat:write", "files:write", "users:read", "users:read.email",
-          "channels:read", "groups:read", "im:write"]
+          "channels:read", "groups:read", "im:write", "files:read"]
 
 # Features, in the order their listeners are tried. fallback is not here: it goes last.
-LISTENERS = (setup, help, home, customers, tags, trials, admins, analytics, calling, reports, language, digests)
+LISTENERS = (setup, help, home, customers, tags, trials, admins, analytics, calling, reports, language, digests, sync)
 
 
 def oauth_mode(settings: Settings) -> bool:

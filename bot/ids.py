@@ -53,6 +53,7 @@ class BlockId(StrEnum):
     TRIAL_DAYS = "ph_trial_days"
     ALERT_SNOOZE_UNTIL = "ph_alert_snooze_until"  # datepicker
     ALERT_OWNER_USER = "ph_alert_owner_user"  # users_select
+    SYNC_IMPORT_FILE = "ph_sync_import_file"  # file_input: a subscription CSV
 
 
 class CallbackId(StrEnum):
@@ -62,4 +63,5 @@ class CallbackId(StrEnum):
     TRIAL_START = "ph_trial_start"  # the trial modal (F5)
     ALERT_SNOOZE = "ph_alert_snooze"  # snooze an alert until a date
     ALERT_OWNER = "ph_alert_owner"  # name who follows an alert up
+    SYNC_IMPORT = "ph_sync_import"  # upload a subscription CSV (full admins)
 

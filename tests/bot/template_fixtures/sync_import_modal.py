@@ -1,0 +1,1 @@
+CASES = {"plain": {"metadata": '{"channel": "C1"}'}}
