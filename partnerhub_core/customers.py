@@ -90,7 +90,7 @@ class CustomerFilters:
         without a colon form the name search. Unknown keys or values raise ``BadInput``."""
         values: dict[str, str] = {}
         words: list[str] = []
-        for token in tokens:
+        for token in _rejoin_quoted(tokens):
             token = token.strip()
             if not token:
                 continue
@@ -102,7 +102,7 @@ class CustomerFilters:
             if key is None:
                 raise BadInput(N_("Unknown filter {key}: use {allowed}."), key=raw_key,
                                allowed=", ".join(f.name for f in fields(cls)))
-            value = raw_value.strip().strip('"').strip("'").strip()
+            value = raw_value.strip().strip('"\'“”').strip()
             if not value:
                 raise BadInput(N_("The filter {key} needs a value, e.g. {example}."), key=key,
                                example=f"{raw_key}:{_EXAMPLES[key]}")
@@ -120,6 +120,25 @@ class CustomerFilters:
 
     def describe(self) -> list[str]:
         return [f"{f.name}:{getattr(self, f.name)}" for f in fields(self) if getattr(self, f.name) is not None]
+
+
+def _rejoin_quoted(tokens: list[str]) -> list[str]:
+    """``['tag:"Key', 'accounts"']`` (text split on spaces) -> ``['tag:"Key accounts"']``."""
+    out: list[str] = []
+    open_quote = None
+    for token in tokens:
+        if open_quote:
+            out[-1] += " " + token
+            if token.endswith(open_quote):
+                open_quote = None
+            continue
+        out.append(token)
+        _, _, value = token.partition(":")
+        for q in ('"', "'", "“"):
+            if value.startswith(q) and (len(value) == 1 or not value.endswith("”" if q == "“" else q)):
+                open_quote = "”" if q == "“" else q
+                break
+    return out
 
 
 _EXAMPLES = {"managed_by": "external", "product": "calling", "status": "expiring_soon",

@@ -185,6 +185,12 @@ def test_list_respects_the_actors_scope(session, settings, world):
     assert names(listed(session, settings, world, [], actor=sales)) == ["São Paulo Logística", "Zürich Finanz"]
 
 
+def test_filters_parse_quoted_values_split_on_spaces():
+    f = CustomerFilters.parse(['tag:"Key', 'accounts"', "region:EU", "acme"])
+    assert (f.tag, f.region, f.search) == ("Key accounts", "EU", "acme")
+    assert CustomerFilters.parse(["tag:“At", "risk”"]).tag == "At risk"
+
+
 def test_filters_parse_aliases_and_words():
     f = CustomerFilters.parse(["region:uae", "status:Expiring-Soon", "type:paid", "product:RTT", "acme", "labs"])
     assert (f.region, f.status, f.subscription_type, f.product, f.search) == (
