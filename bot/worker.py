@@ -28,7 +28,6 @@ import logging
 import os
 import signal
 import socket
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -566,8 +565,10 @@ def build_scheduler(settings: Settings, engine: Engine, *, worker_id: str, block
     scheduler = kind(timezone=timezone.utc, executors={"default": ThreadPoolExecutor(4)},
                      job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
     for spec in job_specs().values():
+        # tick also runs at start: a restarted worker picks up what is due right away
+        first = {"next_run_time": clock()} if spec.name == "tick" else {}
         scheduler.add_job(_firing, spec.trigger(), args=[spec.name, settings, engine, worker_id, clock],
-                          id=spec.name, name=spec.name, replace_existing=True)
+                          id=spec.name, name=spec.name, replace_existing=True, **first)
     _, interval = _triggers()
     scheduler.add_job(_beat, interval(seconds=settings.worker_heartbeat_seconds, timezone=timezone.utc),
                       args=[scheduler, engine, worker_id, clock], id="heartbeat", name="heartbeat",
@@ -601,8 +602,11 @@ def run_worker(settings: Settings, engine: Engine) -> None:
     scheduler = build_scheduler(settings, engine, worker_id=worker_id, blocking=True)
 
     def _stop(signum, _frame):
+        # In the main thread, between iterations of the scheduler's loop: waits for the
+        # running job (its claims get an outcome), then the loop ends and start() returns.
         log.info("signal %s: finishing the running job, then stopping", signum)
-        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)

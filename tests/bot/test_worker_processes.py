@@ -117,3 +117,45 @@ def test_worker_killed_between_claim_and_post_is_posted_once_after_restart(db_ur
     with Session(engine) as s:
         (d,) = s.exec(select(Delivery)).all()
         assert (d.status, d.attempts) == ("posted", 2)
+
+
+def test_partnerhub_worker_posts_what_is_due_and_stops_cleanly_on_sigterm(db_url, fake, engine):
+    import signal
+    import time
+
+    from partnerhub_core.models import WorkerHeartbeat
+
+    # A daily digest due a minute ago (wall clock: the real worker reads it).
+    now = datetime.now(timezone.utc) - timedelta(minutes=1)
+    with Session(engine, expire_on_commit=False) as s:
+        p = make_partner(s, "Partner")
+        c = make_customer(s, p, "Alpha", last_admin_sign_in=now)
+        make_subscription(s, c, subscription_id="SUB-A", end=now.date() + timedelta(days=5))
+        s.add(Schedule(partner_id=p.id, target_id="C_DAILY", alerts=["expiring"], frequency="daily",
+                       hour=now.hour, minute=now.minute, timezone="UTC",
+                       created_at=now - timedelta(days=1), updated_at=now))
+        s.commit()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARTNERHUB_", "SLACK_"))}
+    env.update({"PARTNERHUB_DATABASE_URL": db_url, "PARTNERHUB_SLACK_API_URL": fake.base_url,
+                "SLACK_BOT_TOKEN": "xoxb-process", "PARTNERHUB_LOG_LEVEL": "WARNING"})
+    proc = subprocess.Popen([sys.executable, "-c", CLI, "worker"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        fake.wait_for(lambda r: r.api == "files.completeUploadExternal", timeout=90)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the delivery is recorded right after the upload
+            with Session(engine) as s:
+                if s.exec(select(Delivery.status)).first() == "posted":
+                    break
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert [r.params["channel"] for r in fake.calls("chat.postMessage")] == ["C_DAILY"]
+    with Session(engine) as s:
+        (beat,) = s.exec(select(WorkerHeartbeat)).all()
+        assert beat.stopped_at is not None
+        assert s.exec(select(Delivery.status)).all() == ["posted"]
