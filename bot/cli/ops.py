@@ -125,8 +125,14 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     cfg = settings()
     now = utcnow()
     stale_after = timedelta(seconds=cfg.worker_heartbeat_stale_seconds)
+    try:  # list the worker's jobs even before their first run
+        from bot.worker import job_specs
+
+        known = sorted(job_specs())
+    except ImportError:  # pragma: no cover - the worker ships with the bot
+        known = []
     with Session(engine_for(cfg.database_url)) as session:
-        report = jobs.jobs_status(session, now=now, stale_after=stale_after)
+        report = jobs.jobs_status(session, now=now, stale_after=stale_after, known_jobs=known)
     if as_json:
         echo_json({"now": now, "healthy": report.healthy, "worker": report.worker, "jobs": report.jobs,
                    "stale_after_seconds": cfg.worker_heartbeat_stale_seconds})
