@@ -14,7 +14,7 @@ template's syntax tree (not its rendered output, which needs data) catches:
 * literal words passed to macros (``{{ button("Open", ids.OPEN) }}``).
 
 Identifiers (``"plain_text"``, ``"primary"``, ``"customer_open"``), emoji codes, URLs,
-Slack mentions and punctuation are not text. Brand names are words like any other:
+slash commands, Slack mentions and punctuation are not text. Brand names are words like any other:
 write ``_("Webex Calling")`` (the catalogs keep it as is).
 """
 from __future__ import annotations
@@ -38,6 +38,7 @@ _NOT_TEXT = re.compile(
     r"<[^<>]*>"  # Slack mentions and links: <@U123>, <https://…|…>
     r"|https?://\S+"
     r"|:[a-z0-9_+\-]+:"  # emoji codes
+    r"|(?<!\w)/[a-z][a-z0-9_\-]*"  # slash commands: /partnerhub
     r"|\\[nt\"\\/]"  # JSON escapes
 )
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -55,7 +56,12 @@ def _has_words(text: str) -> bool:
 def _looks_human(text: str) -> bool:
     """For string constants in expressions: words for people, not ids or formats."""
     stripped = _NOT_TEXT.sub(" ", text).strip()
-    if not _WORD.search(stripped) or _IDENTIFIER.fullmatch(stripped):
+    if not _WORD.search(stripped):
+        return False
+    # A word with a space beside it is being joined into a sentence: {{ n ~ " customers" }}.
+    if re.search(r"\s[^\W\d_]{2,}|[^\W\d_]{2,}\s", _NOT_TEXT.sub("", text)):
+        return True
+    if _IDENTIFIER.fullmatch(stripped):
         return False
     two_words = re.search(r"[^\W\d_]{2,}\s+[^\W\d_]{2,}", stripped)
     capitalised = re.search(r"(?<![\w.])[^\W\d_a-z][a-z]{2,}", stripped)

@@ -372,6 +372,7 @@ def test_no_template_has_untranslated_literal_text():
     ' "element": {"type": "plain_text_input", "placeholder": {"type": "plain_text", "text": "Pick a name"}}}',
     '{"text": "*{{ name }}* expires soon"}',
     '{"text": {{ ("Page " ~ page)|tojson }}}',
+    '{"text": {{ (n ~ " customers")|tojson }}}',
     '{"text": {{ "Open in Control Hub"|tojson }}}',
     '{% set close = {"type": "plain_text", "text": "Close"} %}{"close": {{ close|tojson }}}',
     '{% macro button(label) %}{"type": "button", "text": {{ label|tojson }}}{% endmacro %}{{ button("Open") }}',
@@ -390,6 +391,7 @@ def test_template_check_flags_literal_text(source):
     '{"text": "{% trans count=n %}{{ count }} customer{% pluralize %}{{ count }} customers{% endtrans %}"}',
     '{"text": {{ _("%(n)s licenses", n=fmt(n))|tojson }}, "type": {{ ("mrkdwn" if md else "plain_text")|tojson }}}',
     '{"text": "<@{{ user }}> :tada: {{ x }}"}',
+    '{"text": {{ ("/partnerhub " ~ usage)|tojson }}}',
     '{% set b = {"type": "divider"} %}{{ b|tojson }}{{ fmt_date(d, "dd/MM/yyyy") }}',
 ])
 def test_template_check_accepts_translated_text(source):
