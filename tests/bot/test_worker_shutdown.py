@@ -1,42 +1,20 @@
-"""SIGTERM to a real `partnerhub worker` while it posts a digest: the post completes, its
-claim gets an outcome, the job run is recorded, the heartbeat says stopped, exit 0."""
+"""SIGTERM to a real `partnerhub worker` while it is posting a digest (the worker ticks at
+start): the post completes, its claim gets an outcome, the job run is recorded, the
+heartbeat says stopped, exit 0."""
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import sys
-import textwrap
 from datetime import timedelta
+from pathlib import Path
 
 from sqlmodel import Session, SQLModel, select
 
 from partnerhub_core.db import make_engine
 from partnerhub_core.models import Delivery, JobRun, Partner, Schedule, WorkerHeartbeat, utcnow
 from tests.fakes.slack import FakeSlack
-
-# The real tick runs every minute; the harness makes it every second so the test does
-# not wait a minute. Everything else (signals, scheduler, claims) is the real worker.
-HARNESS = textwrap.dedent("""
-    import sys
-    from datetime import timezone
-    from apscheduler.triggers.interval import IntervalTrigger
-    import bot.worker as w
-
-    _specs = w.job_specs
-
-    def fast_specs():
-        specs = _specs()
-        tick = specs["tick"]
-        specs["tick"] = w.JobSpec(tick.name, tick.run, lambda: IntervalTrigger(seconds=1, timezone=timezone.utc),
-                                  tick.description)
-        return specs
-
-    w.job_specs = fast_specs
-    sys.argv = ["partnerhub", "worker"]
-    from bot.cli import main
-    main()
-""")
 
 
 def test_sigterm_while_posting_finishes_the_post_and_leaves_no_open_claim(tmp_path):
@@ -59,7 +37,7 @@ def test_sigterm_while_posting_finishes_the_post_and_leaves_no_open_claim(tmp_pa
                "SLACK_BOT_TOKEN": "xoxb-worker-test", "PARTNERHUB_WORKER_HEARTBEAT_SECONDS": "1"}
         for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PARTNERHUB_ENVIRONMENT"):
             env.pop(name, None)
-        proc = subprocess.Popen([sys.executable, "-c", HARNESS], env=env, stdout=subprocess.PIPE,
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "partnerhub"), "worker"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         try:
             fake.wait_for("chat.postMessage", timeout=60)  # the post is in flight now
