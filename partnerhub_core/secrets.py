@@ -28,6 +28,7 @@ from partnerhub_core.i18n import N_
 
 log = logging.getLogger(__name__)
 
+ENVIRONMENTS = ("development", "production", "test")
 FERNET_PREFIX = "gAAAAA"  # every Fernet token starts with version byte 0x80 + timestamp
 
 
@@ -80,11 +81,18 @@ def configure(settings) -> bool:
     without keys, and for any malformed key.
     """
     global _keyring
+    environment = str(settings.environment or "").strip().lower()
+    if environment not in ENVIRONMENTS:
+        # A typo ("prod") must not quietly run production on a throwaway key.
+        raise SecretsNotConfigured(
+            N_("PARTNERHUB_ENVIRONMENT must be development or production, not {value}."),
+            value=settings.environment,
+        )
     raw = settings.secret_keys.get_secret_value() if settings.secret_keys else ""
     if raw.strip():
         _keyring = _Keyring(MultiFernet(parse_keys(raw)), ephemeral=False)
         return False
-    if settings.environment == "production":
+    if environment == "production":
         raise SecretsNotConfigured(
             N_(
                 "PARTNERHUB_SECRET_KEYS is not set: production mode will not store Slack and "

@@ -151,3 +151,10 @@ def test_rotate_with_an_unreadable_value_changes_nothing(vault):
         session.rollback()
     with vault.connect() as conn:
         assert conn.execute(sa.text("SELECT token FROM test_vault")).scalar_one() == before
+
+
+def test_unknown_environment_is_refused_rather_than_treated_as_development():
+    with pytest.raises(secrets.SecretsNotConfigured) as err:
+        secrets.configure(_settings(environment="prod"))
+    assert err.value.render() == "PARTNERHUB_ENVIRONMENT must be development or production, not prod."
+    secrets.configure(_settings(Fernet.generate_key().decode(), environment="Production"))
