@@ -58,7 +58,6 @@ from partnerhub_core.models import (
 )
 from partnerhub_core.settings import Settings
 from partnerhub_core.sources.webex import WebexClient
-from partnerhub_core.timeutil import week_ending
 
 log = logging.getLogger(__name__)
 
@@ -364,6 +363,14 @@ _PRODUCT_HINTS: tuple[tuple[str, Product], ...] = (
 )
 
 
+def snapshot_week(day: date) -> date:
+    """The Saturday a sync on ``day`` writes its license snapshot to: the latest Saturday
+    on or before it. Readers only see weeks ending by their ``as_of``, so the Sunday
+    refresh fills the week that just ended, and syncs later in the week refresh that same
+    row with newer counts until the next Saturday passes."""
+    return day - timedelta(days=(day.weekday() - 5) % 7)
+
+
 def product_of_license(name: str) -> Product | None:
     """The product line of a license by its name ("Webex Calling - Professional" -> calling)."""
     text = " ".join(str(name or "").casefold().replace("-", " ").split())
@@ -386,7 +393,7 @@ def _fetch_licenses(client, customer, _cursor, _now, _settings):
 
 def _write_licenses(session: Session, partner_id: int, customer: Customer, items: list[dict],
                     now: datetime, _settings: Settings) -> tuple[int, None]:
-    """Licenses -> one Subscription per (subscription id, product) + this week's snapshot.
+    """Licenses -> one Subscription per (subscription id, product) + the week's snapshot.
 
     Only licence counts come from Webex; dates, auto-renew and invoices come from the
     subscription import, and are left as they are."""
@@ -408,7 +415,7 @@ def _write_licenses(session: Session, partner_id: int, customer: Customer, items
     existing = {(s.subscription_id, s.product): s for s in session.exec(select(Subscription).where(
         Subscription.partner_id == partner_id,
         Subscription.subscription_id.in_(sorted({k[0] for k in totals}))))}
-    week = week_ending(as_of)
+    week = snapshot_week(as_of)
     for (sub_id, product), (total, used) in totals.items():
         sub = existing.get((sub_id, product))
         if sub is None:

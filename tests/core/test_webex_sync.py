@@ -28,7 +28,7 @@ from partnerhub_core.sources import sync
 from tests.fakes.webex import FakeWebex
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)  # a Wednesday
-WEEK = date(2026, 11, 28)
+WEEK = date(2026, 11, 21)  # the latest Saturday on or before NOW: readers see it today
 TOKEN = "wx-secret-token-123"
 
 
@@ -344,6 +344,13 @@ def test_assign_and_unassign_partner_admin(engine, wx, wsettings, partner_id):
 def test_org_uuid_reads_the_uuid_inside_a_webex_id():
     assert sync.org_uuid(ORG_A) == UA
     assert sync.org_uuid("plain-id") == "plain-id"
+
+
+def test_snapshot_week_is_the_latest_saturday_on_or_before_the_day():
+    assert sync.snapshot_week(date(2026, 11, 21)) == date(2026, 11, 21)  # Saturday
+    assert sync.snapshot_week(date(2026, 11, 22)) == date(2026, 11, 21)  # the Sunday refresh
+    assert sync.snapshot_week(date(2026, 11, 27)) == date(2026, 11, 21)  # Friday
+    assert sync.snapshot_week(date(2026, 11, 28)) == date(2026, 11, 28)
 
 
 def test_product_of_license_names():
