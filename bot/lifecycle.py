@@ -40,23 +40,24 @@ def stop_workspace_schedules(session: Session, *, team_id: str, enterprise_id: s
     """Disable (with ``reason``, audited) every enabled schedule that posts to this
     workspace: its own, and those of its partner that name no workspace (they post with
     the single-workspace token). Returns their ids."""
-    workspace = session.exec(
-        select(Workspace).where(Workspace.team_id == team_id, Workspace.enterprise_id == (enterprise_id or ""))
-    ).first()
-    if workspace is None:  # installed, never set up: nothing of ours posts there
-        return []
-    rows = session.exec(
-        select(Schedule).where(
-            Schedule.enabled == True,  # noqa: E712
-            or_(Schedule.workspace_id == workspace.id,
-                (Schedule.workspace_id.is_(None)) & (Schedule.partner_id == workspace.partner_id)),
-        ).order_by(Schedule.id)
-    ).all()
-    actor = Actor.system(workspace.partner_id, label=label)
-    stopped = []
-    for schedule in rows:
-        schedules.disable_schedule(session=session, actor=actor, schedule_id=schedule.id, reason=reason, now=now)
-        stopped.append(schedule.id)
+    q = select(Workspace).where(Workspace.enterprise_id == (enterprise_id or ""))
+    if team_id or not enterprise_id:
+        q = q.where(Workspace.team_id == team_id)
+    # else: an org-wide install went away: every workspace of the org is affected.
+    stopped: list[int] = []
+    for workspace in session.exec(q.order_by(Workspace.id)).all():  # none: never set up, nothing posts
+        rows = session.exec(
+            select(Schedule).where(
+                Schedule.enabled == True,  # noqa: E712
+                or_(Schedule.workspace_id == workspace.id,
+                    (Schedule.workspace_id.is_(None)) & (Schedule.partner_id == workspace.partner_id)),
+            ).order_by(Schedule.id)
+        ).all()
+        actor = Actor.system(workspace.partner_id, label=label)
+        for schedule in rows:
+            schedules.disable_schedule(session=session, actor=actor, schedule_id=schedule.id, reason=reason,
+                                       now=now)
+            stopped.append(schedule.id)
     return stopped
 
 

@@ -162,3 +162,23 @@ def test_installed_but_not_set_up_workspace_gets_the_setup_prompt(slack, fake_sl
     key = slack.command("customers")
     answer = fake_slack.wait_for_response(key)
     assert answer["text"] == "Partner Hub is not set up in this workspace yet."
+
+
+def test_org_wide_uninstall_stops_every_workspace_of_the_org(session, engine):
+    from bot.lifecycle import stop_workspace_schedules
+    from partnerhub_core.models import Partner
+
+    session.add(Partner(id=1, name="Org partner"))
+    session.flush()
+    for team in ("TA", "TB"):
+        session.add(Workspace(partner_id=1, team_id=team, enterprise_id="E1"))
+    session.add(Workspace(partner_id=1, team_id="TC", enterprise_id=""))
+    session.commit()
+    ws = {w.team_id: w.id for w in session.exec(select(Workspace)).all()}
+    ids = [_schedule(session, 1, ws[t], f"C_{t}") for t in ("TA", "TB", "TC")]
+    stopped = stop_workspace_schedules(session, team_id="", enterprise_id="E1", reason=UNINSTALLED,
+                                       now=CREATED, label="system:app_uninstalled")
+    session.commit()
+    assert stopped == ids[:2]
+    after = _schedules(engine)
+    assert [after[i].enabled for i in ids] == [False, False, True]
