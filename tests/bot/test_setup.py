@@ -82,6 +82,11 @@ def test_setup_in_a_linked_workspace_shows_the_overview_with_admins(slack, fake_
     assert answer["text"] == "Partner Hub is set up for Acme Partners."
     assert "<@U_FULL> — full partner admin" in text and "<@U_READ> — read-only partner admin" in text
     assert ActionId.SETUP_ADD_ADMIN in text
+    digest = next(e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"].startswith(ActionId.RUN_COMMAND))
+    assert digest["value"] == "digest list"  # F26: digest channels are chosen there
+    reply = fake_slack.wait_for_response(slack.action(digest["action_id"], digest["value"], user="U_FULL"))
+    assert reply["text"] and "something went wrong" not in reply["text"]
 
 
 def test_full_admin_maps_a_slack_user_to_a_role(slack, fake_slack, linked, engine):
