@@ -225,3 +225,14 @@ def test_bad_product_region_and_tag(session, settings, world):
     with pytest.raises(NotFound) as err:
         call(subs.expiring, session, settings, p, tag="Key acounts")
     assert err.value.suggestions == ["Key accounts"]
+
+
+def test_months_between_counts_completed_calendar_months():
+    import pandas as pd
+
+    from partnerhub_core.analytics.common import months_between
+
+    start = pd.Series([date(2026, 1, 31), date(2026, 1, 31), date(2025, 3, 14), date(2026, 5, 13), None])
+    end = pd.Series([date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 14), date(2026, 3, 14), date(2026, 1, 1)])
+    # Jan 31 -> Feb 28: 0; -> Mar 1: 1; a year to the day: 12; end before start: -1 (May 13 -> Mar 14); missing: NA.
+    assert months_between(start, end).tolist() == [0, 1, 12, -1, pd.NA]
