@@ -94,23 +94,26 @@ def due_now(session: Session, *, now: datetime, settings: Settings) -> list[Due]
     """Enabled schedules whose latest occurrence is within the catch-up window and not
     yet posted (or skipped). Failed and abandoned claims are still due."""
     catchup = timedelta(hours=settings.worker_catchup_hours)
-    out: list[Due] = []
+    candidates: list[Due] = []
     for s in session.exec(select(Schedule).where(Schedule.enabled == True)).all():  # noqa: E712
         try:
             found = schedules.due_period(s, now, not_before=_aware(s.created_at), catchup=catchup)
         except PartnerHubError:  # a time zone that no longer exists: skip, keep going
             log.warning("schedule %s has an unusable time zone", s.id)
             continue
-        if found is None:
-            continue
-        period, at = found
-        done = session.exec(
-            select(Delivery.status).where(Delivery.schedule_id == s.id, Delivery.period == period)
-        ).first()
-        if done in (DeliveryStatus.POSTED, DeliveryStatus.SKIPPED):
-            continue
-        out.append(Due(s.id, s.partner_id, period, at))
-    return out
+        if found is not None:
+            candidates.append(Due(s.id, s.partner_id, found[0], found[1]))
+    if not candidates:
+        return []
+    # One query for the outcomes of every candidate (not one per schedule).
+    done = set(session.exec(
+        select(Delivery.schedule_id, Delivery.period).where(
+            Delivery.schedule_id.in_([d.schedule_id for d in candidates]),
+            Delivery.period.in_({d.period for d in candidates}),
+            Delivery.status.in_([DeliveryStatus.POSTED, DeliveryStatus.SKIPPED]),
+        )
+    ).all())
+    return [d for d in candidates if (d.schedule_id, d.period) not in done]
 
 
 # ---------------------------------------------------------------------------------
