@@ -16,9 +16,11 @@ stop the part (Webex is probably down; no need to hammer it).
 Call history keeps its own cursor per organization: the end of the last 12-hour window
 ingested, plus the regional host learnt from a 451.
 
-The push side of tags is ``push_customer_tags`` (called by the tags service or the bot
-after a change); partner admin assignment is ``assign_customer_admin`` /
-``unassign_customer_admin``.
+Tags go both ways. ``push_customer_tags`` sends a customer's tags right after a change
+(the tags service or the bot calls it); a change nobody pushed is caught by the next sync,
+which remembers per organization the tag set both sides agreed on: if partnerhub's set
+moved away from it, partnerhub's set is pushed, otherwise Webex's is pulled. Partner
+admin assignment is ``assign_customer_admin`` / ``unassign_customer_admin``.
 """
 from __future__ import annotations
 
@@ -283,35 +285,48 @@ def _sync_org_part(factory: SessionFactory, client: WebexClient, settings: Setti
                 window.append((customer, pool.submit(
                     fetch, client, customer, cursors.get(customer.org_id), now, settings)))
 
+        def failed(customer: _Org, exc: PartnerHubError) -> bool:
+            """Record one organization's failure; True when the part must stop."""
+            nonlocal in_a_row
+            result.failed += 1
+            result.errors.append(f"{customer.org_id}: {exc}")
+            _record_failure(factory, partner_id, part, customer.org_id, now, str(exc))
+            in_a_row += 1
+            return in_a_row >= settings.webex_sync_max_failures
+
         refill()
         while window:
             customer, future = window.popleft()
+            problem = None
             try:
                 data = future.result()
             except PartnerHubError as exc:
-                result.failed += 1
-                result.errors.append(f"{customer.org_id}: {exc}")
-                _record_failure(factory, partner_id, part, customer.org_id, now, str(exc))
-                in_a_row += 1
-                if in_a_row >= settings.webex_sync_max_failures:
+                problem = exc
+            if problem is None:
+                with factory() as session:
+                    fresh = session.get(Customer, customer.id)
+                    try:
+                        count, cursor = write(session, partner_id, fresh, data, now, settings)
+                    except PartnerHubError as exc:  # e.g. Webex refused a tag push
+                        session.rollback()
+                        problem = exc
+                    else:
+                        row = _state(session, partner_id, part, customer.org_id)
+                        row.last_success_at, row.last_error, row.items = now, None, count
+                        if cursor is not None:
+                            row.cursor = cursor
+                        session.commit()
+            if problem is not None:
+                if failed(customer, problem):
                     result.stopped = True
                     for _c, pending in window:
                         pending.cancel()
                     window.clear()
                     break
-                refill()
-                continue
-            in_a_row = 0
-            with factory() as session:
-                fresh = session.get(Customer, customer.id)
-                count, cursor = write(session, partner_id, fresh, data, now, settings)
-                row = _state(session, partner_id, part, customer.org_id)
-                row.last_success_at, row.last_error, row.items = now, None, count
-                if cursor is not None:
-                    row.cursor = cursor
-                session.commit()
-            result.succeeded += 1
-            result.items += count
+            else:
+                in_a_row = 0
+                result.succeeded += 1
+                result.items += count
             refill()
 
     with factory() as session:
@@ -435,16 +450,42 @@ def _write_licenses(session: Session, partner_id: int, customer: Customer, items
     return len(totals), None
 
 
-# -- tags (pull) ------------------------------------------------------------------
-def _fetch_tags(client, customer, _cursor, _now, _settings):
-    return client.org_tags(customer.org_id)
+# -- tags (both ways) ---------------------------------------------------------------
+@dataclass
+class TagsData:
+    client: WebexClient
+    webex: list[dict]
+    agreed: list[str] | None  # tag keys both sides held after the last sync of this org
 
 
-def _write_tags(session: Session, partner_id: int, customer: Customer, items: list[dict],
-                now: datetime, _settings: Settings) -> tuple[int, None]:
-    """Make the customer's tags exactly the ones Webex holds (creating tags as needed)."""
+def _fetch_tags(client, customer, cursor, _now, _settings) -> TagsData:
+    try:
+        agreed = json.loads(cursor) if cursor else None
+    except ValueError:
+        agreed = None
+    return TagsData(client, client.org_tags(customer.org_id), agreed if isinstance(agreed, list) else None)
+
+
+def _local_tags(session: Session, partner_id: int, customer_id: int) -> list[Tag]:
+    rows = session.exec(select(Tag).join(CustomerTag, CustomerTag.tag_id == Tag.id).where(
+        CustomerTag.partner_id == partner_id, CustomerTag.customer_id == customer_id)).all()
+    return sorted(rows, key=lambda t: t.name_key)
+
+
+def _write_tags(session: Session, partner_id: int, customer: Customer, data: TagsData,
+                now: datetime, _settings: Settings) -> tuple[int, str]:
+    """Tags both ways. When the customer's tags in partnerhub changed since the last sync
+    (a change nobody pushed), partnerhub's set goes to Webex; otherwise the customer's tags
+    become exactly Webex's (creating tags as needed). The agreed set is the cursor."""
+    local = _local_tags(session, partner_id, customer.id)
+    local_keys = [t.name_key for t in local]
+    if data.agreed is not None and sorted(data.agreed) != local_keys:
+        check_webex_tags([t.name for t in local])
+        data.client.assign_org_tags(customer.org_id, [{"name": t.name, "description": t.description or ""}
+                                                      for t in local])
+        return len(local), json.dumps(local_keys)
     wanted: dict[str, tuple[str, str]] = {}
-    for item in items:
+    for item in data.webex:
         name = " ".join(str(item.get("name") or "").split())[:MAX_TAG_CHARS]
         key = search_key(name)[:MAX_TAG_CHARS]
         if key:
@@ -465,7 +506,7 @@ def _write_tags(session: Session, partner_id: int, customer: Customer, items: li
             session.delete(link)
     for tag_id in want_ids - set(have):
         session.add(CustomerTag(customer_id=customer.id, tag_id=tag_id, partner_id=partner_id))
-    return len(want_ids), None
+    return len(want_ids), json.dumps(sorted(wanted))
 
 
 # -- partner admins -----------------------------------------------------------------
@@ -764,9 +805,7 @@ def push_customer_tags(*, session: Session, partner_id: int, customer_id: int, s
     customer = session.get(Customer, customer_id)
     if customer is None or customer.partner_id != partner_id:
         raise NotFound(N_("There is no customer with id {id}."), id=customer_id)
-    tags = session.exec(select(Tag).join(CustomerTag, CustomerTag.tag_id == Tag.id).where(
-        CustomerTag.partner_id == partner_id, CustomerTag.customer_id == customer_id)).all()
-    tags = sorted(tags, key=lambda t: t.name_key)
+    tags = _local_tags(session, partner_id, customer_id)
     check_webex_tags([t.name for t in tags])
     payload = [{"name": t.name, "description": t.description or ""} for t in tags]
     own = client is None
@@ -776,6 +815,8 @@ def push_customer_tags(*, session: Session, partner_id: int, customer_id: int, s
     finally:
         if own:
             client.close()
+    # Both sides now agree; the next sync pulls instead of pushing again.
+    _state(session, partner_id, "tags", customer.org_id).cursor = json.dumps([t.name_key for t in tags])
     return [t.name for t in tags]
 
 

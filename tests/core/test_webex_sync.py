@@ -323,6 +323,55 @@ def test_push_customer_tags_sends_every_tag_and_enforces_webex_limits(engine, wx
     sync.check_webex_tags(["x" * 25] * 5)  # exactly at the limits is fine
 
 
+def test_a_tag_change_made_in_partnerhub_is_pushed_by_the_next_sync_then_webex_wins_again(
+        engine, wx, wsettings, partner_id):
+    f = factory(engine)
+    sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings, now=NOW,
+                      parts=["organizations", "tags"])
+    with Session(engine) as s:
+        a = s.exec(select(Customer).where(Customer.org_id == ORG_A)).one()
+        brasil = s.exec(select(Tag).where(Tag.name == "Brasil")).one()
+        a_id = a.id
+        s.delete(s.get(CustomerTag, (a_id, brasil.id)))  # removed in Slack; nobody pushed it
+        s.commit()
+    report = sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings,
+                               now=NOW.replace(hour=13), parts=["tags"])
+    assert report.ok
+    [post] = wx.calls("/assignTags", method="POST")
+    assert (post.path, post.body) == (f"/v1/partner/tags/organizations/{ORG_A}/assignTags",
+                                      {"tags": [{"name": "Gold", "description": "top"}]})
+    assert wx.org_tags[ORG_A] == [{"name": "Gold", "description": "top"}]
+    # Now Webex changes: the next sync pulls, and pushes nothing.
+    wx.org_tags[ORG_A] = [{"name": "Gold"}, {"name": "Silver"}]
+    sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings,
+                      now=NOW.replace(hour=14), parts=["tags"])
+    assert len(wx.calls("/assignTags", method="POST")) == 1
+    with Session(engine) as s:
+        names = s.exec(select(Tag.name).join(CustomerTag, CustomerTag.tag_id == Tag.id).where(
+            CustomerTag.customer_id == a_id)).all()
+        assert sorted(names) == ["Gold", "Silver"]
+
+
+def test_a_local_tag_set_webex_refuses_fails_that_organization_only(engine, wx, wsettings, partner_id):
+    f = factory(engine)
+    sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings, now=NOW,
+                      parts=["organizations", "tags"])
+    with Session(engine) as s:
+        a = s.exec(select(Customer).where(Customer.org_id == ORG_A)).one()
+        for i in range(4):  # 2 + 4 = 6 tags: one over Webex's limit
+            tag = Tag(partner_id=partner_id, name=f"T{i}", name_key=f"t{i}", created_at=NOW)
+            s.add(tag)
+            s.flush()
+            s.add(CustomerTag(customer_id=a.id, tag_id=tag.id, partner_id=partner_id))
+        s.commit()
+    report = sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings,
+                               now=NOW.replace(hour=13), parts=["tags"])
+    tags = report.parts[0]
+    assert (tags.succeeded, tags.failed) == (2, 1)
+    assert tags.errors == [f"{ORG_A}: Webex allows at most 5 tags on one customer; this one would have 6."]
+    assert wx.calls("/assignTags", method="POST") == []
+
+
 def test_assign_and_unassign_partner_admin(engine, wx, wsettings, partner_id):
     sync.sync_partner(session_factory=factory(engine), partner_id=partner_id, settings=wsettings, now=NOW,
                       parts=["organizations", "admins"])
