@@ -546,6 +546,9 @@ class Schedule(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     enabled: bool = Field(default=True)
     disabled_reason: Optional[str] = Field(default=None, max_length=200)
+    # None: every customer of the partner. Set when an admin who sees only assigned
+    # customers creates it: the schedule then shows only what that admin may see.
+    scope_admin_id: Optional[int] = Field(default=None, foreign_key="partneradmin.id")
     created_by: str = Field(default="", max_length=200)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
