@@ -219,6 +219,7 @@ def report_post(session: Session, settings: Settings, schedule: Schedule, *, as_
         session=session, partner_id=schedule.partner_id, report=schedule.report_key or "", as_of=as_of,
         region=schedule.region, start=start if definition.dated else None,
         end=end if definition.dated else None, locale=schedule.language, out=buf,
+        customer_ids=schedules.schedule_scope(session, schedule),
     )
     resolved = reports.resolve_report(session, schedule.partner_id, schedule.report_key or "")
     name = resolved.name if resolved.custom else _t(schedule.language, resolved.name)

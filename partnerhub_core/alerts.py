@@ -62,6 +62,7 @@ from partnerhub_core.models import (
     DigestSnapshot,
     Schedule,
 )
+from partnerhub_core.schedules import schedule_scope
 from partnerhub_core.settings import Settings
 from partnerhub_core.statuses import count_by_status, statuses_frame
 from partnerhub_core.timeutil import last_completed_week_ending
@@ -488,6 +489,7 @@ def digest_for_schedule(
         session=session, partner_id=schedule.partner_id, as_of=as_of, settings=settings,
         alerts=list(schedule.alerts or []), tag=schedule.tag, region=schedule.region,
         previous=previous_statuses(session, schedule_id=schedule.id, before_period=period),
+        customer_ids=schedule_scope(session, schedule),
     )
 
 

@@ -319,6 +319,25 @@ def _apply_spec(schedule: Schedule, spec: ScheduleSpec, default_timezone: str, d
     schedule.quiet_when_empty = spec.quiet_when_empty
 
 
+def _scope_of(actor: Actor) -> int | None:
+    """An admin who sees only assigned customers makes schedules that show only those."""
+    return None if actor.sees_all_customers else actor.admin_id
+
+
+def schedule_scope(session: Session, schedule: Schedule) -> set[int] | None:
+    """The customer ids a schedule may show (None: all of the partner's). A schedule whose
+    scoping admin is gone, or moved to another partner, shows nothing."""
+    if schedule.scope_admin_id is None:
+        return None
+    from partnerhub_core.auth import visible_customer_ids
+    from partnerhub_core.models import PartnerAdmin
+
+    admin = session.get(PartnerAdmin, schedule.scope_admin_id)
+    if admin is None or admin.partner_id != schedule.partner_id:
+        return set()
+    return visible_customer_ids(session, Actor.for_admin(admin))
+
+
 def _check_tag(session: Session, partner_id: int, tag: str | None) -> None:
     if tag is None:
         return
@@ -362,6 +381,7 @@ def subscribe_digest(
             created_at=now,
         )
     schedule.alerts = list(spec.alerts)
+    schedule.scope_admin_id = _scope_of(actor)
     _apply_spec(schedule, spec, default_timezone, default_language)
     schedule.enabled, schedule.disabled_reason = True, None
     schedule.updated_at = now
@@ -417,7 +437,7 @@ def schedule_report(
     schedule = Schedule(
         partner_id=actor.partner_id, workspace_id=workspace_id, kind=ScheduleKind.REPORT,
         target_type=target_type, target_id=target_id, report_key=report_key, alerts=[],
-        created_by=actor.label, created_at=now, updated_at=now,
+        scope_admin_id=_scope_of(actor), created_by=actor.label, created_at=now, updated_at=now,
     )
     _apply_spec(schedule, spec, default_timezone, default_language)
     session.add(schedule)

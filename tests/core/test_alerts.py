@@ -250,3 +250,29 @@ def test_low_assignment_alert_uses_the_analytics_percentile_rule(session, settin
     assert [(r.customer, r.facts["lines"][0]["subscription_id"]) for r in low.rows] == [("Low", "SUB-Low")]
     assert low.rows[0].facts["lines"][0]["assigned_pct"] == pytest.approx(0.05)
     assert "product" in [c.key for c in low.section.columns]
+
+
+def test_schedule_of_an_admin_with_assigned_customers_shows_only_those(session, settings, world):
+    from partnerhub_core import schedules
+    from partnerhub_core.models import CustomerAdmin, PartnerAdmin
+
+    p = world["partner"]
+    admin = PartnerAdmin(partner_id=p.id, display_name="Ana", email="ana@x.example", role=Role.ADMIN)
+    session.add(admin)
+    session.flush()
+    session.add(CustomerAdmin(customer_id=world["c"].id, partner_admin_id=admin.id, partner_id=p.id))
+    session.flush()
+    sched = schedules.subscribe_digest(session=session, actor=Actor.for_admin(admin), channel_id="C1",
+                                       spec=schedules.ScheduleSpec.parse(["alerts:expiring,overage"]), now=NOW)
+    assert sched.scope_admin_id == admin.id
+    digest = alerts.digest_for_schedule(session=session, schedule=sched, period="2026-11-23", as_of=AS_OF,
+                                        settings=settings)
+    assert [[r.customer for r in a.rows] for a in digest.alerts] == [["Gamma"], []]
+    assert digest.kpis[0].value == 1
+    # a full admin's subscription covers every customer
+    full = schedules.subscribe_digest(session=session, actor=Actor.system(p.id), channel_id="C2",
+                                      spec=schedules.ScheduleSpec.parse(["alerts:expiring"]), now=NOW)
+    assert full.scope_admin_id is None
+    everyone = alerts.digest_for_schedule(session=session, schedule=full, period="2026-11-23", as_of=AS_OF,
+                                          settings=settings)
+    assert [r.customer for r in everyone.alerts[0].rows] == ["Gamma", "Alpha"]
