@@ -182,8 +182,8 @@ def test_readyz_answers_503_in_time_when_the_database_host_hangs():
         response = httpx.get(served.url + "/readyz", timeout=10)
         elapsed = time.monotonic() - started
     finally:
+        silent.close()  # first: the probe's thread stops waiting, so the server can stop
         stop()
-        silent.close()
         engine.dispose()
     assert (response.status_code, response.json()["reason"]) == (503, "database did not answer in time")
     assert elapsed < 3
