@@ -67,15 +67,15 @@ def test_purge_with_yes_deletes_and_prints_the_summary(engine, db_url):
         assert [i.team_id for i in s.exec(select(SlackInstallation)).all()] == ["TKEEP"]
 
 
-def test_purge_of_an_unknown_partner_is_one_line_and_exit_2(engine, db_url):
-    import subprocess
-    import sys
+def test_purge_of_an_unknown_partner_is_one_line_and_exit_2(engine, db_url, monkeypatch, capsys):
+    from bot.cli import main
 
-    proc = subprocess.run([sys.executable, "-c", "from bot.cli import main; main()", "purge", "--partner", "9", "--yes"],
-                          env={"PARTNERHUB_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: There is no partner with id 9."
+    monkeypatch.setenv("PARTNERHUB_DATABASE_URL", db_url)
+    monkeypatch.setattr("sys.argv", ["partnerhub", "purge", "--partner", "9", "--yes"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip() == "error: There is no partner with id 9."
 
 
 def test_rotate_keeps_every_token_readable_under_the_new_key(engine, db_url):
