@@ -59,9 +59,13 @@ def _split_target(ctx: Ctx, words: list[str], *, allow_user: bool = False) -> tu
         else:
             rest.append(word)
     if target is None:
-        if not ctx.channel_id or ctx.channel_id.startswith("D"):
+        in_dm = not ctx.channel_id or ctx.channel_id.startswith("D")
+        if in_dm and allow_user:
+            target = (TargetType.DM, ctx.user_id)  # typed in a DM with the app: it comes back here
+        elif in_dm:
             raise BadInput(N_("Say which channel: /partnerhub digest subscribe #channel"))
-        target = (TargetType.CHANNEL, ctx.channel_id)
+        else:
+            target = (TargetType.CHANNEL, ctx.channel_id)
     return target[0], target[1], rest
 
 

@@ -141,3 +141,11 @@ def test_schedule_a_report_to_me_list_and_delete_it(slack, fake_slack, session, 
     assert f"Deleted schedule {sched.id}." in blocks_text(ask(slack, fake_slack, f"schedule delete {sched.id}"))
     session.expire_all()
     assert session.exec(select(Schedule)).all() == []
+
+
+def test_report_scheduled_from_a_dm_comes_back_to_the_dm(slack, fake_slack, session, world):
+    ask(slack, fake_slack, "schedule report numbers daily at:07:00", channel="D_APP")
+    sched = session.exec(select(Schedule)).one()
+    assert (sched.target_type, sched.target_id, sched.frequency, sched.hour) == ("dm", "U_FULL", "daily", 7)
+    answer = ask(slack, fake_slack, "digest subscribe", channel="D_APP")
+    assert "Say which channel" in blocks_text(answer)
