@@ -1,8 +1,9 @@
 """Multi-workspace OAuth: bolt's installation and state stores, in our database.
 
 The tables are ``SlackInstallation`` and ``SlackOAuthState`` of ``models.py`` (so
-``partnerhub db upgrade`` makes them). Every token goes in through ``seal`` and out
-through ``unseal``: encryption at rest plugs in there and nowhere else.
+``partnerhub db upgrade`` makes them). Tokens are encrypted at rest by the columns'
+type (``partnerhub_core.secrets.EncryptedString``), so ``seal``/``unseal`` pass them
+through unchanged; they remain the one place a token crosses this module.
 """
 from __future__ import annotations
 
