@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from partnerhub_core import credentials
@@ -866,23 +867,28 @@ class PartStatus:
 
 def sync_status(*, session: Session, partner_id: int) -> list[PartStatus]:
     """When each part last succeeded, what failed since, and how many organizations stand
-    failed now (their newest error is newer than their newest success)."""
-    rows = list(session.exec(select(SyncState).where(SyncState.partner_id == partner_id)))
+    failed now (their newest error is newer than their newest success). Counted in the
+    database: a large partner has a row per organization and part."""
+    tops = {r.part: r for r in session.exec(select(SyncState).where(
+        SyncState.partner_id == partner_id, SyncState.org_id == ""))}
+    per_org = (SyncState.partner_id == partner_id, SyncState.org_id != "")
+    totals = dict(session.exec(select(SyncState.part, func.count()).where(*per_org).group_by(SyncState.part)).all())
+    failing = dict(session.exec(select(SyncState.part, func.count()).where(
+        *per_org, SyncState.last_error_at.is_not(None),
+        or_(SyncState.last_success_at.is_(None), SyncState.last_error_at > SyncState.last_success_at),
+    ).group_by(SyncState.part)).all())
     out = []
     for part in PARTS:
-        mine = [r for r in rows if r.part == part]
-        top = next((r for r in mine if r.org_id == ""), None)
-        orgs = [r for r in mine if r.org_id != ""]
-        failed = [r for r in orgs if r.last_error_at and (
-            not r.last_success_at or _utc(r.last_error_at) > _utc(r.last_success_at))]
+        top = tops.get(part)
+        failed = failing.get(part, 0)
         out.append(PartStatus(
             part=part,
             last_success_at=_utc(top.last_success_at) if top else None,
             last_error_at=_utc(top.last_error_at) if top else None,
             last_error=top.last_error if top else None,
             items=top.items if top else 0,
-            organizations_ok=len(orgs) - len(failed),
-            organizations_failed=len(failed),
+            organizations_ok=totals.get(part, 0) - failed,
+            organizations_failed=failed,
             resuming=bool(top and top.cursor and part != "organizations"),
         ))
     return out
