@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from sqlmodel import select
 
 from bot import fairuse
 from bot.commands import subcommand
@@ -26,6 +27,8 @@ from partnerhub_core.analytics import subscriptions
 from partnerhub_core.analytics.common import Section
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
+from partnerhub_core.i18n.glossary import region_label
+from partnerhub_core.models import Customer, Region
 
 ROWS_SHOWN = 10
 SECTION_KEYS = ("recent", "expiring", "renewing", "low", "overage")
@@ -101,6 +104,16 @@ def show(ctx: Ctx, query: Query) -> dict:
     switch = [Query(query.key, p, query.region, query.tag) for p in subscriptions.PRODUCTS if p != query.product]
     others = [Query(k, query.product or "meetings", query.region, query.tag)
               for k in (*SECTION_KEYS, "trend") if k != query.key]
+    # F8: a region choice only when the caller's customers live in more than one region.
+    regions = present_regions(ctx)
+    region_buttons = []
+    if len(regions) > 1:
+        if query.region:
+            region_buttons.append({"text": ctx._("All regions"), "value": Query(query.key, query.product, None,
+                                                                                 query.tag).value()})
+        region_buttons += [{"text": region_label(r, ctx.locale),
+                            "value": Query(query.key, query.product, r, query.tag).value()}
+                           for r in regions if r != query.region]
     return ctx.render(
         "analytics_section.json.j2",
         title=section.heading(ctx._),
@@ -113,7 +126,18 @@ def show(ctx: Ctx, query: Query) -> dict:
         csv_value=query.value() if columns else None,
         switch=[{"product": q.product, "value": q.value()} for q in switch],
         others=[{"text": ctx._(SECTION_NAMES[q.key]), "value": q.value()} for q in others],
+        regions=region_buttons,
     )
+
+
+def present_regions(ctx: Ctx) -> list[str]:
+    """The regions of the customers the caller can see, in the Region enum's order."""
+    stmt = select(Customer.region).where(Customer.partner_id == ctx.partner_id).distinct()
+    scope = auth.visible_customer_ids(ctx.session, ctx.actor)
+    if scope is not None:
+        stmt = stmt.where(Customer.id.in_(sorted(scope) or [-1]))
+    found = set(ctx.session.exec(stmt).all())
+    return [r.value for r in Region if r.value in found]
 
 
 def _hint(ctx: Ctx, hint: str, params: dict) -> str:

@@ -123,3 +123,18 @@ def test_forged_csv_button_is_refused_politely(slack, fake_slack, world):
     key = slack.action("ph_analytics_csv", '{"k": "secrets"}')
     assert "That button is out of date" in blocks_text(fake_slack.wait_for_response(key))
     assert fake_slack.calls("files.getUploadURLExternal") == []
+
+
+def test_a_region_choice_is_offered_only_when_customers_span_several_regions(slack, fake_slack, world):
+    answer = ask(slack, fake_slack, "expiring calling")
+    regions = [b for b in buttons(answer) if b["action_id"].startswith("ph_analytics_view:region")]
+    assert [b["text"]["text"] for b in regions] == ["United States", "European Union"]
+    key = slack.action(regions[0]["action_id"], regions[0]["value"])
+    us = fake_slack.wait_for_response(key)
+    assert "Webex Calling · Region: US" in blocks_text(us)
+    assert fields(us)["Customers expiring"] == "2"
+    again = [b["text"]["text"] for b in buttons(us) if b["action_id"].startswith("ph_analytics_view:region")]
+    assert again == ["All regions", "European Union"]
+    # U_ADMIN sees only Acme Corp (EU): one region, no choice.
+    mine = ask(slack, fake_slack, "renewing meetings", user="U_ADMIN")
+    assert not [b for b in buttons(mine) if b["action_id"].startswith("ph_analytics_view:region")]
