@@ -299,3 +299,14 @@ def test_cli_lists_jobs_and_refuses_an_unknown_one():
     with pytest.raises(Exception) as err:
         CliRunner().invoke(app, ["jobs", "run", "weather"], catch_exceptions=False)
     assert "Unknown job weather" in str(err.value)
+
+
+def test_refresh_syncs_each_partner_and_skips_those_without_a_webex_token(cfg, engine, world):
+    outcomes = worker.run_job("refresh", cfg.model_copy(update={"webex_token": None}), engine,
+                              now=datetime(2026, 11, 29, 0, 30, tzinfo=timezone.utc), worker_id="w1")
+    assert [(o.period, o.status) for o in outcomes] == [(str(world["partner_id"]), "skipped")]
+    with Session(engine) as s:
+        from partnerhub_core.models import JobRun
+
+        run = s.exec(select(JobRun).where(JobRun.job == "refresh")).one()
+        assert (run.outcome, run.items) == ("ok", 1)
