@@ -19,6 +19,7 @@ from bot.cli.tables import (
     read_context,
     text_table,
 )
+from partnerhub_core import i18n
 from partnerhub_core.auth import ROLE_LABELS, Actor
 from partnerhub_core.customers import CustomerCard, CustomerFilters, CustomerPage, list_customers, lookup_customer
 from partnerhub_core.i18n import N_
@@ -78,8 +79,9 @@ def render_page(page: CustomerPage, ctx: ReadContext) -> str:
     head = [_(N_("Customer")), _(N_("Org ID")), _(N_("Region")), _(N_("Products")), _(N_("Statuses")),
             _(N_("Tags")), _(N_("Next end date"))]
     out = [text_table(head, rows)] if rows else [_(N_("No customer matches these filters."))]
-    out.append(_(N_("Page {page} of {pages} · {total} customers")).format(page=page.page, pages=page.pages,
-                                                                          total=page.total))
+    count = i18n.translations(ctx.locale).ngettext("{total} customer", "{total} customers", page.total)
+    out.append(_(N_("Page {page} of {pages}")).format(page=page.page, pages=page.pages) + " · "
+               + count.format(total=page.total))
     return "\n".join(out)
 
 
