@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+import logging
+import struct
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +21,9 @@ from pathlib import Path
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.messages.pofile import PoFileError
+
+log = logging.getLogger("partnerhub.i18n")
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT_LOCALE = "en"
@@ -60,6 +65,15 @@ def translations(locale: str | None) -> _gettext.NullTranslations:
     locale = normalize_locale(locale)
     if locale == DEFAULT_LOCALE:
         return _gettext.NullTranslations()
+    try:
+        return _load(locale)
+    except (OSError, ValueError, LookupError, struct.error, PoFileError) as exc:
+        # A damaged catalog must not stop the bot from answering: say it in English.
+        log.error("the %s message catalog cannot be read (%s); answering in English", locale, exc)
+        return _gettext.NullTranslations()
+
+
+def _load(locale: str) -> _gettext.NullTranslations:
     folder = LOCALE_DIR / locale / "LC_MESSAGES"
     mo = folder / "messages.mo"
     po = folder / "messages.po"
@@ -71,7 +85,7 @@ def translations(locale: str | None) -> _gettext.NullTranslations:
         from babel.messages.pofile import read_po
 
         with po.open("rb") as fh:
-            catalog = read_po(fh, locale=locale)
+            catalog = read_po(fh, locale=locale, abort_invalid=True)
         buf = io.BytesIO()
         write_mo(buf, catalog, use_fuzzy=False)
         buf.seek(0)
@@ -79,14 +93,22 @@ def translations(locale: str | None) -> _gettext.NullTranslations:
     return _gettext.NullTranslations()
 
 
+def _format(text: str, message: str, params: dict) -> str:
+    if not params:
+        return text
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        # A translation with a broken placeholder: the English text is better than nothing.
+        return message.format(**params)
+
+
 def gettext(locale: str | None, message: str, **params) -> str:
-    text = translations(locale).gettext(message)
-    return text.format(**params) if params else text
+    return _format(translations(locale).gettext(message), message, params)
 
 
 def pgettext(locale: str | None, context: str, message: str, **params) -> str:
-    text = translations(locale).pgettext(context, message)
-    return text.format(**params) if params else text
+    return _format(translations(locale).pgettext(context, message), message, params)
 
 
 def to_bcp47(locale: str | None) -> str:

@@ -311,6 +311,34 @@ def test_catalogs_compile_and_translate_in_memory():
     assert translations("en").gettext("Total Calls") == "Total Calls"
 
 
+def test_a_damaged_catalog_means_english_not_a_crash(tmp_path, monkeypatch, caplog):
+    import partnerhub_core.i18n as i18n
+
+    folder = tmp_path / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.mo").write_bytes(b"not a catalog at all")  # e.g. a truncated copy
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.translations("es").gettext("Total Calls") == "Total Calls"
+        assert "the es message catalog cannot be read" in caplog.text
+    finally:
+        i18n.translations.cache_clear()
+
+
+def test_a_translation_with_a_broken_placeholder_falls_back_to_english(monkeypatch):
+    import gettext as std_gettext
+
+    import partnerhub_core.i18n as i18n
+
+    class Broken(std_gettext.NullTranslations):
+        def gettext(self, message):
+            return "Hola {nombre}"
+
+    monkeypatch.setattr(i18n, "translations", lambda locale: Broken())
+    assert i18n.gettext("es", "Hello {name}", name="Ana") == "Hello Ana"
+
+
 def test_placeholders_are_read_in_both_styles():
     assert catalogs.placeholders("{count} of {total:,} at %(rate)s, 5%%") == ["%%", "%(rate)s", "{count}", "{total:,}"]
     assert catalogs.placeholders("no placeholders, 50% off") == []
