@@ -197,8 +197,15 @@ def _sync_organizations(factory: SessionFactory, client: WebexClient, partner_id
         result.failed, result.errors = 1, [str(exc)]
         _record_failure(factory, partner_id, "organizations", "", now, str(exc))
         return result
+    try:
+        wholesale = client.wholesale_customers()
+    except PartnerHubError as exc:  # external ids are a nicety; the customers still sync
+        log.warning("organizations: wholesale customers unavailable: %s", exc)
+        wholesale = None
     with factory() as session:
         result.items = upsert_organizations(session, partner_id=partner_id, items=items, as_of=now.date())
+        if wholesale:
+            _external_ids(session, partner_id, wholesale)
         row = _state(session, partner_id, "organizations")
         row.last_success_at, row.last_error, row.items = now, None, result.items
         session.commit()
@@ -235,6 +242,18 @@ def upsert_organizations(session: Session, *, partner_id: int, items: list[dict]
         elif customer.name != name:
             customer.name, customer.name_key = name, search_key(name)
     return seen
+
+
+def _external_ids(session: Session, partner_id: int, wholesale: list[dict]) -> None:
+    """Wholesale customers carry the provider's own id for them (reports' External ID)."""
+    ids = {w["orgId"]: str(w["externalId"])[:200] for w in wholesale
+           if isinstance(w.get("orgId"), str) and w.get("externalId")}
+    if not ids:
+        return
+    session.flush()
+    for customer in session.exec(select(Customer).where(Customer.partner_id == partner_id,
+                                                        Customer.org_id.in_(sorted(ids)))):
+        customer.external_id = ids[customer.org_id]
 
 
 def _date(value: Any) -> date | None:

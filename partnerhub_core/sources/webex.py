@@ -213,12 +213,16 @@ class WebexClient:
                                  detail="not JSON", tracking_id=self._tracking_id(resp) or "-")
         return body
 
-    def pages(self, path: str, params: dict | None = None) -> Iterator[tuple[Any, httpx.Response]]:
-        """Each page's JSON body, following ``Link: rel="next"`` as given."""
+    def pages(self, path: str, params: dict | None = None,
+              absent: tuple[int, ...] = ()) -> Iterator[tuple[Any, httpx.Response]]:
+        """Each page's JSON body, following ``Link: rel="next"`` as given. A status in
+        ``absent`` (say 403 for an API this partner does not have) ends it quietly."""
         url, query = self.url(path), params
         seen: set[str] = set()
         while True:
-            resp = self.request("GET", url, params=query)
+            resp = self.request("GET", url, params=query, accept=absent)
+            if resp.status_code in absent:
+                return
             body = _json_or_none(resp)
             if body is None:
                 raise WebexHTTPError(method="GET", path=self._short(url), status=resp.status_code,
@@ -234,9 +238,10 @@ class WebexClient:
             seen.add(nxt)
             url, query = nxt, None  # the next URL already carries the filters
 
-    def paginate(self, path: str, params: dict | None = None, key: str = "items") -> Iterator[dict]:
+    def paginate(self, path: str, params: dict | None = None, key: str = "items",
+                 absent: tuple[int, ...] = ()) -> Iterator[dict]:
         """Every item of every page under ``key``; non-object items are logged and skipped."""
-        for body, _resp in self.pages(path, params):
+        for body, _resp in self.pages(path, params, absent):
             items = body.get(key) if isinstance(body, dict) else body
             if items is None:
                 items = []
@@ -253,6 +258,11 @@ class WebexClient:
     # -- endpoints -----------------------------------------------------------------
     def organizations(self) -> list[dict]:
         return list(self.paginate("organizations"))
+
+    def wholesale_customers(self) -> list[dict]:
+        """Wholesale customers (``{orgId, externalId, status, …}``); [] for a partner
+        without the wholesale offer (403/404)."""
+        return list(self.paginate("wholesale/customers", absent=(403, 404)))
 
     def partner_managed_orgs(self, person_id: str) -> list[dict]:
         """Customers assigned to one plain partner admin: ``[{orgId, role}]``."""

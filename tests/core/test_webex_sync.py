@@ -106,6 +106,8 @@ def fill(wx: FakeWebex) -> None:
     ]
     wx.cdr[ORG_B] = [cdr("c4", UB, "2026-11-24T20:00:00.000Z", "2026-11-24T20:02:00.000Z")]
     wx.cdr_region[ORG_B] = "eu"
+    wx.wholesale = [{"id": "W1", "orgId": ORG_B, "externalId": "EXT-B-77", "status": "provisioned"},
+                    {"id": "W2", "orgId": "unknown-org", "externalId": "EXT-X", "status": "provisioning"}]
 
 
 @pytest.fixture
@@ -147,6 +149,7 @@ def test_whole_partner_sync_stores_what_webex_served(engine, wx, wsettings, part
         a, b = customers[ORG_A], customers[ORG_B]
         assert (a.name, a.name_key, a.added_on, a.region) == ("Acme Ltda", "acme ltda", date(2024, 2, 10), "EU")
         assert customers[ORG_B].added_on == NOW.date()  # no "created": the sync date
+        assert (a.external_id, b.external_id) == (None, "EXT-B-77")  # wholesale customers only
 
         subs = {(x.subscription_id, x.product): x for x in s.exec(select(Subscription))}
         assert {k: (v.customer_id, v.total_licenses) for k, v in subs.items()} == {

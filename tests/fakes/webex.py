@@ -53,6 +53,7 @@ class FakeWebex:
     numbers: dict[str, list] = field(default_factory=dict)
     cdr: dict[str, list] = field(default_factory=dict)
     cdr_region: dict[str, str] = field(default_factory=dict)  # org -> "us" | "eu" ...
+    wholesale: list[dict] | None = None  # None: not a wholesale partner (403)
     requests: list[Recorded] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     fail_after_orgs: int | None = None  # org-scoped calls for later orgs answer 500
@@ -213,6 +214,10 @@ class FakeWebex:
     def _route(self, method: str, path: str, query: dict, body: Any, tracking: str):
         if method == "GET" and path == "/v1/organizations":
             return 200, {"items": list(self.orgs)}, {}
+        if method == "GET" and path == "/v1/wholesale/customers":
+            if self.wholesale is None:
+                return 403, {"message": "Not a wholesale partner", "errors": [], "trackingId": tracking}, {}
+            return self._page(path, query, self.wholesale)
         if method == "GET" and path == "/v1/licenses":
             return self._page(path, query, self.licenses.get(query["orgId"], []))
         if method == "GET" and path == "/v1/devices":
