@@ -47,7 +47,7 @@ from bot.slack_client import upload_file, web_client
 from partnerhub_core import alerts, jobs, reports, schedules
 from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
-from partnerhub_core.errors import PartnerHubError, UpstreamError
+from partnerhub_core.errors import NotFound, PartnerHubError, UpstreamError
 from partnerhub_core.i18n import N_
 from partnerhub_core.logging import event
 from partnerhub_core.models import (
@@ -363,6 +363,13 @@ def deliver(engine: Engine, settings: Settings, due: Due, *, now: datetime, work
         if not _finish(engine, delivery, worker_id, schedule, post, now, remember, DeliveryStatus.POSTED):
             log.warning("delivery %s was taken over before it finished", delivery.id)
         return Outcome(due.schedule_id, due.period, "posted")
+    except NotFound as exc:
+        # What the schedule names is gone (its tag, its custom report): it cannot run again.
+        reason = exc.render()[:200]
+        _record(engine, delivery.id, worker_id, status=DeliveryStatus.FAILED, error=reason, lease_until=None,
+                updated_at=now)
+        disable_and_tell(engine, settings, due.schedule_id, reason=reason, now=now, client_for=client_for)
+        return Outcome(due.schedule_id, due.period, "disabled", reason)
     except (SlackApiError, UpstreamError) as exc:
         code = _slack_code(exc)
         if code in CHANNEL_ERRORS or code in TOKEN_ERRORS:
@@ -539,13 +546,14 @@ def run_job(name: str, settings: Settings, engine: Engine, *, now: datetime | No
     recorded as a job run. ``now`` defaults to the wall clock."""
     spec = job_specs()[name]
     worker_id = worker_id or worker_identity()
-    now = now or utcnow()
+    explicit_now, now = now, now or utcnow()
     ctx = JobContext(settings=settings, engine=engine, worker_id=worker_id, now=now, client_for=client_for)
     if name == "tick":
         with session_scope(engine) as s:
             if not due_now(s, now=now, settings=settings):
                 return []  # nothing due: no job-run row every minute
-    with jobs.tracked(engine, job=name, clock=lambda: now, worker_id=worker_id) as run:
+    clock = utcnow if explicit_now is None else (lambda: now)  # a given instant stands for the whole run
+    with jobs.tracked(engine, job=name, clock=clock, worker_id=worker_id) as run:
         outcomes = spec.run(ctx)
         run.items = sum(1 for o in outcomes if o.status in ("posted", "skipped", "disabled"))
         failed = [o for o in outcomes if o.status == "failed"]

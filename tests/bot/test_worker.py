@@ -310,3 +310,21 @@ def test_refresh_syncs_each_partner_and_skips_those_without_a_webex_token(cfg, e
 
         run = s.exec(select(JobRun).where(JobRun.job == "refresh")).one()
         assert (run.outcome, run.items) == ("ok", 1)
+
+
+def test_a_schedule_whose_tag_was_deleted_is_stopped_and_admins_told(cfg, engine, world, fake):
+    from partnerhub_core.models import Tag
+
+    with Session(engine) as s:
+        s.add(Tag(partner_id=world["partner_id"], name="Gold", name_key="gold"))
+        sched = s.get(Schedule, world["schedule_id"])
+        sched.tag = "Gold"
+        s.add(sched)
+        s.commit()
+        s.delete(s.exec(select(Tag)).one())
+        s.commit()
+    assert [(o.status, o.error) for o in tick(cfg, engine)] == [("disabled", "No tag named Gold.")]
+    with Session(engine) as s:
+        sched = s.get(Schedule, world["schedule_id"])
+        assert (sched.enabled, sched.disabled_reason) == (False, "No tag named Gold.")
+    assert [r.params["channel"] for r in fake.calls("chat.postMessage")] == ["U_FULL"]
