@@ -1,6 +1,8 @@
 """/partnerhub report … — run a report now and upload its CSV to the conversation (F20–F25).
 
     report                                     the list of reports, as buttons
+    report save "<name>" <report> [columns:a,b] [US|CA|EU|UAE] [tag:<tag>]   a custom template
+    report delete "<name>"
     report call-usage|devices|numbers|<custom template name> [US|CA|EU|UAE]
            [YYYY-MM-DD..YYYY-MM-DD]            (dates: call usage only; default last week)
 
@@ -113,7 +115,43 @@ def run(ctx: Ctx, request: dict) -> dict | None:
     )
 
 
+SAVE_USAGE = N_("Usage: /partnerhub report save \"<name>\" <call-usage|devices|numbers> "
+                "[columns:<column>,<column>…] [US|CA|EU|UAE] [tag:<tag>]")
+
+
+def save_template(ctx: Ctx, args: list[str]) -> dict:
+    """``report save "Name" devices columns:Customer,MAC EU tag:Gold`` (F21 custom templates)."""
+    if len(args) < 2:
+        raise BadInput(SAVE_USAGE)
+    name, base, rest = args[0], args[1], args[2:]
+    columns: list[str] = []
+    region = tag = None
+    for word in rest:
+        low = word.casefold()
+        if low.startswith("columns:"):
+            columns += [c.strip() for c in word.split(":", 1)[1].split(",") if c.strip()]
+        elif low.startswith("tag:") and word[4:].strip():
+            tag = word[4:].strip()[:200]
+        elif region_word(word) and region is None:
+            region = region_word(word)
+        else:
+            raise BadInput(SAVE_USAGE)
+    template = reports.save_template(session=ctx.session, actor=ctx.actor, name=name, base_report=base,
+                                     columns=columns, region=region, tag=tag, now=ctx.now)
+    return ctx.render("notice.json.j2", text=ctx._(
+        "Saved the report template {name}: run it with /partnerhub report \"{name}\".", name=template.name))
+
+
+def delete_template(ctx: Ctx, args: list[str]) -> dict:
+    if len(args) != 1:
+        raise BadInput(N_("Usage: /partnerhub report delete \"<name>\""))
+    reports.delete_template(session=ctx.session, actor=ctx.actor, name=args[0], now=ctx.now)
+    return ctx.render("notice.json.j2", text=ctx._("Deleted the report template {name}.", name=args[0]))
+
+
 def report_command(ctx: Ctx, args: list[str]) -> dict | None:
+    if args and args[0].casefold() in ("save", "delete"):
+        return (save_template if args[0].casefold() == "save" else delete_template)(ctx, args[1:])
     request = parse(args)
     if request["r"]:
         # A template may be named "Weekly EU": the whole name wins over a region word.
@@ -138,6 +176,7 @@ def on_run(ctx: Ctx, action: dict) -> dict | None:
 
 def register(app: AsyncApp) -> None:
     subcommand(app, "report", aliases=("reports", "relatorio", "informe"),
-               usage=N_("report <call-usage|devices|numbers|template> [US|CA|EU|UAE] [from..to]"),
+               usage=N_("report <call-usage|devices|numbers|template> [US|CA|EU|UAE] [from..to] | "
+                        "report save \"<name>\" <report> [columns:..] | report delete \"<name>\""),
                help=N_("Run a report now and get its CSV here."), group=N_("Reports"))(report_command)
     on_action(app, ActionId.REPORT_RUN, on_run)

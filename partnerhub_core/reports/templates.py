@@ -21,6 +21,7 @@ from partnerhub_core.reports.definitions import REPORTS
 
 MAX_NAME = 80
 TEMPLATE_PREFIX = "template:"
+RESERVED_WORDS = {"save", "delete"}  # /partnerhub report save|delete …
 
 
 def normalise_region(region: str | None) -> str | None:
@@ -58,6 +59,8 @@ def save_template(
         raise BadInput(N_("Give the report template a name."))
     if len(name) > MAX_NAME:
         raise BadInput(N_("A template name has at most {limit} characters."), limit=MAX_NAME)
+    if search_key(name) in RESERVED_WORDS:
+        raise BadInput(N_("{name} is a command word; choose another name for the template."), name=name)
     if search_key(name) in {search_key(k) for k in REPORTS} | {
         search_key(r.name) for r in REPORTS.values()
     }:

@@ -169,3 +169,21 @@ def test_report_without_a_name_lists_reports_and_unknown_names_say_so(slack, fak
     assert [b["text"]["text"] for b in buttons(listing)] == ["Call Usage Details", "Devices", "Phone Numbers"]
     missing = ask(slack, fake_slack, "report faxes")
     assert "There is no report named faxes" in blocks_text(missing)
+
+
+def test_custom_report_template_saved_run_and_deleted_in_slack(slack, fake_slack, world):
+    refused = ask(slack, fake_slack, 'report save "Gold kit" devices columns:Customer,MAC', user="U_READ")
+    assert "You need the full partner admin or partner admin role" in blocks_text(refused)
+    saved = ask(slack, fake_slack, 'report save "Gold kit" devices columns:Customer,MAC', user="U_ADMIN")
+    assert 'Saved the report template Gold kit: run it with /partnerhub report "Gold kit".' in blocks_text(saved)
+    listing = ask(slack, fake_slack, "report")
+    assert [b["text"]["text"] for b in buttons(listing)][-1] == "Gold kit"
+    ask(slack, fake_slack, "report gold kit", channel="C_REPORTS")
+    [complete] = fake_slack.wait_for("files.completeUploadExternal")
+    assert fake_slack.calls("files.getUploadURLExternal")[0].params["filename"].startswith("Gold kit_")
+    [(_, data)] = _uploaded(fake_slack, complete)
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig")))) == [["Customer", "MAC"],
+                                                                     ["Acme Corp", "AABBCC000001"]]
+    deleted = ask(slack, fake_slack, 'report delete "Gold kit"')
+    assert "Deleted the report template Gold kit." in blocks_text(deleted)
+    assert "There is no report named gold kit" in blocks_text(ask(slack, fake_slack, "report gold kit"))

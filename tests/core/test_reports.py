@@ -241,6 +241,8 @@ def test_custom_template_rules(session, world):
         reports.save_template(session=session, actor=admin, name="X", base_report="faxes", now=NOW)
     with pytest.raises(Conflict):
         reports.save_template(session=session, actor=admin, name="devices", base_report="devices", now=NOW)
+    with pytest.raises(BadInput):
+        reports.save_template(session=session, actor=admin, name="Save", base_report="devices", now=NOW)
     reports.save_template(session=session, actor=admin, name="Mine", base_report="devices", now=NOW)
     with pytest.raises(Conflict):
         reports.save_template(session=session, actor=admin, name="MINE", base_report="numbers", now=NOW)
