@@ -80,6 +80,19 @@ def test_parse_cdr_record_reads_the_feed_keys_and_missing_values():
         parse_cdr_record({"Start time": "", "Org UUID": "org-a", "Call ID": "x"})
 
 
+def test_parse_cdr_record_derives_queue_wait_and_who_placed_the_call():
+    base = {"Start time": "2026-11-16T10:00:00Z", "Org UUID": "org-a", "Call ID": "q1",
+            "Related reason": "CallQueue", "Direction": "TERMINATING"}
+    answered = parse_cdr_record({**base, "Queue outcome": "answered", "Answer time": "2026-11-16T10:00:25Z",
+                                 "Release time": "2026-11-16T10:05:00Z", "User type": "CallCenterStandard"})
+    assert (answered.wait_s, answered.is_user) == (25.0, False)
+    abandoned = parse_cdr_record({**base, "Queue outcome": "abandoned", "Release time": "2026-11-16T10:01:10Z"})
+    assert abandoned.wait_s == 70.0
+    hunt = parse_cdr_record({**base, "Related reason": "", "Redirect reason": "HuntGroup",
+                             "User type": "Virtual Line"})
+    assert (hunt.feature, hunt.queue_outcome, hunt.wait_s, hunt.is_user) == ("hunt_group", None, None, True)
+
+
 def _batch():
     return [
         # two calls placed by users, one of them video with poor latency
