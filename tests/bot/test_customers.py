@@ -140,3 +140,11 @@ def test_forged_page_button_values_are_refused_politely(slack, fake_slack, world
     assert "Unknown filter colour" in blocks_text(fake_slack.wait_for_response(key))
     key = slack.action("ph_customer_open:1", "99999")
     assert "No customer with id 99999." in blocks_text(fake_slack.wait_for_response(key))
+
+
+def test_the_control_hub_link_button_is_acknowledged_silently(slack, fake_slack, world):
+    import time
+
+    key = slack.action("ph_open_url", "")
+    time.sleep(0.5)
+    assert fake_slack.responses(key) == []
