@@ -221,9 +221,11 @@ def test_takeover_after_the_message_was_posted_only_finishes_the_files(cfg, engi
 
 def test_one_partners_failure_does_not_stop_the_others(cfg, engine, world, fake):
     with Session(engine, expire_on_commit=False) as s:
-        broken = Schedule(partner_id=world["partner_id"], target_id="C_BROKEN", alerts=["expiring"],
-                          timezone="America/Sao_Paulo", created_at=CREATED, updated_at=CREATED,
-                          kind="report", report_key="no-such-report")
+        other = make_partner(s, "Other partner")
+        # a region the reports refuse: building this report raises, every time
+        broken = Schedule(partner_id=other.id, target_id="C_BROKEN", timezone="America/Sao_Paulo",
+                          created_at=CREATED, updated_at=CREATED, kind="report", report_key="devices",
+                          region="MARS")
         s.add(broken)
         s.commit()
     outcomes = {o.schedule_id: o.status for o in tick(cfg, engine)}
