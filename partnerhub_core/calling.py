@@ -595,21 +595,24 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
     import numpy as np
     import pandas as pd
 
-    def values(name, fill):
+    def values(name, fill):  # an object array with ``fill`` for nulls (None, NaN, NA)
         series = col(name).iloc[rows]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            series = series.astype(object)
-        return series.where(series.notna(), fill)
+        array = series.to_numpy(dtype=object)
+        nulls = series.isna().to_numpy()
+        if nulls.any():
+            array = array.copy()  # pandas may hand out a read-only view
+            array[nulls] = fill
+        return array
 
     def text(name):
-        return values(name, "").astype(object).to_numpy()
+        return values(name, "")
 
     def number(name):
         return pd.to_numeric(col(name).iloc[rows], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
     # Endpoint type: given, else derived once per distinct (model, client type).
-    endpoint = values("endpoint_type", None).astype(object).to_numpy()
-    missing = np.array([e is None for e in endpoint]) if len(endpoint) else np.zeros(0, bool)
+    endpoint = values("endpoint_type", None)
+    missing = col("endpoint_type").iloc[rows].isna().to_numpy()
     if missing.any():
         m_codes, models = pd.factorize(text("model")[missing])
         c_codes, clients = pd.factorize(text("client_type")[missing])
@@ -630,7 +633,7 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
         return np.bincount(codes, weights=weights, minlength=ng)
 
     direction = text("direction")
-    is_user = values("is_user", True).astype(bool).to_numpy()
+    is_user = values("is_user", True).astype(bool)
     media = {name: number(name) for name in _MEDIA}
     with_media = np.zeros(len(rows), dtype=bool)
     for arr in media.values():
@@ -643,7 +646,7 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
         | (media["audio_loss_pct"] > settings.poor_packet_loss_pct)
         | (media["video_loss_pct"] > settings.poor_packet_loss_pct)
     )
-    has_video = values("has_video", False).astype(bool).to_numpy()
+    has_video = values("has_video", False).astype(bool)
 
     def seconds(name):  # max(int(x or 0), 0): int() truncates toward zero
         return np.clip(np.trunc(np.nan_to_num(number(name), nan=0.0)), 0, None)
