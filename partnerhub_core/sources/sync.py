@@ -204,6 +204,7 @@ def _sync_organizations(factory: SessionFactory, client: WebexClient, partner_id
         wholesale = None
     with factory() as session:
         result.items = upsert_organizations(session, partner_id=partner_id, items=items, as_of=now.date())
+        _mark_listed(session, partner_id, items, now)
         if wholesale:
             _external_ids(session, partner_id, wholesale)
         row = _state(session, partner_id, "organizations")
@@ -242,6 +243,21 @@ def upsert_organizations(session: Session, *, partner_id: int, items: list[dict]
         elif customer.name != name:
             customer.name, customer.name_key = name, search_key(name)
     return seen
+
+
+def _mark_listed(session: Session, partner_id: int, items: list[dict], now: datetime) -> None:
+    """One organizations row per listed organization, stamped with this listing's time:
+    the other parts walk exactly the organizations of the newest listing."""
+    listed = {i["id"] for i in items if isinstance(i.get("id"), str) and i["id"]}
+    rows = {r.org_id: r for r in session.exec(select(SyncState).where(
+        SyncState.partner_id == partner_id, SyncState.part == "organizations", SyncState.org_id != ""))}
+    for org_id in listed:
+        row = rows.get(org_id)
+        if row is None:
+            session.add(SyncState(partner_id=partner_id, part="organizations", org_id=org_id,
+                                  last_success_at=now, items=1))
+        else:
+            row.last_success_at = now
 
 
 def _external_ids(session: Session, partner_id: int, wholesale: list[dict]) -> None:
@@ -376,9 +392,17 @@ def _resume_point(top: SyncState, now: datetime, settings: Settings) -> datetime
 
 
 def _customers_for(session: Session, partner_id: int, part: str) -> list[Customer]:
+    """The customers a part walks: those Webex listed at the last organizations sync (an
+    imported customer this token cannot see would only fail), and for numbers and call
+    history only those with Webex Calling."""
     q = select(Customer).where(Customer.partner_id == partner_id)
-    if part == "cdr":
-        # Call history only exists for organizations with Webex Calling.
+    listed = session.exec(select(SyncState.last_success_at).where(
+        SyncState.partner_id == partner_id, SyncState.part == "organizations", SyncState.org_id == "")).first()
+    if listed is not None:
+        q = q.where(Customer.org_id.in_(select(SyncState.org_id).where(
+            SyncState.partner_id == partner_id, SyncState.part == "organizations", SyncState.org_id != "",
+            SyncState.last_success_at == listed)))
+    if part in ("numbers", "cdr"):
         q = q.where(Customer.id.in_(select(Subscription.customer_id).where(
             Subscription.partner_id == partner_id, Subscription.product == Product.CALLING)))
     return list(session.exec(q.order_by(Customer.org_id)))

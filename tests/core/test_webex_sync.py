@@ -205,6 +205,8 @@ def test_whole_partner_sync_stores_what_webex_served(engine, wx, wsettings, part
             top = states[part, ""]
             assert top.last_success_at is not None and top.cursor is None and top.last_error is None
 
+    # Numbers, like call history, only for customers with Webex Calling (C has none).
+    assert {r.query["orgId"] for r in wx.calls("/telephony/config/numbers")} == {ORG_A, ORG_B}
     # Pagination: the stand-in serves two items a page, and its next links carry max=null.
     assert [r.query.get("start") for r in wx.calls("/v1/devices") if r.query.get("orgId") == ORG_A] == [None, "2"]
     assert all(r.query.get("max") != "null" for r in wx.requests)
@@ -285,6 +287,18 @@ def test_interrupted_sync_resumes_without_duplicates_or_losses(engine, wx, wsett
         assert top.cursor is None and top.last_error is None
         status = {p.part: p for p in sync.sync_status(session=s, partner_id=partner_id)}
         assert (status["licenses"].organizations_ok, status["licenses"].organizations_failed) == (3, 0)
+
+
+def test_customers_webex_does_not_list_are_not_walked(engine, wx, wsettings, partner_id):
+    with Session(engine) as s:  # e.g. imported from a CSV, but invisible to this token
+        s.add(Customer(partner_id=partner_id, org_id="org-imported", name="Imported", added_on=date(2026, 1, 1)))
+        s.commit()
+    report = sync.sync_partner(session_factory=factory(engine), partner_id=partner_id, settings=wsettings,
+                               now=NOW, parts=["organizations", "licenses", "devices"])
+    assert report.ok
+    assert "org-imported" not in {r.query.get("orgId") for r in wx.requests}
+    with Session(engine) as s:
+        assert s.exec(select(Customer.name).where(Customer.org_id == "org-imported")).one() == "Imported"
 
 
 def test_too_many_failures_in_a_row_stop_the_part(engine, wx, wsettings, partner_id):
