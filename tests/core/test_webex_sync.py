@@ -140,6 +140,10 @@ def factory(engine):
 
 
 def test_whole_partner_sync_stores_what_webex_served(engine, wx, wsettings, partner_id, caplog):
+    # A rough day at Webex: rate limits and server errors on the way; nothing may be lost.
+    wx.fail_next(429, retry_after="0.01", path_contains="/v1/licenses", times=2)
+    wx.fail_next(503, path_contains="/v1/devices")
+    wx.fail_next(500, path_contains="/analytics-eu/")
     report = sync.sync_partner(session_factory=factory(engine), partner_id=partner_id,
                                settings=wsettings, now=NOW)
     assert report.ok, report
@@ -208,11 +212,14 @@ def test_whole_partner_sync_stores_what_webex_served(engine, wx, wsettings, part
     # Numbers, like call history, only for customers with Webex Calling (C has none).
     assert {r.query["orgId"] for r in wx.calls("/telephony/config/numbers")} == {ORG_A, ORG_B}
     # Pagination: the stand-in serves two items a page, and its next links carry max=null.
-    assert [r.query.get("start") for r in wx.calls("/v1/devices") if r.query.get("orgId") == ORG_A] == [None, "2"]
+    assert {r.query.get("start") for r in wx.calls("/v1/devices") if r.query.get("orgId") == ORG_A} == {None, "2"}
+    assert len(wx.calls("/v1/devices")) == 2 + 1 + 1 + 1  # A's two pages, B, C, and the 503 asked again
+    assert len(wx.calls("/v1/licenses")) == 3 + 1 + 1 + 2  # A: 5 items in 3 pages, B, C, and two 429s
     assert all(r.query.get("max") != "null" for r in wx.requests)
-    # The EU customer's call history: one 451 from the US host, then the EU host only.
+    # The EU customer's call history: one 451 from the US host, then the EU host only
+    # (its first answer there was a 500, retried).
     b_cdr = [r.path for r in wx.calls("cdr_feed") if r.query["orgId"] == ORG_B]
-    assert b_cdr == ["/analytics-us/v1/cdr_feed", "/analytics-eu/v1/cdr_feed", "/analytics-eu/v1/cdr_feed"]
+    assert b_cdr == ["/analytics-us/v1/cdr_feed"] + ["/analytics-eu/v1/cdr_feed"] * 3
     windows = [(r.query["startTime"], r.query["endTime"]) for r in wx.calls("/analytics-us/")
                if r.query["orgId"] == ORG_A and "start" not in r.query]  # first pages only
     assert windows == [("2026-11-24T12:00:00.000Z", "2026-11-25T00:00:00.000Z"),
@@ -287,6 +294,19 @@ def test_interrupted_sync_resumes_without_duplicates_or_losses(engine, wx, wsett
         assert top.cursor is None and top.last_error is None
         status = {p.part: p for p in sync.sync_status(session=s, partner_id=partner_id)}
         assert (status["licenses"].organizations_ok, status["licenses"].organizations_failed) == (3, 0)
+
+
+def test_a_failing_organization_keeps_its_last_good_data(engine, wx, wsettings, partner_id):
+    f = factory(engine)
+    sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings, now=NOW,
+                      parts=["organizations", "licenses", "numbers", "devices"])
+    wx.devices[ORG_A] = []  # would empty A's inventory, had the call succeeded
+    wx.fail_after_orgs = 0
+    report = sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings,
+                               now=NOW.replace(hour=15), parts=["devices"])
+    assert not report.ok
+    with Session(engine) as s:
+        assert sorted(d.device_id for d in s.exec(select(Device))) == ["D1", "D2", "D3"]
 
 
 def test_customers_webex_does_not_list_are_not_walked(engine, wx, wsettings, partner_id):
