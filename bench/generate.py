@@ -135,24 +135,14 @@ def build_large_partner(url: str, *, customers: int = 20_000, weeks: int = 104, 
     from partnerhub_core.models import CallRollup
 
     roll_cols = [c.name for c in CallRollup.__table__.columns]
-    base = {c: 0 for c in roll_cols}
 
     def rollups():
         rid = 0
         for w in range(9):
-            week = last_week - timedelta(days=7 * (8 - w))
-            day = week - timedelta(days=2)
-            for i in range(customers):
+            for row in week_rollups(customers, week=last_week - timedelta(days=7 * (8 - w)), last=w == 8,
+                                    pid=pid):
                 rid += 1
-                queue = 40 + (i % 60)
-                spike = w == 8 and i % 400 == 0
-                row = dict(base, id=rid, partner_id=pid, customer_id=i + 1, day=day, week_ending=week,
-                           location_id=f"loc-{i:06d}", location_name=f"HQ {i}", endpoint_type="desk_phone",
-                           calls=200 + i % 300, legs=380 + i % 500, legs_with_media=300, poor_legs=i % 9,
-                           audio_legs=350, video_legs=30, duration_s=60_000, video_s=5_000,
-                           queue_calls=queue, queue_answered=queue - 6 - (25 if spike else 0),
-                           queue_abandoned=4 + (25 if spike else 0), queue_timed_out=1, queue_overflowed=1,
-                           queue_answer_wait_s=queue * 20, queue_abandon_wait_s=4 * 45)
+                row["id"] = rid
                 yield tuple(row[c] for c in roll_cols)
 
     rows["callrollup"] = (roll_cols, rollups())
@@ -227,6 +217,27 @@ def _load_postgres(engine, order, rows):
         raw.commit()
     finally:
         raw.close()
+
+
+def week_rollups(customers: int, *, week: date, last: bool = True, pid: int = 1) -> list[dict]:
+    """The generator's calling rollups of one week (ending ``week``): one row per customer;
+    ``last`` makes every 400th customer's queue spike."""
+    from partnerhub_core.models import CallRollup
+
+    base = {c.name: 0 for c in CallRollup.__table__.columns if c.name != "id"}
+    day = week - timedelta(days=2)
+    out = []
+    for i in range(customers):
+        queue = 40 + (i % 60)
+        spike = last and i % 400 == 0
+        out.append(dict(base, partner_id=pid, customer_id=i + 1, day=day, week_ending=week,
+                        location_id=f"loc-{i:06d}", location_name=f"HQ {i}", endpoint_type="desk_phone",
+                        calls=200 + i % 300, legs=380 + i % 500, legs_with_media=300, poor_legs=i % 9,
+                        audio_legs=350, video_legs=30, duration_s=60_000, video_s=5_000,
+                        queue_calls=queue, queue_answered=queue - 6 - (25 if spike else 0),
+                        queue_abandoned=4 + (25 if spike else 0), queue_timed_out=1, queue_overflowed=1,
+                        queue_answer_wait_s=queue * 20, queue_abandon_wait_s=4 * 45))
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -152,7 +152,8 @@ def bench_digest(url: str, customers: int) -> dict:
 def bench_ingest(url: str, customers: int) -> dict:
     from bench.ingest import run_ingest
 
-    return run_ingest(url, AS_OF, NOW, customers)
+    legs = int(os.environ.get("BENCH_LEGS", "10000000"))  # fewer for a quick look
+    return run_ingest(url, AS_OF, NOW, customers, legs=legs)
 
 
 def bench_ack(url: str, customers: int) -> dict:

@@ -530,8 +530,9 @@ def ingest_frame(
 
     # Within-batch duplicates (the same leg key twice) count once: keep the first, as
     # ingest_legs does.
-    keys = pd.DataFrame({"c": col("correlation_id"), "i": frame["call_id"], "d": col("direction")})
-    hashes = pd.util.hash_pandas_object(keys, index=False).to_numpy()
+    hashes = _hash_column(col("correlation_id"))
+    hashes ^= _hash_column(frame["call_id"]) * np.uint64(0x9E3779B97F4A7C15)
+    hashes ^= _hash_column(col("direction")) * np.uint64(0xC2B2AE3D27D4EB4F)
     first = ~pd.Series(hashes).duplicated().to_numpy()
     unique_hashes = np.sort(hashes[first])
     batch_key = hashlib.sha256(b"frame\n" + unique_hashes.tobytes()).hexdigest()
@@ -550,7 +551,7 @@ def ingest_frame(
         return result
     result.duplicate = n_in - len(unique_hashes)
     rows = np.flatnonzero(first)
-    del keys, hashes, unique_hashes
+    del hashes, unique_hashes
 
     # Customers by organization (one query for the whole partner when the batch is big).
     org_codes, orgs = pd.factorize(frame["org_id"].to_numpy()[rows])
@@ -589,42 +590,85 @@ def ingest_frame(
     return result
 
 
+def _hash_column(series):
+    """64-bit hashes of a column's values as text (null as "")."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        cats = np.append(series.cat.categories.astype(str).to_numpy(dtype=object), "")
+        return pd.util.hash_array(cats, categorize=False)[np.where(codes < 0, len(cats) - 1, codes)]
+    values = series.to_numpy(dtype=object)
+    nulls = series.isna().to_numpy()
+    if nulls.any():
+        values = values.copy()
+        values[nulls] = ""
+    return pd.util.hash_array(values, categorize=False)
+
+
+def _factor(series):
+    """(codes, uniques) of a text column, null and "" sharing one code; categoricals by
+    their codes, so a large batch is never turned into Python strings."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        uniques = [str(c) for c in series.cat.categories]
+    else:
+        codes, found = pd.factorize(series.to_numpy(dtype=object))
+        uniques = ["" if v is None else str(v) for v in found]
+    uniques.append("")
+    canon, names = pd.factorize(np.array(uniques, dtype=object))
+    codes = canon[np.where(codes < 0, len(uniques) - 1, codes)]
+    return codes, [str(n) for n in names]
+
+
 def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings) -> None:
     """Aggregate the kept legs (positions ``rows`` of ``frame``) to the rollup grain and
     add them to the stored sums."""
     import numpy as np
     import pandas as pd
 
-    def values(name, fill):  # an object array with ``fill`` for nulls (None, NaN, NA)
-        series = col(name).iloc[rows]
-        array = series.to_numpy(dtype=object)
-        nulls = series.isna().to_numpy()
-        if nulls.any():
-            array = array.copy()  # pandas may hand out a read-only view
-            array[nulls] = fill
-        return array
+    def factor(name):
+        return _factor(col(name).iloc[rows])
 
-    def text(name):
-        return values(name, "")
+    def equals(name, *wanted):  # the column's value is one of ``wanted``
+        codes, uniques = factor(name)
+        hits = [i for i, u in enumerate(uniques) if u in wanted]
+        return np.isin(codes, hits) if hits else np.zeros(len(codes), dtype=bool)
+
+    def flag(name, default):
+        series = col(name).iloc[rows]
+        if series.dtype == bool:
+            return series.to_numpy()
+        return series.astype(object).where(series.notna(), default).astype(bool).to_numpy()
 
     def number(name):
-        return pd.to_numeric(col(name).iloc[rows], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        series = col(name).iloc[rows]
+        if not pd.api.types.is_numeric_dtype(series.dtype):
+            series = pd.to_numeric(series, errors="coerce")
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
     # Endpoint type: given, else derived once per distinct (model, client type).
-    endpoint = values("endpoint_type", None)
+    end_codes, end_uniq = factor("endpoint_type")
     missing = col("endpoint_type").iloc[rows].isna().to_numpy()
     if missing.any():
-        m_codes, models = pd.factorize(text("model")[missing])
-        c_codes, clients = pd.factorize(text("client_type")[missing])
-        pair_codes, pairs = pd.factorize(m_codes.astype(np.int64) * max(len(clients), 1) + c_codes)
-        derived = np.array([str(endpoint_type_of(models[p // max(len(clients), 1)],
-                                                 clients[p % max(len(clients), 1)])) for p in pairs], dtype=object)
-        endpoint[missing] = derived[pair_codes]
-    end_codes, end_uniq = pd.factorize(pd.Series(endpoint).astype(str).to_numpy())
-    loc_codes, loc_uniq = pd.factorize(text("location_id"))
-    cust_codes, cust_uniq = pd.factorize(customer)
-    day_codes, day_uniq = pd.factorize(day)
-    group = ((cust_codes.astype(np.int64) * len(day_uniq) + day_codes) * len(loc_uniq) + loc_codes) \
+        m_codes, models = factor("model")
+        c_codes, clients = factor("client_type")
+        pair = m_codes[missing].astype(np.int64) * len(clients) + c_codes[missing]
+        pair_codes, pairs = pd.factorize(pair)
+        derived = [str(endpoint_type_of(models[p // len(clients)], clients[p % len(clients)])) for p in pairs]
+        end_codes = end_codes.copy()
+        end_codes[missing] = len(end_uniq) + pair_codes
+        canon, names = pd.factorize(np.array(end_uniq + derived, dtype=object))
+        end_codes, end_uniq = canon[end_codes], [str(n) for n in names]
+    loc_codes, loc_uniq = factor("location_id")
+    cust_codes, _ = pd.factorize(customer)
+    day_codes = day - day.min()
+    n_days = int(day_codes.max()) + 1
+    group = ((cust_codes.astype(np.int64) * n_days + day_codes) * len(loc_uniq) + loc_codes) \
         * len(end_uniq) + end_codes
     codes, groups = pd.factorize(group)
     ng = len(groups)
@@ -632,8 +676,7 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
     def total(weights=None):
         return np.bincount(codes, weights=weights, minlength=ng)
 
-    direction = text("direction")
-    is_user = values("is_user", True).astype(bool)
+    is_user = flag("is_user", True)
     media = {name: number(name) for name in _MEDIA}
     with_media = np.zeros(len(rows), dtype=bool)
     for arr in media.values():
@@ -646,14 +689,15 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
         | (media["audio_loss_pct"] > settings.poor_packet_loss_pct)
         | (media["video_loss_pct"] > settings.poor_packet_loss_pct)
     )
-    has_video = values("has_video", False).astype(bool)
+    del media
+    has_video = flag("has_video", False)
 
     def seconds(name):  # max(int(x or 0), 0): int() truncates toward zero
         return np.clip(np.trunc(np.nan_to_num(number(name), nan=0.0)), 0, None)
 
     sums: dict[str, np.ndarray] = {
         "legs": total(),
-        "calls": total((direction == ORIGINATING) & is_user),
+        "calls": total(equals("direction", ORIGINATING) & is_user),
         "legs_with_media": total(with_media),
         "poor_legs": total(poor),
         "video_legs": total(has_video),
@@ -661,42 +705,48 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
         "duration_s": total(seconds("duration_s")),
         "video_s": total(seconds("video_s")),
     }
-    feature = text("feature")
+    f_codes, f_uniq = factor("feature")
     for feat, column in _FEATURE_COLUMN.items():
-        sums[column] = total(feature == feat.value)
-    outcome = text("queue_outcome")
-    queued = outcome != ""
-    bad = set(pd.unique(outcome[queued])) - {o.value for o in QueueOutcome}
+        hits = [i for i, u in enumerate(f_uniq) if u == feat.value]
+        sums[column] = total(np.isin(f_codes, hits))
+    o_codes, o_uniq = factor("queue_outcome")
+    bad = set(o_uniq) - {o.value for o in QueueOutcome} - {""}
     if bad:
-        raise BadInput("Unknown queue outcome {value}.", value=sorted(map(str, bad))[0])
-    sums["queue_calls"] = total(queued)
+        raise BadInput("Unknown queue outcome {value}.", value=sorted(bad)[0])
+
+    def outcome_is(*wanted):
+        return np.isin(o_codes, [i for i, u in enumerate(o_uniq) if u in wanted])
+
+    sums["queue_calls"] = total(~outcome_is(""))
     for out, column in _OUTCOME_COLUMN.items():
-        sums[column] = total(outcome == out.value)
+        sums[column] = total(outcome_is(out.value))
     wait = np.nan_to_num(number("wait_s"), nan=0.0)
-    answered = (outcome == QueueOutcome.ANSWERED.value) | (outcome == QueueOutcome.TRANSFERRED.value)
+    answered = outcome_is(QueueOutcome.ANSWERED.value, QueueOutcome.TRANSFERRED.value)
     sums["queue_answer_wait_s"] = total(np.where(answered, wait, 0.0))
-    sums["queue_abandon_wait_s"] = total(np.where(outcome == QueueOutcome.ABANDONED.value, wait, 0.0))
+    sums["queue_abandon_wait_s"] = total(np.where(outcome_is(QueueOutcome.ABANDONED.value), wait, 0.0))
 
     # The group's location name: its last non-empty one in batch order, as ingest_legs keeps.
-    names = text("location_name")
-    named = np.flatnonzero(names != "")
+    n_codes, n_uniq = factor("location_name")
+    named = np.flatnonzero(n_codes != n_uniq.index(""))
     last_named = pd.Series(named).groupby(codes[named]).max()
     location_name = np.full(ng, "", dtype=object)
-    location_name[last_named.index.to_numpy()] = names[last_named.to_numpy()]
+    location_name[last_named.index.to_numpy()] = np.array(n_uniq, dtype=object)[n_codes[last_named.to_numpy()]]
 
-    # One representative leg per group gives its key columns.
+    # Any leg of a group gives the group's key columns (they are what makes the group).
     rep = np.empty(ng, dtype=np.int64)
-    rep[codes[::-1]] = np.arange(len(codes))[::-1]
-    g_day = day[rep]
-    week_end = [week_ending(d) for d in (np.array(g_day, dtype="datetime64[D]").astype(object))]
+    rep[codes] = np.arange(len(codes))
+    g_days = (day[rep].astype("datetime64[D]")).astype(object).tolist()
+    week_of = {d: week_ending(d) for d in set(g_days)}
+    loc_names = np.array(loc_uniq, dtype=object)
+    end_names = np.array(end_uniq, dtype=object)
     out = {
         "partner_id": [partner_id] * ng,
         "customer_id": customer[rep].tolist(),
-        "day": np.array(g_day, dtype="datetime64[D]").astype(object).tolist(),
-        "week_ending": week_end,
-        "location_id": [str(v)[:200] for v in loc_uniq[loc_codes[rep]]],
-        "location_name": [str(v)[:300] for v in location_name],
-        "endpoint_type": [str(v) for v in end_uniq[end_codes[rep]]],
+        "day": g_days,
+        "week_ending": [week_of[d] for d in g_days],
+        "location_id": [v[:200] for v in loc_names[loc_codes[rep]]],
+        "location_name": [v[:300] for v in location_name],
+        "endpoint_type": end_names[end_codes[rep]].tolist(),
     }
     for name in ROLLUP_SUMS:
         arr = sums[name]
