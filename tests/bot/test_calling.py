@@ -187,3 +187,16 @@ def test_custom_report_template_saved_run_and_deleted_in_slack(slack, fake_slack
     deleted = ask(slack, fake_slack, 'report delete "Gold kit"')
     assert "Deleted the report template Gold kit." in blocks_text(deleted)
     assert "There is no report named gold kit" in blocks_text(ask(slack, fake_slack, "report gold kit"))
+
+
+def test_report_with_region_and_date_range_words(slack, fake_slack, world):
+    answer = ask(slack, fake_slack, "report call-usage US 2026-11-16..2026-11-16")
+    [complete] = fake_slack.wait_for("files.completeUploadExternal")
+    [(_, data)] = _uploaded(fake_slack, complete)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r[:4] for r in rows[1:]] == [["Globex", "org-globex", "HQ", "30"]]  # Labs' calls were on the 17th
+    text = blocks_text(answer)
+    assert "Nov 16, 2026 to Nov 16, 2026" in text and "Region: US" in text
+    assert not [b for b in buttons(answer) if b["action_id"].startswith("ph_report_run")]
+    bad = ask(slack, fake_slack, "report call-usage 2026-11-20..2026-11-01")
+    assert "The start date 2026-11-20 is after the end date 2026-11-01." in blocks_text(bad)
