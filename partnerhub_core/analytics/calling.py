@@ -31,7 +31,6 @@ from partnerhub_core.analytics.common import (
     FLOAT,
     INT,
     PERCENT,
-    TEXT,
     Column,
     Kpi,
     Section,

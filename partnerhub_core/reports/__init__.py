@@ -49,7 +49,7 @@ from partnerhub_core.timeutil import last_completed_week_ending
 __all__ = [
     "REPORTS", "BOM", "ReportColumn", "ReportDef", "ResolvedReport", "run_report", "section_csv",
     "file_name", "report_regions", "resolve_report", "default_range", "save_template",
-    "delete_template", "list_templates", "custom_template_keys", "neutralise",
+    "delete_template", "list_templates", "custom_template_keys", "neutralise", "TEMPLATE_PREFIX",
 ]
 
 STREAM_ROWS = 500  # rows fetched per round trip while streaming (bounds memory)
