@@ -48,6 +48,7 @@ from partnerhub_core.models import (
     Customer,
     ManagedBy,
     OrderLine,
+    Partner,
     PaymentState,
     Product,
     ProvisioningState,
@@ -319,7 +320,7 @@ def _subscription_values(partner_id: int, customer_id: int, row: _Row, as_of: da
 
 
 def _write_chunk(session: Session, partner_id: int, rows: list[_Row], customers: dict[str, list],
-                 result: ImportResult, now: datetime) -> None:
+                 result: ImportResult, now: datetime, default_region: str) -> None:
     """Write one chunk. ``customers`` maps org id -> [id, name, region, external id] of the
     partner's customers and is kept current."""
     as_of = now.date()
@@ -334,7 +335,7 @@ def _write_chunk(session: Session, partner_id: int, rows: list[_Row], customers:
             session, ctable,
             ("partner_id", "org_id", "name", "name_key", "region", "external_id", "managed_by", "added_on",
              "created_at"),
-            [(partner_id, org, r.customer_name, search_key(r.customer_name), str(r.region or Region.US),
+            [(partner_id, org, r.customer_name, search_key(r.customer_name), str(r.region or default_region),
               r.external_id, str(ManagedBy.EXTERNAL_ADMIN), r.start, now) for org, r in new.items()],
             conflict=("partner_id", "org_id"), returning=("id", "org_id", "name", "region", "external_id"))
         for cid, org, name, region, ext in created:
@@ -421,6 +422,9 @@ def import_subscriptions(
         select(Customer.id, Customer.org_id, Customer.name, Customer.region, Customer.external_id)
         .where(Customer.partner_id == partner_id))}
     known = set(customers)
+    partner = session.get(Partner, partner_id)
+    # A new customer without a region column lands in the partner's default region.
+    default_region = partner.default_region if partner and partner.default_region else Region.US
     before = _subscription_count(session, partner_id)
     seen: dict[tuple[str, str], int] = {}
     errors: list[RowError] = []
@@ -442,14 +446,14 @@ def import_subscriptions(
             continue
         chunk.append(row)
         if len(chunk) >= CHUNK:
-            _write_chunk(session, partner_id, chunk, customers, result, now)
+            _write_chunk(session, partner_id, chunk, customers, result, now, default_region)
             chunk = []
     if errors:
         raise ImportRejected(errors, result.rows, file_name)
     if result.rows == 0:
         raise BadInput(N_("{file} has a header but no rows."), file=file_name)
     if chunk:
-        _write_chunk(session, partner_id, chunk, customers, result, now)
+        _write_chunk(session, partner_id, chunk, customers, result, now, default_region)
     # Rows never repeat a subscription, so what the count grew by is what was new.
     result.subscriptions_created = _subscription_count(session, partner_id) - before
     result.subscriptions_updated = result.rows - result.subscriptions_created

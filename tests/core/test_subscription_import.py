@@ -29,7 +29,7 @@ org-d,Delta,SUB-5,meetings,30,2026-10-01,,false,pending,,CA,,,
 @pytest.fixture
 def partner_id(engine):
     with Session(engine) as s:
-        p = Partner(name="Partner")
+        p = Partner(name="Partner", default_region="EU")
         s.add(p)
         s.commit()
         return p.id
@@ -56,7 +56,7 @@ def test_good_file_imports_every_row(engine, partner_id):
         assert {k: (c.name, c.name_key, c.region, c.added_on) for k, c in customers.items()} == {
             "org-a": ("Acme Ltda", "acme ltda", "EU", date(2025, 1, 1)),
             "org-b": ("Bravo, Inc.", "bravo, inc.", "US", date(2026, 11, 1)),
-            "org-c": ("Charlie SA", "charlie sa", "US", date(2024, 6, 1)),
+            "org-c": ("Charlie SA", "charlie sa", "EU", date(2024, 6, 1)),  # no region: the partner's
             "org-d": ("Delta", "delta", "CA", date(2026, 10, 1)),
         }
         got = {k: (customers_by_id(customers)[x.customer_id], x.total_licenses, x.start_date, x.end_date,
