@@ -17,7 +17,7 @@ UTF-8 with or without BOM):
 | auto_renew | no | yes/no, true/false, 1/0 (default no) |
 | status | yes | active, trial, pending, suspended, cancelled |
 | invoice | no | invoice reference |
-| region | no | US, CA, EU, UAE (the customer's data region) |
+| region | no | US, CA, EU, UAE (the customer's data region; default: the partner's) |
 | external_id | no | wholesale external id of the customer |
 | order_ref, order_date, order_quantity | no | one order-history line (order_ref needs order_date) |
 
