@@ -149,6 +149,10 @@ def sync_partner(
             else:
                 result = _sync_org_part(session_factory, client, settings, partner_id, part, now)
             report.parts.append(result)
+            if part == "organizations" and not result.ok:
+                # No listing: the token or the connection is wrong; every other call would fail too.
+                log.error("sync partner %s: organizations failed, other parts not run", partner_id)
+                break
             log.info("sync partner %s: %s done: %d ok, %d failed, %d resumed past, %d items",
                      partner_id, part, result.succeeded, result.failed, result.skipped, result.items)
     finally:

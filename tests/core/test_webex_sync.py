@@ -330,6 +330,16 @@ def test_too_many_failures_in_a_row_stop_the_part(engine, wx, wsettings, partner
     assert (lic.failed, lic.stopped, lic.succeeded) == (2, True, 0)
 
 
+def test_when_the_organizations_listing_fails_nothing_else_runs(engine, wx, wsettings, partner_id):
+    wx.fail_next(401, path_contains="/v1/organizations", body={"message": "The request requires a valid "
+                                                                "access token.", "trackingId": "T401"})
+    report = sync.sync_partner(session_factory=factory(engine), partner_id=partner_id, settings=wsettings, now=NOW)
+    assert [(p.part, p.failed) for p in report.parts] == [("organizations", 1)]
+    assert report.parts[0].errors == ["Webex GET /v1/organizations failed (401): The request requires a valid "
+                                      "access token. (trackingId T401)"]
+    assert [r.path for r in wx.requests] == ["/v1/organizations"]
+
+
 def test_unknown_part_is_bad_input(engine, wsettings, partner_id):
     with pytest.raises(BadInput, match="Unknown sync part"):
         sync.sync_partner(session_factory=factory(engine), partner_id=partner_id, settings=wsettings,
