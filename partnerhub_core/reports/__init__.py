@@ -154,8 +154,7 @@ def run_report(
     writer = CsvWriter(out)
     writer.header(gettext(c.label) for c in resolved.header)
     stmt = definition.query(partner_id, flt).execution_options(yield_per=STREAM_ROWS)
-    for values in iter_values(session.execute(stmt), definition, resolved.columns, gettext):
-        writer.row(values)
+    writer.many(iter_values(session.execute(stmt), definition, resolved.columns, gettext))
     return filename
 
 

@@ -9,6 +9,7 @@ Numbers are written as numbers: a negative count is data, not a formula.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -19,6 +20,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralise(value: Any) -> Any:
     """The cell as written: text made inert, dates ISO, None empty, numbers as they are."""
+    kind = type(value)  # the common cases first: a report writes millions of cells
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if kind is int:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -52,7 +58,8 @@ class CsvWriter:
 
     def __init__(self, out: BinaryIO):
         out.write(BOM)
-        self._writer = csv.writer(_Utf8Sink(out), lineterminator="\r\n")
+        self._sink = _Utf8Sink(out)
+        self._writer = csv.writer(self._sink, lineterminator="\r\n")
         self.rows = 0
 
     def header(self, labels: Iterable[str]) -> None:
@@ -61,3 +68,26 @@ class CsvWriter:
     def row(self, values: Iterable[Any]) -> None:
         self._writer.writerow([neutralise(v) for v in values])
         self.rows += 1
+
+    def many(self, rows: Iterable[Iterable[Any]], batch: int = 500) -> None:
+        """Write every row of ``rows``, ``batch`` rows per write to the file (one
+        encode and one write call per batch instead of per row; memory stays flat)."""
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        pending = 0
+        for values in rows:
+            writer.writerow([neutralise(v) for v in values])
+            pending += 1
+            if pending == batch:
+                self._flush(buf)
+                self.rows += pending
+                pending = 0
+        self._flush(buf)
+        self.rows += pending
+
+    def _flush(self, buf: io.StringIO) -> None:
+        text = buf.getvalue()
+        if text:
+            self._sink.write(text)
+        buf.seek(0)
+        buf.truncate()
