@@ -331,11 +331,19 @@ async def say_message(message: dict, *, body: dict, client: Any, respond: Any, i
                       replace_original=bool(replace))
         return
     channel = info.channel_id or _metadata_channel(body)
-    if channel and not in_channel:
-        await client.chat_postEphemeral(channel=channel, user=info.user_id, **message)
-    elif channel:
-        await client.chat_postMessage(channel=channel, **message)
-    elif info.user_id:  # no channel at all (a modal from the Home tab): a DM
+    try:
+        if channel and not in_channel:
+            await client.chat_postEphemeral(channel=channel, user=info.user_id, **message)
+            return
+        if channel:
+            await client.chat_postMessage(channel=channel, **message)
+            return
+    except SlackApiError as exc:
+        # A channel the bot is not in (a private channel, someone else's DM): say it in
+        # the person's DM with the app rather than not at all.
+        log.info("could not answer in %s (%s); answering in a DM", channel,
+                 exc.response.get("error") if exc.response is not None else exc)
+    if info.user_id:  # no channel at all (a modal from the Home tab), or the channel refused
         await client.chat_postMessage(channel=info.user_id, **message)
 
 

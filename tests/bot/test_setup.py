@@ -140,3 +140,16 @@ def test_defaults_modal_changes_region_and_language(slack, fake_slack, linked, e
         assert (workspace.default_region, workspace.default_language) == ("CA", "es")
         actions = sorted(e.action for e in s.exec(select(AuditEvent)).all())
         assert actions == ["workspace.language", "workspace.region"]
+
+
+def test_an_answer_to_a_channel_the_bot_cannot_post_in_goes_to_the_users_dm(slack, fake_slack, linked):
+    fake_slack.fail_next("chat.postEphemeral", status=200, error="channel_not_found")
+    values = {
+        BlockId.SETUP_REGION: {"value": {"type": "static_select", "selected_option": {"value": "US"}}},
+        BlockId.SETUP_LANGUAGE: {"value": {"type": "static_select", "selected_option": {"value": "en"}}},
+    }
+    slack.view_submission(CallbackId.SETUP_DEFAULTS, values, user="U_FULL",
+                          private_metadata=json.dumps({"channel": "C_PRIVATE"}))
+    posted = fake_slack.wait_for("chat.postMessage")[0].params
+    assert posted["channel"] == "U_FULL"
+    assert posted["text"] == "Partner Hub is set up for Acme Partners."
