@@ -363,17 +363,25 @@ def _rows(kind: str, section: Section) -> list[AlertRow]:
     if table.empty:
         return []
     rows: list[AlertRow] = []
-    for cid, group in table.groupby("customer_id", sort=False):
-        first = group.iloc[0]
+    # The table becomes plain records once and is grouped in Python: a pandas groupby
+    # with per-group row access cost ~6 ms a customer (10 s for 1,600 alert rows).
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for rec in table.to_dict(orient="records"):
+        cid = rec["customer_id"]
+        if cid is None or cid != cid:  # groupby drops a missing key
+            continue
+        groups.setdefault(cid, []).append(rec)
+    for cid, group in groups.items():
+        first = group[0]
         if kind == AlertKind.EXPIRING:
             facts = {"lines": [
-                {"subscription_id": r.subscription_id, "product": r.product, "trial": bool(r.trial),
-                 "end_date": r.end_date, "days_left": int(r.days_left)} for r in group.itertuples()]}
+                {"subscription_id": r["subscription_id"], "product": r["product"], "trial": bool(r["trial"]),
+                 "end_date": r["end_date"], "days_left": int(r["days_left"])} for r in group]}
             fp = fingerprint(kind, *sorted(f"{x['subscription_id']}:{x['product']}:{x['end_date']}" for x in facts["lines"]))
         elif kind == AlertKind.OVERAGE:
             facts = {"lines": [
-                {"subscription_id": r.subscription_id, "product": r.product, "total": int(r.total_licenses),
-                 "assigned": int(r.assigned), "overage": int(r.overage)} for r in group.itertuples()]}
+                {"subscription_id": r["subscription_id"], "product": r["product"], "total": int(r["total_licenses"]),
+                 "assigned": int(r["assigned"]), "overage": int(r["overage"])} for r in group]}
             fp = fingerprint(kind, *sorted(f"{x['subscription_id']}:{x['product']}:{x['overage']}" for x in facts["lines"]))
         elif kind == AlertKind.ABANDONED_SPIKE:
             facts = {"week_ending": first["week_ending"], "queue_calls": int(first["queue_calls"]),
@@ -381,9 +389,8 @@ def _rows(kind: str, section: Section) -> list[AlertRow]:
                      "baseline_rate": float(first["baseline_rate"])}
             fp = fingerprint(kind, facts["week_ending"])  # a new week's spike is a new alert
         else:  # low assignment: the lines and their size; weekly assignment changes are noise
-            subs_ids = sorted(str(v) for v in group.get("subscription_id", pd.Series(dtype=str)))
-            facts = {"lines": [{k: _plain(v) for k, v in rec.items() if k != "customer_id"}
-                               for rec in group.to_dict(orient="records")]}
+            subs_ids = sorted(str(r["subscription_id"]) for r in group if "subscription_id" in r)
+            facts = {"lines": [{k: _plain(v) for k, v in rec.items() if k != "customer_id"} for rec in group]}
             fp = fingerprint(kind, *subs_ids)
         rows.append(AlertRow(kind=str(kind), customer_id=int(cid), customer=str(first["customer"]),
                              fingerprint=fp, facts=facts))
