@@ -340,11 +340,13 @@ def low_assignment_alert(
 
     parts = []
     columns: list[Column] = []
+    # One load for both products: the low-assignment rule is per product within the frame.
+    frame = subs_analytics.load_frame(
+        session=session, partner_id=partner_id, as_of=as_of, settings=settings,
+        products=("meetings", "calling"), region=region, tag=tag, customer_ids=customer_ids,
+    )
     for product in ("meetings", "calling"):
-        section = subs_analytics.low_assignment(
-            session=session, partner_id=partner_id, as_of=as_of, settings=settings, product=product,
-            region=region, tag=tag, customer_ids=customer_ids,
-        )
+        section = subs_analytics._low(frame, product, settings)
         columns = columns or list(section.columns)
         if len(section.table):
             parts.append(section.table.assign(product=product))
