@@ -297,17 +297,13 @@ def run_in_transaction(rt: Runtime, info: RequestInfo, handler: Callable[..., Re
 
 
 async def deliver(reply: Reply, *, body: dict, client: Any, respond: Any, info: RequestInfo,
-                  replace_original: bool = False) -> None:
+                  replace_original: bool = False, locale: str | None = None) -> None:
     """Async side: say the reply in the right place. Slack failures are logged, not raised."""
     if reply is None:
         return
     try:
         if isinstance(reply, Modal):
-            trigger = body.get("trigger_id")
-            if reply.push and body.get("view"):
-                await client.views_push(trigger_id=trigger, view=reply.view)
-            else:
-                await client.views_open(trigger_id=trigger, view=reply.view)
+            await open_modal(reply, body=body, client=client, respond=respond, info=info, locale=locale)
         elif isinstance(reply, Home):
             await client.views_publish(user_id=info.user_id, view=reply.view)
         elif isinstance(reply, ViewUpdate):
@@ -319,6 +315,23 @@ async def deliver(reply: Reply, *, body: dict, client: Any, respond: Any, info: 
         log.warning("Slack refused the reply: %s", exc.response.get("error") if exc.response else exc)
     except Exception:  # noqa: BLE001 - the request is already acknowledged; log and go on
         log.exception("delivering a reply failed")
+
+
+async def open_modal(reply: Modal, *, body: dict, client: Any, respond: Any, info: RequestInfo,
+                     locale: str | None) -> None:
+    trigger = body.get("trigger_id")
+    try:
+        if reply.push and body.get("view"):
+            await client.views_push(trigger_id=trigger, view=reply.view)
+        else:
+            await client.views_open(trigger_id=trigger, view=reply.view)
+    except SlackApiError as exc:
+        # Usually expired_trigger_id: the trigger lives 3 seconds. Say so instead of nothing.
+        log.info("the modal did not open: %s", exc.response.get("error") if exc.response is not None else exc)
+        gettext = i18n.translations(locale).gettext
+        note = _render.render("notice.json.j2", locale=locale, text=gettext(
+            "Slack closed the form before it could open. Please try again."))
+        await say_message(note, body=body, client=client, respond=respond, info=info)
 
 
 async def say_message(message: dict, *, body: dict, client: Any, respond: Any, info: RequestInfo,
@@ -360,8 +373,8 @@ async def handle(app_rt: Runtime, handler: Callable[..., Reply], *args, body: di
                  client: Any, respond: Any = None, text: str = "", replace_original: bool = False) -> None:
     """After the ack: gather request info, run the handler in a thread, deliver its reply."""
     info = await request_info(app_rt, body, context, client, text=text)
-    reply, _locale = await asyncio.to_thread(run_in_transaction, app_rt, info, handler, *args)
-    await deliver(reply, body=body, client=client, respond=respond, info=info,
+    reply, locale = await asyncio.to_thread(run_in_transaction, app_rt, info, handler, *args)
+    await deliver(reply, body=body, client=client, respond=respond, info=info, locale=locale,
                   replace_original=replace_original)
 
 

@@ -153,3 +153,10 @@ def test_an_answer_to_a_channel_the_bot_cannot_post_in_goes_to_the_users_dm(slac
     posted = fake_slack.wait_for("chat.postMessage")[0].params
     assert posted["channel"] == "U_FULL"
     assert posted["text"] == "Partner Hub is set up for Acme Partners."
+
+
+def test_when_the_modal_cannot_open_in_time_the_user_is_told(slack, fake_slack):
+    fake_slack.fail_next("views.open", status=200, error="expired_trigger_id")
+    key = slack.command("setup", team="T_NEW", user="U_ANA")
+    answer = fake_slack.wait_for_response(key)
+    assert answer["text"] == "Slack closed the form before it could open. Please try again."
