@@ -46,6 +46,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from partnerhub_core.analytics.common import (
+    FEW_IDS,
     SNAPSHOT_LOOKBACK_DAYS,
     date_col,
     load_customers,
@@ -163,7 +164,10 @@ def customer_statuses(
     ids = None if customer_ids is None else set(customer_ids)
     customers = load_customers(session, partner_id=partner_id, customer_ids=ids)
     subs = load_subscriptions(session, partner_id=partner_id, customer_ids=ids)
-    snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of)
+    # A page of customers needs the snapshots of its own lines, not the partner's.
+    few = ids is not None and len(ids) <= FEW_IDS
+    snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of,
+                                  subscription_pks=[int(p) for p in subs["sub_pk"]] if few else None)
     return statuses_frame(customers, subs, snaps, as_of=as_of, settings=settings)
 
 

@@ -184,6 +184,9 @@ def resolve_tag(session: Session, partner_id: int, tag: str) -> Tag:
     return found
 
 
+FEW_IDS = 500  # id allow-lists up to this size go into the SQL (well under bind-parameter limits)
+
+
 def load_customers(
     session: Session,
     *,
@@ -206,6 +209,10 @@ def load_customers(
             CustomerTag.partner_id == partner_id, CustomerTag.tag_id == tag_row.id
         )
         stmt = stmt.where(Customer.id.in_(tagged))
+    if customer_ids is not None:
+        customer_ids = set(customer_ids)
+        if len(customer_ids) <= FEW_IDS:  # a page of a list: read only those rows
+            stmt = stmt.where(Customer.id.in_(sorted(customer_ids)))
     df = _frame(session, stmt, CUSTOMER_COLUMNS, dates=["added_on"], instants=["last_admin_sign_in"])
     if customer_ids is not None:
         # Filtered in pandas: an allow-list can hold thousands of ids (bind-parameter limits).
@@ -231,6 +238,10 @@ def load_subscriptions(
     ).where(Subscription.partner_id == partner_id)
     if products is not None:
         stmt = stmt.where(Subscription.product.in_(list(products)))
+    if customer_ids is not None:
+        customer_ids = set(customer_ids)
+        if len(customer_ids) <= FEW_IDS:
+            stmt = stmt.where(Subscription.customer_id.in_(sorted(customer_ids)))
     df = _frame(session, stmt, SUBSCRIPTION_COLUMNS, dates=["start_date", "end_date", "cancelled_on"])
     if customer_ids is not None:
         df = df[df["customer_id"].isin(set(customer_ids))].reset_index(drop=True)
@@ -239,7 +250,7 @@ def load_subscriptions(
 
 def load_latest_snapshots(
     session: Session, *, partner_id: int, as_of: date, products: Iterable[str] | None = None,
-    with_previous: bool = False,
+    with_previous: bool = False, subscription_pks: Iterable[int] | None = None,
 ) -> pd.DataFrame:
     """Per subscription, its newest weekly snapshot on or before ``as_of`` (within
     ``SNAPSHOT_LOOKBACK_DAYS``): ``snap_week`` (datetime64), ``snap_total, assigned,
@@ -261,6 +272,8 @@ def load_latest_snapshots(
         inner = inner.where(ls.subscription_pk.in_(
             select(Subscription.id).where(Subscription.partner_id == partner_id,
                                           Subscription.product.in_(list(products)))))
+    if subscription_pks is not None:  # only these lines (few: a page of a list)
+        inner = inner.where(ls.subscription_pk.in_(sorted(set(subscription_pks)) or [-1]))
     inner = inner.subquery()
     stmt = select(*inner.c).where(inner.c.rn <= (2 if with_previous else 1))
     cols = ["sub_pk", "snap_week", "snap_total", "assigned", "used_7d", "used_90d", "rn"]
