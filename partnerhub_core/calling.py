@@ -7,6 +7,14 @@ overlapping batches, never counts a leg twice, even when two workers race. Raw l
 are pruned after ``Settings.call_leg_retention_days``; legs older than that window are
 refused at ingest, because a pruned leg could no longer be recognised as a duplicate.
 
+Bulk feeds (millions of legs a week) go through ``ingest_frame`` instead: the same
+counting rules over columns (pandas/numpy), rollups upserted in bulk, ≥ 500,000 legs/s.
+It does not keep raw legs — writing them cannot reach that rate — so it is idempotent
+per batch only (the ``CallIngestBatch`` ledger by batch key): the same batch twice
+counts once, but two batches that merely overlap count their common legs twice. Feed it
+batches that partition the legs (consecutive time windows of the CDR feed); a source
+that may resend overlapping legs uses ``ingest_legs``.
+
 Poor quality (F17): a leg is poor when ANY of its audio or video streams had jitter
 above ``poor_jitter_ms``, latency above ``poor_latency_ms`` or packet loss above
 ``poor_packet_loss_pct`` — each strictly greater; a value exactly at the threshold is
