@@ -78,6 +78,27 @@ def run_one(name: str, url: str, customers: int) -> dict:
     return result
 
 
+def markdown(rows: list[dict], args) -> str:
+    """The run as a Markdown table (one row per figure), for bench/RESULTS.md."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=HERE.parent).stdout.strip()
+    load = os.getloadavg()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    lines = [f"commit {commit}; {platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GB RAM, "
+             f"Python {platform.python_version()}; load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+             f"--customers {args.customers}", "",
+             "| benchmark | figure | " + " | ".join(dict.fromkeys(r["backend"] for r in rows)) + " |",
+             "|---|---|" + "---|" * len(dict.fromkeys(r["backend"] for r in rows))]
+    backends = list(dict.fromkeys(r["backend"] for r in rows))
+    by = {(r["backend"], r["benchmark"]): r for r in rows}
+    for name in dict.fromkeys(r["benchmark"] for r in rows):
+        keys = [k for b in backends for k in by.get((b, name), {}) if k not in ("backend", "benchmark")]
+        for key in dict.fromkeys(keys):
+            cells = [str(by.get((b, name), {}).get(key, "-")) for b in backends]
+            lines.append(f"| {name} | {key} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -106,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = {k: v for k, v in r.items() if k not in ("backend", "benchmark", "peak_rss_mb")}
         print(f"{r['backend']:<11}{r['benchmark']:<10}{r.get('peak_rss_mb', '-'):>12}  {json.dumps(figures)}")
     (OUT / "last-run.json").write_text(json.dumps(rows, indent=2))
+    (OUT / "last-run.md").write_text(markdown(rows, args))
     return 1 if any("error" in r for r in rows) else 0
 
 
