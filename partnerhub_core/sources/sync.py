@@ -19,8 +19,10 @@ ingested, plus the regional host learnt from a 451.
 Tags go both ways. ``push_customer_tags`` sends a customer's tags right after a change
 (the tags service or the bot calls it); a change nobody pushed is caught by the next sync,
 which remembers per organization the tag set both sides agreed on: if partnerhub's set
-moved away from it, partnerhub's set is pushed, otherwise Webex's is pulled. Partner
-admin assignment is ``assign_customer_admin`` / ``unassign_customer_admin``.
+moved away from it, partnerhub's set is pushed, otherwise Webex's is pulled. An immediate
+push that failed marks the organization (``mark_tags_pending``): its set is pushed next.
+Partner admin assignment is ``assign_customer_admin`` / ``unassign_customer_admin``; one
+whose push failed is kept (``remember_admin_change``) and sent before the admins listing.
 """
 from __future__ import annotations
 
@@ -504,6 +506,10 @@ class TagsData:
     client: WebexClient
     webex: list[dict]
     agreed: list[str] | None  # tag keys both sides held after the last sync of this org
+    pending: bool = False  # an immediate push failed: partnerhub's set must go to Webex
+
+
+_TAGS_PENDING = {"pending": True}
 
 
 def _fetch_tags(client, customer, cursor, _now, _settings) -> TagsData:
@@ -511,7 +517,19 @@ def _fetch_tags(client, customer, cursor, _now, _settings) -> TagsData:
         agreed = json.loads(cursor) if cursor else None
     except ValueError:
         agreed = None
+    if agreed == _TAGS_PENDING:
+        return TagsData(client, [], None, pending=True)  # pushing; Webex's set is not needed
     return TagsData(client, client.org_tags(customer.org_id), agreed if isinstance(agreed, list) else None)
+
+
+def mark_tags_pending(*, session: Session, partner_id: int, customer_id: int) -> None:
+    """Remember that the customer's tags changed here and Webex has not got them (an
+    immediate push failed): the next sync pushes partnerhub's set instead of pulling
+    Webex's, even when no agreed set is known yet. The caller commits."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.partner_id != partner_id:
+        raise NotFound(N_("There is no customer with id {id}."), id=customer_id)
+    _state(session, partner_id, "tags", customer.org_id).cursor = json.dumps(_TAGS_PENDING)
 
 
 def _local_tags(session: Session, partner_id: int, customer_id: int) -> list[Tag]:
@@ -527,7 +545,7 @@ def _write_tags(session: Session, partner_id: int, customer: Customer, data: Tag
     become exactly Webex's (creating tags as needed). The agreed set is the cursor."""
     local = _local_tags(session, partner_id, customer.id)
     local_keys = [t.name_key for t in local]
-    if data.agreed is not None and sorted(data.agreed) != local_keys:
+    if data.pending or (data.agreed is not None and sorted(data.agreed) != local_keys):
         check_webex_tags([t.name for t in local])
         data.client.assign_org_tags(customer.org_id, [{"name": t.name, "description": t.description or ""}
                                                       for t in local])
@@ -558,14 +576,56 @@ def _write_tags(session: Session, partner_id: int, customer: Customer, data: Tag
 
 
 # -- partner admins -----------------------------------------------------------------
-def _fetch_admins(client, customer, _cursor, _now, _settings):
-    return client.partner_admins(customer.org_id)
+@dataclass
+class AdminsData:
+    items: list[dict]
+    pushed: dict[str, bool]  # person id -> assigned (True) / unassigned, sent before listing
 
 
-def _write_admins(session: Session, partner_id: int, customer: Customer, items: list[dict],
-                  now: datetime, _settings: Settings) -> tuple[int, None]:
+def _pending_admins(cursor: str | None) -> dict[str, bool]:
+    try:
+        data = json.loads(cursor) if cursor else None
+    except ValueError:
+        return {}
+    pending = data.get("pending") if isinstance(data, dict) else None
+    if not isinstance(pending, dict):
+        return {}
+    return {k: v for k, v in pending.items() if isinstance(k, str) and k and isinstance(v, bool)}
+
+
+def _fetch_admins(client, customer, cursor, _now, _settings) -> AdminsData:
+    # Assignments made here whose immediate push failed go first, so the listing that
+    # follows (and replaces ours) already holds them.
+    pushed = _pending_admins(cursor)
+    for person, assign in pushed.items():
+        if assign:
+            client.assign_partner_admin(customer.org_id, person)
+        else:
+            client.unassign_partner_admin(customer.org_id, person)
+    return AdminsData(client.partner_admins(customer.org_id), pushed)
+
+
+def remember_admin_change(*, session: Session, partner_id: int, customer_id: int, person_id: str,
+                          assign: bool, pending: bool) -> None:
+    """Keep (``pending=True``) or drop a partner admin (un)assignment Webex has not got
+    yet; the next sync sends what is kept before it reads Webex's list. The caller commits."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.partner_id != partner_id:
+        raise NotFound(N_("There is no customer with id {id}."), id=customer_id)
+    row = _state(session, partner_id, "admins", customer.org_id)
+    ops = _pending_admins(row.cursor)
+    if pending:
+        ops[person_id] = assign
+    else:
+        ops.pop(person_id, None)
+    row.cursor = json.dumps({"pending": ops}) if ops else ""
+
+
+def _write_admins(session: Session, partner_id: int, customer: Customer, data: AdminsData | list[dict],
+                  now: datetime, _settings: Settings) -> tuple[int, str]:
     """The customer's assigned partner admins become exactly Webex's list. Admins new to
     us are created read-only: roles in partnerhub are granted in setup, not by Webex."""
+    items, pushed = (data.items, data.pushed) if isinstance(data, AdminsData) else (data, {})
     admins = list(session.exec(select(PartnerAdmin).where(PartnerAdmin.partner_id == partner_id)))
     by_person = {a.webex_person_id: a for a in admins if a.webex_person_id}
     by_email = {a.email.casefold(): a for a in admins}
@@ -602,7 +662,10 @@ def _write_admins(session: Session, partner_id: int, customer: Customer, items: 
         session.add(CustomerAdmin(customer_id=customer.id, partner_admin_id=admin_id,
                                   partner_id=partner_id, role_in_customer=wanted[admin_id],
                                   assigned_at=now))
-    return len(wanted), None
+    # Keep only what was queued while this sync ran (a change the listing cannot know).
+    row = _state(session, partner_id, "admins", customer.org_id)
+    left = {k: v for k, v in _pending_admins(row.cursor).items() if pushed.get(k) != v}
+    return len(wanted), json.dumps({"pending": left}) if left else ""
 
 
 # -- numbers ------------------------------------------------------------------------

@@ -455,3 +455,76 @@ def test_product_of_license_names():
     assert sync.product_of_license("Webex Webinars 1000") == "webinars"
     assert sync.product_of_license("Messaging") == "messaging"
     assert sync.product_of_license("Cloud Device Registration") is None
+
+
+def test_a_customer_marked_pending_gets_its_tags_pushed_even_without_an_agreed_set(
+        engine, wx, wsettings, partner_id):
+    f = factory(engine)
+    sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings, now=NOW,
+                      parts=["organizations"])
+    with Session(engine) as s:  # tagged here before tags were ever synced; the push failed
+        c = s.exec(select(Customer).where(Customer.org_id == ORG_C)).one()
+        tag = Tag(partner_id=partner_id, name="Key", name_key="key", description="d", created_at=NOW)
+        s.add(tag)
+        s.flush()
+        s.add(CustomerTag(customer_id=c.id, tag_id=tag.id, partner_id=partner_id))
+        sync.mark_tags_pending(session=s, partner_id=partner_id, customer_id=c.id)
+        s.commit()
+    report = sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings,
+                               now=NOW.replace(hour=13), parts=["tags"])
+    assert report.ok
+    [post] = wx.calls("/assignTags", method="POST")
+    assert (post.path, post.body) == (f"/v1/partner/tags/organizations/{ORG_C}/assignTags",
+                                      {"tags": [{"name": "Key", "description": "d"}]})
+    # Pushed once: the next sync agrees with Webex and pushes nothing more.
+    sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings,
+                      now=NOW.replace(hour=14), parts=["tags"])
+    assert len(wx.calls("/assignTags", method="POST")) == 1
+
+
+def test_an_admin_change_webex_missed_is_sent_by_the_next_sync_before_the_listing(
+        engine, wx, wsettings, partner_id):
+    f = factory(engine)
+    sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings, now=NOW,
+                      parts=["organizations", "admins"])
+    with Session(engine) as s:
+        b = s.exec(select(Customer).where(Customer.org_id == ORG_B)).one()
+        bo = s.exec(select(PartnerAdmin).where(PartnerAdmin.webex_person_id == "P2")).one()
+        b_id, bo_id = b.id, bo.id
+        s.add(CustomerAdmin(customer_id=b_id, partner_admin_id=bo_id, partner_id=partner_id,
+                            role_in_customer="id_full_admin", assigned_at=NOW))
+        sync.remember_admin_change(session=s, partner_id=partner_id, customer_id=b_id, person_id="P2",
+                                   assign=True, pending=True)
+        s.commit()
+    report = sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings,
+                               now=NOW.replace(hour=13), parts=["admins"])
+    assert report.ok
+    assert [(r.method, r.path) for r in wx.calls("/partnerAdmin/")] == [
+        ("POST", f"/v1/partner/organizations/{ORG_B}/partnerAdmin/P2/assign")]
+    with Session(engine) as s:
+        assert s.get(CustomerAdmin, (b_id, bo_id)) is not None  # the listing now holds it
+        row = s.exec(select(SyncState).where(SyncState.part == "admins", SyncState.org_id == ORG_B)).one()
+        assert row.cursor == ""
+    sync.sync_partner(session_factory=f, partner_id=partner_id, settings=wsettings,
+                      now=NOW.replace(hour=14), parts=["admins"])
+    assert len(wx.calls("/partnerAdmin/")) == 1  # sent once
+
+
+def test_a_later_successful_push_drops_the_pending_admin_change(engine, wx, wsettings, partner_id):
+    sync.sync_partner(session_factory=factory(engine), partner_id=partner_id, settings=wsettings, now=NOW,
+                      parts=["organizations"])
+    with Session(engine) as s:
+        b = s.exec(select(Customer).where(Customer.org_id == ORG_B)).one()
+        sync.remember_admin_change(session=s, partner_id=partner_id, customer_id=b.id, person_id="P2",
+                                   assign=True, pending=True)
+        sync.remember_admin_change(session=s, partner_id=partner_id, customer_id=b.id, person_id="P1",
+                                   assign=False, pending=True)
+        s.flush()
+        row = s.exec(select(SyncState).where(SyncState.part == "admins", SyncState.org_id == ORG_B)).one()
+        assert row.cursor == '{"pending": {"P2": true, "P1": false}}'
+        sync.remember_admin_change(session=s, partner_id=partner_id, customer_id=b.id, person_id="P2",
+                                   assign=True, pending=False)
+        assert row.cursor == '{"pending": {"P1": false}}'
+        sync.remember_admin_change(session=s, partner_id=partner_id, customer_id=b.id, person_id="P1",
+                                   assign=False, pending=False)
+        assert row.cursor == ""
