@@ -23,6 +23,11 @@ def custom(bot_settings, engine, fake_slack):
         time.sleep(4)  # longer than Slack's 3 seconds
         return ctx.render("notice.json.j2", text="finally done")
 
+    @subcommand(app, "busytest", usage="busytest", help="busy", needs_partner=False, hidden=True)
+    def busy(ctx, args):
+        time.sleep(0.3)  # worker threads are few (asyncio's default pool): acks must not wait for them
+        return ctx.render("notice.json.j2", text=f"busy {args[0]}")
+
     @subcommand(app, "writetest", usage="writetest", help="writes", needs_partner=False, hidden=True)
     def write(ctx, args):
         ctx.session.add(Partner(name=f"written-{args[0]}"))
@@ -46,6 +51,22 @@ def test_ack_does_not_wait_for_slow_work(custom, fake_slack):
     assert acked_in < 1.5, f"the ack took {acked_in:.2f}s"
     assert fake_slack.responses(key) == []
     assert fake_slack.wait_for_response(key)["text"] == "finally done"
+
+
+def test_twenty_concurrent_commands_are_all_acknowledged_in_time(custom, fake_slack):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def send(i):
+        started = time.monotonic()
+        key = custom.command(f"busytest {i}")
+        return key, time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        sent = list(pool.map(send, range(20)))
+    slowest = max(took for _, took in sent)
+    assert slowest < 3, f"an ack took {slowest:.2f}s"
+    for i, (key, _) in enumerate(sent):
+        assert fake_slack.wait_for_response(key, timeout=30)["text"] == f"busy {i}"
 
 
 def test_the_handlers_transaction_commits_on_success_and_rolls_back_on_error(custom, fake_slack, engine):
