@@ -455,9 +455,11 @@ def list_customers(
     if filters.tag:
         tag = resolve_tag(session, pid, filters.tag)
         stmt = stmt.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag_id == tag.id)))
+    # "No end date" as the last day, not "IS NULL OR …": an OR lets SQLite's planner walk
+    # every line of the partner by end date instead of the (partner, product) index.
     not_over = (
-        (Subscription.end_date.is_(None) | (Subscription.end_date >= as_of))
-        & (Subscription.cancelled_on.is_(None) | (Subscription.cancelled_on > as_of))
+        (func.coalesce(Subscription.end_date, date.max) >= as_of)
+        & (func.coalesce(Subscription.cancelled_on, date.max) > as_of)
     )
     if filters.product:
         stmt = stmt.where(Customer.id.in_(select(Subscription.customer_id).where(
