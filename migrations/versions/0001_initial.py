@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 16:55:21.224231
+Create Date: 2026-11-25 17:21:43.527455
 """
 from alembic import op
 import sqlalchemy as sa
@@ -563,7 +563,7 @@ def upgrade() -> None:
     with op.batch_alter_table('licensesnapshot', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_licensesnapshot_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_licensesnapshot_subscription_pk'), ['subscription_pk'], unique=False)
-        batch_op.create_index('ix_snapshot_partner_week', ['partner_id', 'week_ending'], unique=False)
+        batch_op.create_index('ix_snapshot_partner_week', ['partner_id', 'week_ending', 'subscription_pk', 'total', 'assigned', 'used_7d', 'used_90d'], unique=False)
 
     op.create_table('orderline',
     sa.Column('id', sa.Integer(), nullable=False),
