@@ -230,8 +230,10 @@ def _renewing_mask(df: pd.DataFrame, window: int) -> pd.Series:
 
 
 def _low_mask(df: pd.DataFrame, frame: Frame) -> pd.Series:
-    keys = list(zip(df["product"].astype(str), df["customer_id"].astype(int)))
-    low = pd.Series([k in frame.low for k in keys], index=df.index, dtype=bool)
+    if df.empty or not frame.low:
+        return pd.Series(False, index=df.index, dtype=bool)
+    keys = pd.MultiIndex.from_arrays([df["product"].astype(str), df["customer_id"].astype(int)])
+    low = pd.Series(keys.isin(list(frame.low)), index=df.index, dtype=bool)  # vectorized: 60,000 lines
     return low & df["has_snapshot"]
 
 
