@@ -9,7 +9,8 @@ Listeners are plain sync functions ``handler(ctx, ...) -> reply``; ``on_action``
 
 1. the request is acknowledged first (Slack waits 3 s; nothing slow happens before),
 2. the handler runs in a worker thread (``asyncio.to_thread``) inside one transaction:
-   commit on success, roll back on error, close — the wrapper owns it, services never commit,
+   commit on success, roll back on error, close — the wrapper owns it, services never commit;
+   then the steps the handler queued with ``ctx.after_commit`` (pushes to Webex) run,
 3. its reply is delivered after the commit: a message dict goes to ``respond()`` (the
    response_url) or, without one, as an ephemeral message / DM; ``Modal`` opens a modal
    with the trigger id; ``Home`` publishes the App Home; ``ViewUpdate`` updates a view,
@@ -27,6 +28,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -78,6 +80,7 @@ class ViewUpdate:
 
 
 Reply = dict | Modal | Home | ViewUpdate | None
+AfterCommit = Callable[[Callable[[], Any]], "str | None"]
 
 
 # ---------------------------------------------------------------------------------
@@ -133,6 +136,15 @@ class Ctx:
     slack_user: dict  # users.info "user" (name, real_name, tz, locale, profile.email), may be {}
     body: dict  # the raw Slack payload
     text: str = ""  # the slash command's text after the subcommand word
+    after_commit_hooks: list[AfterCommit] = field(default_factory=list, repr=False)
+
+    def after_commit(self, hook: AfterCommit) -> None:
+        """Run ``hook(session_factory)`` once this request's transaction has committed (never
+        after a rollback), in the handler's thread, before the reply is delivered: e.g. push
+        a change to Webex. ``session_factory()`` opens a new transaction (``session_scope``).
+        A returned text (already translated) is added to the reply as a short note; a hook
+        that raises is logged with a reference and cannot undo what was committed."""
+        self.after_commit_hooks.append(hook)
 
     @property
     def actor(self) -> Actor:
@@ -287,13 +299,49 @@ def run_in_transaction(rt: Runtime, info: RequestInfo, handler: Callable[..., Re
             ctx = build_ctx(rt, session, info)
             locale = ctx.locale
             reply = handler(ctx, *args)
-        return reply, locale
+        return with_notes(reply, run_after_commit(rt, ctx), locale), locale
     except PartnerHubError as exc:
         return errors.error_message(exc, locale, setup_possible=True), locale
     except Exception:  # noqa: BLE001 - the one place that turns a bug into a polite answer
         ref = uuid.uuid4().hex[:8]
         log.exception("handler %s failed (ref %s)", getattr(handler, "__name__", handler), ref)
         return errors.unexpected_message(ref, locale), locale
+
+
+def run_after_commit(rt: Runtime, ctx: Ctx) -> list[str]:
+    """The hooks a committed request registered, in order; their notes for the person."""
+    notes: list[str] = []
+    for hook in ctx.after_commit_hooks:
+        try:
+            note = hook(partial(session_scope, rt.engine))
+        except Exception:  # noqa: BLE001 - the change is committed; say so, never lose the reply
+            ref = uuid.uuid4().hex[:8]
+            log.exception("after-commit step %s failed (ref %s)", getattr(hook, "__name__", hook), ref)
+            note = ctx._(N_("Saved. A follow-up step failed; if it matters, give your administrator "
+                            "this reference: {ref}"), ref=ref)
+        if note:
+            notes.append(note)
+    return notes
+
+
+def with_notes(reply: Reply, notes: list[str], locale: str) -> Reply:
+    """A message reply with the notes added at the end (a reply with nothing to show
+    becomes the notes). Modals and views have no room for them: logged only."""
+    if not notes:
+        return reply
+    note = _render.render("notice.json.j2", locale=locale, text="\n".join(notes))
+    if reply is None:
+        return note
+    if not isinstance(reply, dict):
+        log.info("notes after commit not shown with a %s reply: %s", type(reply).__name__, notes)
+        return reply
+    merged = dict(reply)
+    blocks = list(reply.get("blocks") or [])
+    if blocks:
+        room = _render.MAX_MESSAGE_BLOCKS - len(note["blocks"])
+        merged["blocks"] = blocks[:room] + note["blocks"]
+    merged["text"] = ((reply.get("text") or "") + "\n" + note["text"]).strip()[:3000]
+    return merged
 
 
 async def deliver(reply: Reply, *, body: dict, client: Any, respond: Any, info: RequestInfo,

@@ -16,6 +16,7 @@ from bot.commands import subcommand
 from bot.context import Ctx
 from bot.errors import role_label
 from bot.listeners.customers import resolve_customer
+from bot.webex_push import push_admin_after_commit
 from partnerhub_core import auth
 from partnerhub_core.auth import Permission
 from partnerhub_core.errors import BadInput
@@ -46,11 +47,13 @@ def admins_command(ctx: Ctx, args: list[str]) -> dict:
             admins.assign_admin(session=ctx.session, actor=ctx.actor, customer_id=customer.id,
                                 admin_id=person.id, now=ctx.now)
             text = ctx._("Assigned {admin} to {customer}.", admin=person.display_name, customer=customer.name)
+            push_admin_after_commit(ctx, customer_id=customer.id, admin_id=person.id, assign=True)
         else:
             admins.unassign_admin(session=ctx.session, actor=ctx.actor, customer_id=customer.id,
                                   admin_id=person.id, now=ctx.now)
             text = ctx._("{admin} is no longer assigned to {customer}.", admin=person.display_name,
                          customer=customer.name)
+            push_admin_after_commit(ctx, customer_id=customer.id, admin_id=person.id, assign=False)
         return _customer_admins(ctx, customer, notice=text)
     if word == "role":
         if len(args) not in (3, 4) or (len(args) == 4 and args[3].casefold() not in SCOPES):

@@ -17,12 +17,14 @@ from slack_bolt.async_app import AsyncApp
 from bot.commands import subcommand
 from bot.context import Ctx
 from bot.listeners.customers import list_message, resolve_customer
+from bot.webex_push import push_tags_after_commit
 from partnerhub_core import auth
 from partnerhub_core.auth import Permission
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.customers import CustomerFilters
 from partnerhub_core.services import tags
+from partnerhub_core.sources import push
 
 USAGE = {
     "show": N_("Usage: /partnerhub tags show <tag>"),
@@ -59,14 +61,21 @@ def tags_command(ctx: Ctx, args: list[str]) -> dict:
     if word == "rename":
         if len(rest) != 2:
             raise _usage(word)
-        before = tags.get_tag(session=ctx.session, partner_id=ctx.partner_id, name=rest[0]).name
+        found = tags.get_tag(session=ctx.session, partner_id=ctx.partner_id, name=rest[0])
+        before = found.name
         tag = tags.rename_tag(session=ctx.session, actor=ctx.actor, name=rest[0], new_name=rest[1], now=ctx.now)
+        push_tags_after_commit(ctx, push.customers_with_tag(ctx.session, partner_id=ctx.partner_id,
+                                                            tag_id=found.id))
         return _done(ctx, ctx._("Renamed the tag “{old}” to “{new}”.", old=before, new=tag.name))
     if word == "delete":
         if len(rest) != 1:
             raise _usage(word)
-        name = tags.get_tag(session=ctx.session, partner_id=ctx.partner_id, name=rest[0]).name
+        found = tags.get_tag(session=ctx.session, partner_id=ctx.partner_id, name=rest[0])
+        name = found.name
+        # Read before the delete takes the tag off them: each of these changes in Webex.
+        had_it = push.customers_with_tag(ctx.session, partner_id=ctx.partner_id, tag_id=found.id)
         count = tags.delete_tag(session=ctx.session, actor=ctx.actor, name=rest[0], now=ctx.now)
+        push_tags_after_commit(ctx, had_it)
         return _done(ctx, ctx._("Deleted the tag “{tag}”; {count} customers no longer have it.", tag=name, count=count))
     if word in ("add", "remove"):
         if len(rest) < 2:
@@ -77,6 +86,7 @@ def tags_command(ctx: Ctx, args: list[str]) -> dict:
         customer = resolve_customer(ctx, " ".join(rest[1:]))
         service = tags.add_tag if word == "add" else tags.remove_tag
         tag = service(session=ctx.session, actor=ctx.actor, customer_id=customer.id, tag=rest[0], now=ctx.now)
+        push_tags_after_commit(ctx, [customer.id])
         now_has = [t.name for t in tags.tags_of_customer(session=ctx.session, partner_id=ctx.partner_id,
                                                           customer_id=customer.id)]
         text = (ctx._("Tagged {customer} with “{tag}”.", customer=customer.name, tag=tag.name) if word == "add"

@@ -612,6 +612,10 @@ def remember_admin_change(*, session: Session, partner_id: int, customer_id: int
     customer = session.get(Customer, customer_id)
     if customer is None or customer.partner_id != partner_id:
         raise NotFound(N_("There is no customer with id {id}."), id=customer_id)
+    if not pending and session.exec(select(SyncState.id).where(
+            SyncState.partner_id == partner_id, SyncState.part == "admins",
+            SyncState.org_id == customer.org_id)).first() is None:
+        return  # nothing queued for this organization
     row = _state(session, partner_id, "admins", customer.org_id)
     ops = _pending_admins(row.cursor)
     if pending:
