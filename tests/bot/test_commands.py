@@ -37,6 +37,14 @@ def custom(bot_settings, engine, fake_slack):
             raise RuntimeError("bug")
         return ctx.render("notice.json.j2", text="written")
 
+    @app.action("ph_raw_test")  # a listener outside the wrapper: the one @app.error answers
+    async def raw(ack):
+        await ack()
+        raise NotFound("No customer matches “{query}”.", suggestions=["Acme Corp"], query="zz")
+
+    # build_app registered the catch-all fallback already; bolt tries listeners in order.
+    app._async_listeners.insert(0, app._async_listeners.pop())
+
     served, stop = serve(build_asgi(bot_settings, engine, app=app))
     sender = SlackSender(served.url, fake_slack)
     yield sender
@@ -107,3 +115,9 @@ def test_parse_groups_quoted_words_and_unescapes_slack_text():
     assert parse("   ") == ("", [], "")
     with pytest.raises(BadInput, match="too long"):
         parse("a" * 1001)
+
+
+def test_an_error_outside_the_wrapper_is_answered_by_the_error_handler(custom, fake_slack):
+    answer = fake_slack.wait_for_response(custom.action("ph_raw_test", "x"))
+    assert answer["text"] == "Not found: No customer matches “zz”."
+    assert answer["response_type"] == "ephemeral"
