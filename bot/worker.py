@@ -54,6 +54,7 @@ from partnerhub_core.models import (
     Delivery,
     DeliveryStatus,
     Frequency,
+    JobOutcome,
     Partner,
     PartnerAdmin,
     Role,
@@ -484,15 +485,30 @@ def refresh(ctx: JobContext) -> list[Outcome]:
     out = []
     for pid in partner_ids:
         try:
-            sync.sync_partner(session_factory=partial(session_scope, ctx.engine), partner_id=pid,
-                              settings=ctx.settings, now=ctx.now)
-            out.append(Outcome(0, str(pid), "posted"))
+            report = sync.sync_partner(session_factory=partial(session_scope, ctx.engine), partner_id=pid,
+                                       settings=ctx.settings, now=ctx.now)
+            # sync_partner records an organization's failure instead of raising: read its report.
+            if report.ok:
+                out.append(Outcome(0, str(pid), "posted"))
+            else:
+                out.append(Outcome(0, str(pid), "failed", sync_failures(report)))
         except PartnerHubError as exc:  # not set up (no token), etc.: say so, go on
             out.append(Outcome(0, str(pid), "skipped", exc.render()))
         except Exception as exc:  # noqa: BLE001 - per-partner isolation
             log.exception("refresh of partner %s failed", pid)
             out.append(Outcome(0, str(pid), "failed", type(exc).__name__))
     return out
+
+
+def sync_failures(report) -> str:
+    """What a sync that did not fully succeed left undone, short: one part per clause."""
+    parts = []
+    for p in report.parts:
+        if p.ok:
+            continue
+        what = f"{p.part}: {p.failed} failed" + (" (stopped)" if p.stopped else "")
+        parts.append(what + (f", first: {p.errors[0]}" if p.errors else ""))
+    return "; ".join(parts)[:500]
 
 
 def prune_calls(ctx: JobContext) -> list[Outcome]:
@@ -559,6 +575,8 @@ def run_job(name: str, settings: Settings, engine: Engine, *, now: datetime | No
         failed = [o for o in outcomes if o.status == "failed"]
         if failed:
             run.detail = "; ".join(f"{o.schedule_id or o.period}: {o.error}" for o in failed)[:500]
+            if not any(o.status == "posted" for o in outcomes):
+                run.outcome = JobOutcome.FAILED  # nothing it tried worked (e.g. Webex down for the refresh)
     return outcomes
 
 

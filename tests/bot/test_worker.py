@@ -330,3 +330,37 @@ def test_a_schedule_whose_tag_was_deleted_is_stopped_and_admins_told(cfg, engine
         sched = s.get(Schedule, world["schedule_id"])
         assert (sched.enabled, sched.disabled_reason) == (False, "No tag named Gold.")
     assert [r.params["channel"] for r in fake.calls("chat.postMessage")] == ["U_FULL"]
+
+
+def test_refresh_records_a_sync_that_failed_as_failed(cfg, engine, world):
+    from partnerhub_core.models import JobRun
+    from tests.fakes.webex import FakeWebex
+
+    with FakeWebex(token="wx-refresh") as wx:
+        wx.fail_next(500, path_contains="/organizations", times=10)  # Webex down for the listing
+        settings = cfg.model_copy(update={
+            "webex_token": SecretStr("wx-refresh"), "webex_api_url": wx.url, "webex_max_retries": 1,
+            "webex_backoff_s": 0.001})
+        outcomes = worker.run_job("refresh", settings, engine,
+                                  now=datetime(2026, 11, 29, 0, 30, tzinfo=timezone.utc), worker_id="w1")
+    [outcome] = outcomes
+    assert (outcome.period, outcome.status) == (str(world["partner_id"]), "failed")
+    assert outcome.error.startswith("organizations: 1 failed, first: Webex GET /v1/organizations failed (500)")
+    with Session(engine) as s:
+        run = s.exec(select(JobRun).where(JobRun.job == "refresh")).one()
+        assert (run.outcome, run.items) == ("failed", 0)
+        assert run.detail.startswith(f"{world['partner_id']}: organizations: 1 failed, first: Webex GET")
+
+
+def test_refresh_records_a_sync_that_worked_as_posted(cfg, engine, world):
+    from partnerhub_core.models import JobRun
+    from tests.fakes.webex import FakeWebex
+
+    with FakeWebex(token="wx-refresh") as wx:  # Webex answers, with no customer organizations
+        settings = cfg.model_copy(update={"webex_token": SecretStr("wx-refresh"), "webex_api_url": wx.url})
+        outcomes = worker.run_job("refresh", settings, engine,
+                                  now=datetime(2026, 11, 29, 0, 30, tzinfo=timezone.utc), worker_id="w1")
+    assert [(o.period, o.status, o.error) for o in outcomes] == [(str(world["partner_id"]), "posted", None)]
+    with Session(engine) as s:
+        run = s.exec(select(JobRun).where(JobRun.job == "refresh")).one()
+        assert (run.outcome, run.items, run.detail) == ("ok", 1, None)
