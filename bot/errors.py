@@ -125,19 +125,34 @@ def unexpected_message(ref: str, locale: str | None) -> dict:
 def install(app: AsyncApp) -> None:
     """The one @app.error: a polite ephemeral answer, never a stack trace to a person."""
 
+    from bot.context import runtime  # late: context imports this module
+
+    rt = runtime(app)
+
     @app.error
     async def on_error(error, body, respond, logger):
+        locale = _known_locale(rt, body)
         if isinstance(error, PartnerHubError):
-            message = error_message(error, None)
+            message = error_message(error, locale)
         else:
             ref = uuid.uuid4().hex[:8]
             logger.error("unhandled error (ref %s): %s", ref, error, exc_info=error)
-            message = unexpected_message(ref, None)
+            message = unexpected_message(ref, locale)
         if respond is not None and isinstance(body, dict) and body.get("response_url"):
             try:
                 await respond(**message, response_type="ephemeral")
             except Exception:  # noqa: BLE001 - nothing more we can tell the user
                 logger.warning("could not answer after an error", exc_info=True)
+
+
+def _known_locale(rt, body) -> str | None:
+    """The Slack language of the person, when this process has already asked Slack."""
+    if not isinstance(body, dict):
+        return None
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
+    cached = rt.cached_user(team, user) or {}
+    return i18n.normalize_locale(cached["locale"]) if i18n.is_supported(cached.get("locale")) else None
 
 
 __all__ = ["error_message", "setup_prompt", "unexpected_message", "localized_text", "install",
