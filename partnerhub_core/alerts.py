@@ -121,12 +121,13 @@ def abandoned_spikes(
     base["rate"] = base["queue_abandoned"] / base["queue_calls"]
     stats = base.groupby("customer_id")["rate"].agg(["mean", "count"])
     needed = min(2, baseline_weeks)
+    means, counts = stats["mean"].to_dict(), stats["count"].to_dict()  # dicts: .at per row is slow
     out = []
     for row in current.itertuples(index=False):
         calls, abandoned = int(row.queue_calls), int(row.queue_abandoned)
-        if calls < min_calls or row.customer_id not in stats.index:
+        if calls < min_calls or row.customer_id not in means:
             continue
-        mean, count = float(stats.at[row.customer_id, "mean"]), int(stats.at[row.customer_id, "count"])
+        mean, count = float(means[row.customer_id]), int(counts[row.customer_id])
         if count < needed:
             continue
         rate = abandoned / calls
@@ -156,8 +157,11 @@ def load_queue_weeks(
                CallRollup.week_ending <= week)
         .group_by(CallRollup.customer_id, CallRollup.week_ending)
     )
-    df = pd.DataFrame(session.execute(stmt).all(),
-                      columns=["customer_id", "week_ending", "queue_calls", "queue_abandoned"])
+    names = ["customer_id", "week_ending", "queue_calls", "queue_abandoned"]
+    rows = session.execute(stmt).all()
+    # Columns, not rows of Row objects: building a frame row by row cost seconds here.
+    df = pd.DataFrame(dict(zip(names, map(list, zip(*rows)))) if rows else {n: [] for n in names},
+                      columns=names)
     if customer_ids is not None:
         df = df[df["customer_id"].isin(customer_ids)]
     return df.astype({"queue_calls": "int64", "queue_abandoned": "int64"}).reset_index(drop=True)
