@@ -3,6 +3,8 @@ add, remove. The CLI acts as the partner's operator (a full admin, audited as ``
 each change is one transaction. Read commands print a table, or JSON with ``--json``."""
 from __future__ import annotations
 
+from functools import partial
+
 import typer
 
 from bot.cli.common import echo_json
@@ -12,6 +14,7 @@ from partnerhub_core.customers import lookup_customer
 from partnerhub_core.db import session_scope
 from partnerhub_core.models import utcnow
 from partnerhub_core.services import tags
+from partnerhub_core.sources import push
 
 tags_app = typer.Typer(help="Custom tags on customers: list, show, create, rename, delete, add, remove.",
                        no_args_is_help=True)
@@ -64,8 +67,12 @@ def create(name: str = typer.Argument(..., help="At most 25 characters."),
 def rename(name: str, new_name: str, partner: int = PARTNER_OPT, database_url: str = DB_OPT) -> None:
     ctx, actor = _context(partner, database_url)
     with session_scope(ctx.engine) as session:
+        had_it = push.customers_with_tag(session, partner_id=ctx.partner_id,
+                                         tag_id=tags.get_tag(session=session, partner_id=ctx.partner_id,
+                                                             name=name).id)
         tag = tags.rename_tag(session=session, actor=actor, name=name, new_name=new_name, now=utcnow())
         typer.echo(f"renamed to {tag.name}")
+    _push(ctx, had_it)
 
 
 @tags_app.command("delete")
@@ -73,8 +80,12 @@ def delete(name: str, partner: int = PARTNER_OPT, database_url: str = DB_OPT) ->
     """Delete a tag and take it off every customer."""
     ctx, actor = _context(partner, database_url)
     with session_scope(ctx.engine) as session:
+        had_it = push.customers_with_tag(session, partner_id=ctx.partner_id,
+                                         tag_id=tags.get_tag(session=session, partner_id=ctx.partner_id,
+                                                             name=name).id)
         count = tags.delete_tag(session=session, actor=actor, name=name, now=utcnow())
         typer.echo(f"deleted tag {name}; {count} customer(s) had it")
+    _push(ctx, had_it)
 
 
 def _change(verb: str, tag: str, customer: str, partner, database_url) -> None:
@@ -84,6 +95,18 @@ def _change(verb: str, tag: str, customer: str, partner, database_url) -> None:
         service = tags.add_tag if verb == "add" else tags.remove_tag
         found = service(session=session, actor=actor, customer_id=card.id, tag=tag, now=utcnow())
         typer.echo(f"{'tagged' if verb == 'add' else 'untagged'} {card.name} ({card.org_id}): {found.name}")
+    _push(ctx, [card.id])
+
+
+def _push(ctx, customer_ids: list[int]) -> None:
+    """After the commit: send the customers' tags to Webex when the partner has a token."""
+    result = push.push_tags(session_factory=partial(session_scope, ctx.engine), partner_id=ctx.partner_id,
+                            customer_ids=customer_ids, settings=ctx.settings)
+    if result.pushed:
+        typer.echo(f"sent to Webex: {result.pushed} customer(s)")
+    if result.failed:
+        typer.echo(f"saved here, but Webex could not be updated just now for {len(result.failed)} customer(s); "
+                   "the next sync will send it", err=True)
 
 
 @tags_app.command("add")

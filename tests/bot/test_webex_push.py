@@ -156,3 +156,28 @@ def test_a_refused_change_pushes_nothing(slack, fake_slack, wx, world):
     text = ask(slack, fake_slack, "tags add Gold acme corp")  # already there: Conflict, rolled back
     assert "Acme Corp already has the tag \"Gold\"." in text
     assert wx.calls("/assignTags") == []
+
+
+def test_the_cli_pushes_its_tag_changes_too(engine, session, linked, world, wx, db_url):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    env = {"PARTNERHUB_DATABASE_URL": db_url, "PARTNERHUB_AS_OF": "2026-11-25",
+           "PARTNERHUB_WEBEX_TOKEN": TOKEN, "PARTNERHUB_WEBEX_API_URL": wx.url,
+           "PARTNERHUB_WEBEX_MAX_RETRIES": "1", "PARTNERHUB_WEBEX_BACKOFF_S": "0.001"}
+    partner = ["--partner", str(linked.partner_id)]
+    done = CliRunner().invoke(app, ["tags", "add", "Gold", "org-globex", *partner], env=env)
+    assert done.exit_code == 0, done.output
+    assert done.stdout == "tagged Globex (org-globex): Gold\nsent to Webex: 1 customer(s)\n"
+    assert posted_tags(wx) == [("org-globex", [{"name": "Gold", "description": ""}])]
+    wx.fail_next(503, path_contains="assignTags", times=4)
+    done = CliRunner().invoke(app, ["tags", "rename", "Gold", "Platinum", *partner], env=env)
+    assert done.exit_code == 0, done.output
+    assert done.stdout == "renamed to Platinum\n"
+    assert done.stderr == ("saved here, but Webex could not be updated just now for 2 customer(s); "
+                           "the next sync will send it\n")
+    session.expire_all()
+    assert session.exec(select(Tag.name)).all() == ["Platinum"]
+    rows = session.exec(select(SyncState.org_id, SyncState.cursor).where(SyncState.part == "tags")).all()
+    assert sorted(rows) == [("org-acme", '{"pending": true}'), ("org-globex", '{"pending": true}')]
