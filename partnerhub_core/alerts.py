@@ -337,9 +337,10 @@ def spike_alert(
 
 def low_assignment_alert(
     session: Session, *, partner_id: int, as_of: date, settings: Settings, tag: str | None,
-    region: str | None, customer_ids: set[int],
+    region: str | None, customer_ids: set[int], preloaded=None,
 ) -> Section:
-    """The analytics section's rows (its percentile rule), Meetings and Calling together."""
+    """The analytics section's rows (its percentile rule), Meetings and Calling together.
+    ``preloaded``: see ``analytics.subscriptions.load_frame``."""
     from partnerhub_core.analytics import subscriptions as subs_analytics
 
     parts = []
@@ -348,6 +349,7 @@ def low_assignment_alert(
     frame = subs_analytics.load_frame(
         session=session, partner_id=partner_id, as_of=as_of, settings=settings,
         products=("meetings", "calling"), region=region, tag=tag, customer_ids=customer_ids,
+        preloaded=preloaded,
     )
     for product in ("meetings", "calling"):
         section = subs_analytics._low(frame, product, settings)
@@ -435,7 +437,16 @@ def build_digest(
     customers = load_customers(session, partner_id=partner_id, region=region, tag=tag, customer_ids=customer_ids)
     ids = set(int(c) for c in customers["customer_id"])
     subs = load_subscriptions(session, partner_id=partner_id, customer_ids=ids)
-    snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of)
+    whole = region is None and tag is None and customer_ids is None
+    preloaded = None
+    if whole and AlertKind.LOW_ASSIGNMENT.value in alerts:
+        # The whole partner: the low-assignment rule's frame is these same rows (its
+        # snapshots with last week's too), so they are read once.
+        with_previous = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of, with_previous=True)
+        snaps = with_previous.drop(columns=["prev_assigned", "prev_used_7d"])
+        preloaded = (customers, subs, with_previous)
+    else:
+        snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of)
     statuses = statuses_frame(customers, subs, snaps, as_of=as_of, settings=settings)
     counts = count_by_status(statuses)
     kpis = [
@@ -462,7 +473,7 @@ def build_digest(
                                   customer_ids=ids)
         else:
             section = low_assignment_alert(session, partner_id=partner_id, as_of=as_of, settings=settings,
-                                           tag=tag, region=region, customer_ids=ids)
+                                           tag=tag, region=region, customer_ids=ids, preloaded=preloaded)
         shown, muted = [], 0
         for row in _rows(kind, section):
             state = states.get((row.kind, row.customer_id))

@@ -130,13 +130,22 @@ def load_frame(
     region: str | None = None,
     tag: str | None = None,
     customer_ids: Iterable[int] | None = None,
+    preloaded: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Frame:
+    """``preloaded``: (every customer, every subscription line, latest snapshots
+    ``with_previous``) of the partner, already loaded by the caller (a digest), instead
+    of reading them again."""
     products = tuple(products)
     region = check_region(region)
-    all_customers = load_customers(session, partner_id=partner_id)
-    subs = load_subscriptions(session, partner_id=partner_id, products=products)
-    snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of, products=products,
-                                  with_previous=True)
+    if preloaded is not None:
+        all_customers, subs, snaps = preloaded
+        subs = subs[subs["product"].isin(products)].reset_index(drop=True)
+        snaps = snaps[snaps["sub_pk"].isin(set(subs["sub_pk"]))].reset_index(drop=True)
+    else:
+        all_customers = load_customers(session, partner_id=partner_id)
+        subs = load_subscriptions(session, partner_id=partner_id, products=products)
+        snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of, products=products,
+                                      with_previous=True)
     lines = subs.merge(
         all_customers[["customer_id", "customer", "org_id", "region"]], on="customer_id", how="inner"
     ).merge(snaps, on="sub_pk", how="left")
