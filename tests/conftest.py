@@ -115,4 +115,5 @@ def session(engine):
 
 @pytest.fixture
 def settings(db_url, tmp_path) -> Settings:
-    return Settings(database_url=db_url, demo_output_dir=tmp_path / "out")
+    # No Webex token from the environment: tests that want Webex point at the local stand-in.
+    return Settings(database_url=db_url, demo_output_dir=tmp_path / "out", webex_token=None)
