@@ -50,6 +50,17 @@ def webex_token(session: Session, partner_id: int, settings: Settings) -> str | 
     return settings.webex_token.get_secret_value() if settings.webex_token is not None else None
 
 
+def quick(settings: Settings) -> Settings:
+    """A person waits for the reply and the next sync retries anyway: fewer retries and
+    shorter waits than a sync (a Webex outage must not hold a Slack answer for minutes)."""
+    return settings.model_copy(update=dict(
+        webex_max_retries=min(settings.webex_max_retries, 1),
+        webex_timeout_s=min(settings.webex_timeout_s, 10.0),
+        webex_max_rate_limit_waits=min(settings.webex_max_rate_limit_waits, 2),
+        webex_retry_after_cap_s=min(settings.webex_retry_after_cap_s, 10.0),
+    ))
+
+
 def customers_with_tag(session: Session, *, partner_id: int, tag_id: int) -> list[int]:
     """Every customer carrying the tag, whoever may see them: a rename or delete changes
     them all, so all of them are pushed (read before a delete removes the links)."""
@@ -76,7 +87,7 @@ def push_tags(*, session_factory: SessionFactory, partner_id: int, customer_ids:
         return result
     result.attempted = True
     own = client is None
-    client = client or WebexClient(settings=settings, token=token)
+    client = client or WebexClient(settings=quick(settings), token=token)
 
     def one(customer_id: int) -> tuple[str, PartnerHubError | None]:
         with session_factory() as s:
@@ -116,30 +127,33 @@ def push_admin(*, session_factory: SessionFactory, partner_id: int, customer_id:
     already says so. A failure is remembered for the next sync."""
     result = PushResult()
     with session_factory() as s:
-        if client is None and webex_token(s, partner_id, settings) is None:
+        token = webex_token(s, partner_id, settings) if client is None else None
+        if client is None and token is None:
             return result
         result.attempted = True
         customer = s.get(Customer, customer_id)
         admin = s.get(PartnerAdmin, admin_id)
         org_id = customer.org_id if customer is not None else "?"
         person = admin.webex_person_id if admin is not None else None
+        own = client is None
+        client = client or WebexClient(settings=quick(settings), token=token)
         try:
             sync.assign_customer_admin(session=s, partner_id=partner_id, customer_id=customer_id,
                                        admin_id=admin_id, settings=settings, assign=assign, client=client)
         except PartnerHubError as exc:
             s.rollback()
-            if person:  # without a Webex person id there is nothing the sync could send
-                sync.remember_admin_change(session=s, partner_id=partner_id, customer_id=customer_id,
-                                           person_id=person, assign=assign, pending=True)
-                s.commit()
             result.failed.append(org_id)
             result.errors.append(exc)
             event(log, "webex_push_failed", logging.WARNING, partner=partner_id, org=org_id,
                   what="assign" if assign else "unassign", admin=admin_id,
                   tracking_id=_tracking_id(exc), error=str(exc))
-            return result
-        sync.remember_admin_change(session=s, partner_id=partner_id, customer_id=customer_id,
-                                   person_id=person, assign=assign, pending=False)
-        s.commit()
-    result.pushed = 1
+        else:
+            result.pushed = 1
+        finally:
+            if own:
+                client.close()
+        if person:  # without a Webex person id there is nothing the sync could send
+            sync.remember_admin_change(session=s, partner_id=partner_id, customer_id=customer_id,
+                                       person_id=person, assign=assign, pending=not result.ok)
+            s.commit()
     return result
