@@ -250,9 +250,12 @@ def show_files(run: DemoRun) -> None:
                      url=run.url))
 
 
+# The Slack half lives in its own module; it needs DemoRun and heading from above.
+from bot.cli.demo_slack import show_bot_answers, show_weekly_digest  # noqa: E402
+
 # The demo, in order. Add a step as a function taking the run.
 STEPS = [build, show_headline, show_customer, show_statuses, show_subscription_sections, show_calling,
-         show_files]
+         show_bot_answers, show_weekly_digest, show_files]
 
 
 def demo(

@@ -72,7 +72,7 @@ def test_demo_prints_every_status_and_section_and_writes_the_csvs(capsys, monkey
         assert f"{title} — Webex Meetings" in out and f"{title} — Webex Calling" in out
     assert "Headline KPIs" in out and "Total customers:" in out
     assert "São Paulo Logística" in out and "https://admin.webex.com/overview?orgId=" in out
-    names = sorted(p.name for p in out_dir.iterdir())
+    names = sorted(p.name for p in out_dir.iterdir() if not p.name.startswith(("slack-", "digest-")))
     calling = [f"calling-analytics-{k}.csv" for k in ("usage", "quality", "features", "queues")] + [
         f"call-{k}.png" for k in ("usage-trend", "quality-trend", "quality-by-endpoint", "features-trend",
                                   "queues-trend")] + [
@@ -83,6 +83,20 @@ def test_demo_prints_every_status_and_section_and_writes_the_csvs(capsys, monkey
     assert str(out_dir.resolve()) in out
     header = (out_dir / "meetings-expiring.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("Customer,Subscription ID,Days until expiry,Total licenses")
+
+    # The Slack half: the bot's answers to a handful of commands, and the weekly digest.
+    assert "What the bot answers in Slack" in out
+    assert "> /partnerhub customer sao paulo" in out and "Renews Jan 9, 2027" in out
+    assert "> /partnerhub kpis calling" in out and "Exceeded license limit" in out
+    assert "No customer matches no such customer." in out  # a polite error, not a traceback
+    assert "Principais indicadores de desempenho (KPIs)" in out  # an admin who chose Portuguese
+    assert "Traceback" not in out + err
+    slack_files = sorted(p.name for p in out_dir.iterdir() if p.name.startswith("slack-"))
+    assert "slack-02-customer-sao-paulo.txt" in slack_files and "slack-digest.txt" in slack_files
+    digest = (out_dir / "slack-digest.txt").read_text()
+    assert "Expiring subscriptions and trials" in digest and "Over the license limit" in digest
+    digest_csvs = [p for p in out_dir.iterdir() if p.name.startswith("digest-") and p.suffix == ".csv"]
+    assert digest_csvs and all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in digest_csvs)
 
     # A second run rebuilds in place: still one partner with 12 customers.
     code, _, err = run(capsys, monkeypatch, *args)

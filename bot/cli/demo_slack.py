@@ -1,0 +1,107 @@
+"""The demo's Slack half: what the bot answers to a handful of ``/partnerhub`` commands and
+the weekly digest it would post, written as text (the blocks rendered for reading) with
+the digest's CSVs and charts beside them.
+
+Runs the real app offline (``bot.offline``): the same router, handlers, templates and
+error messages as over HTTP; only the delivery differs.
+"""
+from __future__ import annotations
+
+import re
+
+import typer
+from sqlmodel import select
+
+from bot.cli.demo import DemoRun, heading
+from bot.context import Home, Modal, ViewUpdate
+from bot.render import blocks_to_text
+from partnerhub_core.i18n import N_
+from partnerhub_core.models import AlertKind, PartnerAdmin, Role, Schedule, Workspace
+
+DEMO_TEAM = "T0DEMO"
+# What a partner admin would type in their first week.
+COMMANDS = [
+    "help",
+    "customer sao paulo",
+    "customers status:trial region:EU",
+    "kpis calling",
+    "expiring meetings",
+    "overage calling",
+    "calling queues",
+    "tags",
+    "customer no such customer",
+]
+
+
+def link_demo_workspace(run: DemoRun) -> list[PartnerAdmin]:
+    """Link a demo Slack workspace to the demo partner (once); returns the admins who see
+    every customer and may change things, the demo's language first."""
+    with run.session() as session:
+        workspace = session.exec(select(Workspace).where(Workspace.team_id == DEMO_TEAM)).first()
+        if workspace is None:
+            session.add(Workspace(partner_id=run.partner_id, team_id=DEMO_TEAM, default_language=run.locale))
+        elif workspace.partner_id != run.partner_id:  # the demo partner was rebuilt with a new id
+            workspace.partner_id = run.partner_id
+            session.add(workspace)
+        admins = session.exec(select(PartnerAdmin).where(
+            PartnerAdmin.partner_id == run.partner_id, PartnerAdmin.all_customers.is_(True),
+            PartnerAdmin.role.in_([Role.FULL_ADMIN.value, Role.ADMIN.value]),
+            PartnerAdmin.slack_user_id.is_not(None)).order_by(PartnerAdmin.id)).all()
+        session.commit()
+    # Demo admins chose their languages; speak the demo's language first.
+    return sorted(admins, key=lambda a: a.language not in (None, run.locale))
+
+
+def _text_of(reply) -> str:
+    if isinstance(reply, (Modal, Home, ViewUpdate)):
+        return blocks_to_text(reply.view)
+    if isinstance(reply, dict):
+        return blocks_to_text(reply)
+    return ""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "command"
+
+
+def show_bot_answers(run: DemoRun) -> None:
+    from bot.offline import answer, offline_app
+
+    heading(run._(N_("What the bot answers in Slack")))
+    admins = link_demo_workspace(run)
+    app = offline_app(run.settings.model_copy(update={"as_of": run.as_of}), run.engine)
+    speaker = admins[0]
+    typer.echo(run._(N_("As {name}, a partner admin of the demo partner:"), name=speaker.display_name))
+    typer.echo("")
+    # ... and one answer in the language another admin chose (Portuguese or Spanish).
+    other = next((a for a in admins if a.language not in (None, speaker.language)), None)
+    plan = [(c, speaker) for c in COMMANDS] + ([("kpis", other)] if other else [])
+    for n, (command, admin) in enumerate(plan, 1):
+        user = admin.slack_user_id
+        if admin is not speaker:
+            typer.echo(run._(N_("As {name}, who chose {language}:"), name=admin.display_name,
+                             language=admin.language))
+        # No channel: offline there is no Slack to attach the charts to (they are written to
+        # the output folder instead), and the views say so.
+        text = _text_of(answer(app, command, team_id=DEMO_TEAM, user_id=user, locale=run.locale, channel_id=None))
+        typer.echo(f"> /partnerhub {command}")
+        shown = text.splitlines()
+        typer.echo("\n".join(shown[:25]) + ("\n  …" if len(shown) > 25 else ""))
+        typer.echo("")
+        run.write(f"slack-{n:02d}-{_slug(command)}.txt", (f"/partnerhub {command}\n\n{text}\n").encode())
+
+
+def show_weekly_digest(run: DemoRun) -> None:
+    """The weekly digest of a channel that follows every alert, with its CSVs and chart."""
+    from bot.worker import digest_post
+
+    heading(run._(N_("The weekly digest")))
+    schedule = Schedule(partner_id=run.partner_id, target_id="C0DEMODIGEST", alerts=[k.value for k in AlertKind],
+                        language=run.locale, timezone="UTC")
+    with run.session() as session:
+        post = digest_post(session, run.settings, schedule, period=run.as_of.isoformat(), as_of=run.as_of)
+    text = blocks_to_text(post.message)
+    typer.echo(text)
+    run.write("slack-digest.txt", text.encode())
+    for name, content, _title in post.files:
+        run.write(f"digest-{name}", content)
