@@ -745,6 +745,11 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
     # Any leg of a group gives the group's key columns (they are what makes the group).
     rep = np.empty(ng, dtype=np.int64)
     rep[codes] = np.arange(len(codes))
+    # Rows in the unique key's order: the upsert then walks the index instead of jumping
+    # around it (half the time on SQLite).
+    order = np.lexsort((end_codes[rep], loc_codes[rep], day[rep], customer[rep]))
+    rep, location_name = rep[order], location_name[order]
+    sums = {name: arr[order] for name, arr in sums.items()}
     g_days = (day[rep].astype("datetime64[D]")).astype(object).tolist()
     week_of = {d: week_ending(d) for d in set(g_days)}
     loc_names = np.array(loc_uniq, dtype=object)
