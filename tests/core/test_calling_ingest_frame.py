@@ -17,6 +17,7 @@ from tests.core.calling_world import at, make_customer, make_partner
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)
 MON, TUE = date(2026, 11, 16), date(2026, 11, 17)
+BRANCH = 'Branch "B", {north}\\ wing'  # quotes, comma, braces, backslash survive the bulk path
 
 
 def _leg(call_id, **kw) -> LegIn:
@@ -56,7 +57,7 @@ def _legs() -> list[LegIn]:
         _leg("16", endpoint_type=None, model="Cisco 8851", client_type="SIP", start_time=at(TUE),
              location_id="loc-2", location_name=""),
         _leg("17", endpoint_type=None, client_type="WXC_CLIENT", start_time=at(TUE), location_id="loc-2",
-             location_name="Branch"),
+             location_name=BRANCH),
         _leg("18", endpoint_type=None, model="Cisco 8851", start_time=at(TUE), location_id="loc-2",
              location_name=""),
         # a leg repeated inside the batch counts once; unknown org and too old are skipped
@@ -101,7 +102,7 @@ def test_frame_gives_the_same_rollups_as_ingest_legs(session):
     assert (room.legs, room.poor_legs, room.video_legs, room.video_s) == (2, 2, 1, 240)
     tuesday = [(r.endpoint_type, r.legs, r.location_name) for r in session.exec(
         select(CallRollup).where(CallRollup.day == TUE).order_by(CallRollup.endpoint_type)).all()]
-    assert tuesday == [("desk_phone", 2, ""), ("webex_app", 1, "Branch")]
+    assert tuesday == [("desk_phone", 2, ""), ("webex_app", 1, BRANCH)]
     assert session.exec(select(CallLeg).where(CallLeg.partner_id == partner.id)).all() != []  # ingest_legs' only
 
 
