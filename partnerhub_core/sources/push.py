@@ -12,6 +12,7 @@ Nothing is pushed when the partner has no Webex token (neither a stored one nor
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from partnerhub_core import credentials
-from partnerhub_core.errors import PartnerHubError
+from partnerhub_core.errors import PartnerHubError, UpstreamError
+from partnerhub_core.i18n import N_
 from partnerhub_core.logging import event
 from partnerhub_core.models import Customer, CustomerTag, PartnerAdmin
 from partnerhub_core.settings import Settings
@@ -76,7 +78,9 @@ def push_tags(*, session_factory: SessionFactory, partner_id: int, customer_ids:
               settings: Settings, client: WebexClient | None = None) -> PushResult:
     """Send each customer's whole tag list to Webex (``assignTags``), several at once (the
     client bounds the requests in flight per token). Each customer is written in its own
-    transaction: the agreed set on success, the pending mark on failure."""
+    transaction: the agreed set on success, the pending mark on failure. Once Webex fails,
+    the customers not yet sent are only marked: a rename on hundreds of customers must not
+    hold the reply through an outage."""
     ids = sorted(set(customer_ids))
     result = PushResult()
     if not ids:
@@ -89,13 +93,19 @@ def push_tags(*, session_factory: SessionFactory, partner_id: int, customer_ids:
     own = client is None
     client = client or WebexClient(settings=quick(settings), token=token)
 
+    webex_down = threading.Event()  # after one upstream failure the rest wait for the sync
+
     def one(customer_id: int) -> tuple[str, PartnerHubError | None]:
         with session_factory() as s:
             org_id = s.exec(select(Customer.org_id).where(Customer.id == customer_id)).first() or "?"
             try:
+                if webex_down.is_set():
+                    raise UpstreamError(N_("Not sent: Webex failed for another customer just before."))
                 sync.push_customer_tags(session=s, partner_id=partner_id, customer_id=customer_id,
                                         settings=settings, client=client)
             except PartnerHubError as exc:
+                if isinstance(exc, UpstreamError):
+                    webex_down.set()
                 s.rollback()
                 sync.mark_tags_pending(session=s, partner_id=partner_id, customer_id=customer_id)
                 s.commit()

@@ -43,3 +43,28 @@ def test_no_token_means_nothing_is_sent_and_a_stored_token_wins(engine, settings
         [post] = wx.calls("/assignTags", method="POST")
         assert post.headers["Authorization"] == "Bearer stored-token"
         assert post.body == {"tags": [{"name": "Gold", "description": ""}]}
+
+
+def test_once_webex_fails_the_other_customers_wait_for_the_sync(engine, settings):
+    from sqlmodel import select
+
+    from partnerhub_core.models import SyncState
+
+    with Session(engine) as s:
+        partner = make_partner(s)
+        customers = [make_customer(s, partner, f"C{i}", org_id=f"org-{i}") for i in range(3)]
+        make_tag(s, partner, "Gold", customers=customers)
+        s.commit()
+        pid, ids = partner.id, [c.id for c in customers]
+    with FakeWebex(token="t") as wx:
+        wx.fail_next(503, path_contains="assignTags", times=10)
+        one_at_a_time = settings.model_copy(update=dict(
+            webex_api_url=wx.url, webex_token=SecretStr("t"), webex_concurrency=1, webex_max_retries=1,
+            webex_backoff_s=0.001))
+        result = push.push_tags(session_factory=lambda: Session(engine), partner_id=pid, customer_ids=ids,
+                                settings=one_at_a_time)
+        assert len(wx.calls("/assignTags")) == 2  # the first customer, and its one retry
+    assert (result.attempted, result.pushed, sorted(result.failed)) == (True, 0, ["org-0", "org-1", "org-2"])
+    with Session(engine) as s:
+        rows = s.exec(select(SyncState.org_id, SyncState.cursor).where(SyncState.part == "tags")).all()
+    assert sorted(rows) == [(f"org-{i}", '{"pending": true}') for i in range(3)]
