@@ -23,6 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 
 REQUESTS = 1000
 CONCURRENCY = 20
+SINGLE = 50
 SECRET = "bench-signing-secret"
 
 
@@ -49,6 +50,12 @@ def run_ack(url: str, as_of: date) -> dict:
             _wait_ready(base, proc)
             latencies = asyncio.run(_load(base, fake))
             answered = _answers(fake, timeout=120)
+            # The same commands one at a time, answers drained between: the ack's own cost,
+            # without queueing behind 19 other clients and the answers' work.
+            single = []
+            for i in range(SINGLE):
+                single.extend(asyncio.run(_load(base, fake, requests=1, concurrency=1, offset=REQUESTS + i)))
+                _answers(fake, timeout=30, expected=REQUESTS + i + 1)
         finally:
             proc.terminate()
             try:
@@ -59,7 +66,8 @@ def run_ack(url: str, as_of: date) -> dict:
     q = statistics.quantiles(latencies, n=100)
     return {"requests": len(latencies), "concurrency": CONCURRENCY,
             "ack_p50_ms": round(q[49], 1), "ack_p99_ms": round(q[98], 1), "ack_max_ms": round(latencies[-1], 1),
-            "answers_received": answered}
+            "answers_received": answered,
+            "ack_alone_p50_ms": round(statistics.median(single), 1), "ack_alone_max_ms": round(max(single), 1)}
 
 
 def _wait_ready(base: str, proc) -> None:
@@ -76,10 +84,11 @@ def _wait_ready(base: str, proc) -> None:
     raise RuntimeError("partnerhub serve did not become healthy")
 
 
-async def _load(base: str, fake) -> list[float]:
+async def _load(base: str, fake, requests: int = REQUESTS, concurrency: int = CONCURRENCY,
+                offset: int = 0) -> list[float]:
     verifier = SignatureVerifier(SECRET)
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(REQUESTS):
+    for i in range(offset, offset + requests):
         queue.put_nowait(i)
     latencies: list[float] = []
 
@@ -108,16 +117,16 @@ async def _load(base: str, fake) -> list[float]:
                 if resp.status_code != 200:
                     raise RuntimeError(f"ack was HTTP {resp.status_code}: {resp.text[:200]}")
 
-    await asyncio.gather(*(client() for _ in range(CONCURRENCY)))
+    await asyncio.gather(*(client() for _ in range(concurrency)))
     return latencies
 
 
-def _answers(fake, timeout: float) -> int:
+def _answers(fake, timeout: float, expected: int = REQUESTS) -> int:
     """How many commands were answered through their response_url (work after the ack)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         n = len(fake.responses())
-        if n >= REQUESTS:
+        if n >= expected:
             return n
-        time.sleep(0.5)
+        time.sleep(0.02)
     return len(fake.responses())
