@@ -641,8 +641,13 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
     import numpy as np
     import pandas as pd
 
+    every = len(rows) == len(frame)  # nothing skipped: no need to copy every column
+
+    def pick(name):
+        return col(name) if every else col(name).iloc[rows]
+
     def factor(name):
-        return _factor(col(name).iloc[rows])
+        return _factor(pick(name))
 
     def equals(name, *wanted):  # the column's value is one of ``wanted``
         codes, uniques = factor(name)
@@ -650,20 +655,20 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
         return np.isin(codes, hits) if hits else np.zeros(len(codes), dtype=bool)
 
     def flag(name, default):
-        series = col(name).iloc[rows]
+        series = pick(name)
         if series.dtype == bool:
             return series.to_numpy()
         return series.astype(object).where(series.notna(), default).astype(bool).to_numpy()
 
     def number(name):
-        series = col(name).iloc[rows]
+        series = pick(name)
         if not pd.api.types.is_numeric_dtype(series.dtype):
             series = pd.to_numeric(series, errors="coerce")
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
     # Endpoint type: given, else derived once per distinct (model, client type).
     end_codes, end_uniq = factor("endpoint_type")
-    missing = col("endpoint_type").iloc[rows].isna().to_numpy()
+    missing = pick("endpoint_type").isna().to_numpy()
     if missing.any():
         m_codes, models = factor("model")
         c_codes, clients = factor("client_type")
@@ -750,8 +755,9 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
     order = np.lexsort((end_codes[rep], loc_codes[rep], day[rep], customer[rep]))
     rep, location_name = rep[order], location_name[order]
     sums = {name: arr[order] for name, arr in sums.items()}
-    g_days = (day[rep].astype("datetime64[D]")).astype(object).tolist()
-    week_of = {d: week_ending(d) for d in set(g_days)}
+    # Days as ISO text (what both databases take), each distinct day's week worked out once.
+    g_days = np.datetime_as_string(day[rep].astype("datetime64[D]")).tolist()
+    week_of = {d: week_ending(date.fromisoformat(d)).isoformat() for d in set(g_days)}
     loc_names = np.array(loc_uniq, dtype=object)
     end_names = np.array(end_uniq, dtype=object)
     out = {
@@ -782,8 +788,6 @@ def _bulk_upsert_rollups(session: Session, columns: dict[str, list], count: int)
     connection = session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite":
-        columns = {**columns, "day": [d.isoformat() for d in columns["day"]],
-                   "week_ending": [d.isoformat() for d in columns["week_ending"]]}
         sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
                f"{conflict}")
         connection.exec_driver_sql(sql, list(zip(*(columns[n] for n in names))))
