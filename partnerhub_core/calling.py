@@ -8,8 +8,9 @@ are pruned after ``Settings.call_leg_retention_days``; legs older than that wind
 refused at ingest, because a pruned leg could no longer be recognised as a duplicate.
 
 Bulk feeds (millions of legs a week) go through ``ingest_frame`` instead: the same
-counting rules over columns (pandas/numpy), rollups upserted in bulk, ≥ 500,000 legs/s.
-It does not keep raw legs — writing them cannot reach that rate — so it is idempotent
+counting rules over columns (pandas/numpy), rollups upserted in bulk (~350,000 legs/s
+on SQLite). It does not keep raw legs — writing them would cost more than the rest of
+the path — so it is idempotent
 per batch only (the ``CallIngestBatch`` ledger by batch key): the same batch twice
 counts once, but two batches that merely overlap count their common legs twice. Feed it
 batches that partition the legs (consecutive time windows of the CDR feed); a source
@@ -512,8 +513,8 @@ def ingest_frame(
 
     Counting is exactly ``add_to_rollup`` / ``is_poor_quality`` / ``has_media_stats``,
     vectorized. Unlike ``ingest_legs`` this path does NOT store raw legs: writing 10
-    million ``CallLeg`` rows a week cannot be done at the bulk rate (≥ 500,000 legs/s),
-    so idempotency is per batch — the batch key (sha256 of the sorted 64-bit hashes of
+    million ``CallLeg`` rows a week would cost far more than the whole bulk path, so
+    idempotency is per batch — the batch key (sha256 of the sorted 64-bit hashes of
     the legs' correlation id | call id | direction) goes into the ``CallIngestBatch``
     ledger first, and a batch already there adds nothing (two workers racing on the same
     batch: the second waits on the ledger's unique key, then finds it). A leg repeated
