@@ -388,14 +388,16 @@ def ingest_legs(
 
     inserted: set[str] = set()
     table = CallLeg.__table__
+    # One statement compiled once and run "executemany" (SQLAlchemy batches it into
+    # multi-row INSERTs with RETURNING): a fresh multi-VALUES statement per chunk cost
+    # most of the time in compiling it.
+    stmt = (
+        _insert(session, table)
+        .on_conflict_do_nothing(index_elements=["partner_id", "leg_key"])
+        .returning(table.c.leg_key)
+    )
     for start in range(0, len(rows), _CHUNK):
-        stmt = (
-            _insert(session, table)
-            .values(rows[start:start + _CHUNK])
-            .on_conflict_do_nothing(index_elements=["partner_id", "leg_key"])
-            .returning(table.c.leg_key)
-        )
-        inserted.update(session.execute(stmt).scalars())
+        inserted.update(session.execute(stmt, rows[start:start + _CHUNK]).scalars())
     result.added = len(inserted)
     result.duplicate += len(rows) - len(inserted)
 
