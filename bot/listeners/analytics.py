@@ -15,14 +15,13 @@ import re
 from dataclasses import dataclass
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
-from bot import fairuse
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
+from bot.files import upload_section_csv
 from bot.ids import ActionId
-from partnerhub_core import auth, reports
+from partnerhub_core import auth
 from partnerhub_core.analytics import subscriptions
 from partnerhub_core.analytics.common import Section
 from partnerhub_core.errors import BadInput
@@ -153,26 +152,7 @@ def _hint(ctx: Ctx, hint: str, params: dict) -> str:
 def download(ctx: Ctx, action: dict) -> dict | None:
     """Upload the whole table of the clicked section as CSV to the conversation."""
     query = Query.from_value(action.get("value"))
-    fairuse.expensive(ctx)  # CSV downloads count against the fair-use limits
-    with fairuse.report_slot(ctx.settings, ctx.partner_id):
-        section = compute(ctx, query)
-        data = reports.section_csv(section, ctx.locale)
-    title = section.heading(ctx._)
-    filename = reports.file_name(title, ctx.as_of)  # F21
-    if not ctx.channel_id:
-        raise BadInput(N_("I can only attach files in a conversation; run the command in a channel or a DM."))
-    try:
-        ctx.client.files_upload_v2(channel=ctx.channel_id, content=data, filename=filename, title=title,
-                                   initial_comment=ctx._("{title} — {rows} rows", title=title,
-                                                         rows=len(section.table)))
-    except SlackApiError as exc:
-        error = (exc.response or {}).get("error") if exc.response is not None else None
-        if error in ("not_in_channel", "channel_not_found", "is_archived", "access_denied"):
-            return ctx.render("notice.json.j2", level="error", text=ctx._(
-                "I cannot post files in this conversation. Invite me to it (/invite @Partner Hub) or use a "
-                "direct message with me, then press the button again."))
-        raise
-    return None
+    return upload_section_csv(ctx, lambda: compute(ctx, query))
 
 
 def on_view(ctx: Ctx, action: dict) -> dict:

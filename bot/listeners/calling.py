@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot import fairuse
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
+from bot.files import UNREACHABLE, slack_error, upload_section_csv
 from bot.ids import ActionId
-from partnerhub_core import auth, charts, reports
+from partnerhub_core import auth, charts
 from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection, calling_regions
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
@@ -33,7 +33,6 @@ VIEW_NAMES = {  # button labels (msgids)
     "queues": N_("Call queues"),
 }
 USAGE = N_("Usage: /partnerhub calling [usage|quality|features|queues] [US|CA|EU|UAE] [tag:<tag>]")
-UNREACHABLE = ("not_in_channel", "channel_not_found", "is_archived", "access_denied")
 
 
 @dataclass(frozen=True)
@@ -113,8 +112,7 @@ def upload_charts(ctx: Ctx, section: CallingSection) -> tuple[list[str], str | N
             file_uploads=[{"content": c.png, "filename": c.name, "title": c.title} for c in made],
         )
     except SlackApiError as exc:
-        error = (exc.response or {}).get("error") if exc.response is not None else None
-        if error in UNREACHABLE:
+        if slack_error(exc) in UNREACHABLE:
             return [], ctx._("I cannot post the charts in this conversation; invite me to it (/invite @Partner Hub).")
         raise
     return [c.title for c in made], None
@@ -158,25 +156,7 @@ def show(ctx: Ctx, query: CallingQuery, *, with_charts: bool = True) -> dict:
 def download(ctx: Ctx, action: dict) -> dict | None:
     """Upload the whole table of the clicked calling view as CSV (F30)."""
     query = CallingQuery.from_value(action.get("value"))
-    if not ctx.channel_id:
-        raise BadInput(N_("I can only attach files in a conversation; run the command in a channel or a DM."))
-    fairuse.expensive(ctx)
-    with fairuse.report_slot(ctx.settings, ctx.partner_id):
-        section = compute(ctx, query)
-        data = reports.section_csv(section, ctx.locale)
-    title = section.heading(ctx._)
-    try:
-        ctx.client.files_upload_v2(channel=ctx.channel_id, content=data, filename=reports.file_name(title, ctx.as_of),
-                                   title=title, initial_comment=ctx._("{title} — {rows} rows", title=title,
-                                                                      rows=len(section.table)))
-    except SlackApiError as exc:
-        error = (exc.response or {}).get("error") if exc.response is not None else None
-        if error in UNREACHABLE:
-            return ctx.render("notice.json.j2", level="error", text=ctx._(
-                "I cannot post files in this conversation. Invite me to it (/invite @Partner Hub) or use a "
-                "direct message with me, then press the button again."))
-        raise
-    return None
+    return upload_section_csv(ctx, lambda: compute(ctx, query))
 
 
 def on_view(ctx: Ctx, action: dict) -> dict:

@@ -24,7 +24,8 @@ from bot import fairuse
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.ids import ActionId
-from bot.listeners.calling import UNREACHABLE, region_word
+from bot.files import UNREACHABLE, cannot_post_files, slack_error
+from bot.listeners.calling import region_word
 from partnerhub_core import auth, reports
 from partnerhub_core.auth import Permission
 from partnerhub_core.errors import BadInput, NotFound
@@ -90,11 +91,8 @@ def run(ctx: Ctx, request: dict) -> dict | None:
                                        initial_comment=ctx._("{report}, as of {day}", report=name,
                                                              day=ctx.as_of.isoformat()))
         except SlackApiError as exc:
-            error = (exc.response or {}).get("error") if exc.response is not None else None
-            if error in UNREACHABLE:
-                return ctx.render("notice.json.j2", level="error", text=ctx._(
-                    "I cannot post files in this conversation. Invite me to it (/invite @Partner Hub) or use a "
-                    "direct message with me, then run the report again."))
+            if slack_error(exc) in UNREACHABLE:
+                return cannot_post_files(ctx, rerun_report=True)
             raise
     finally:
         if os.path.exists(path):
