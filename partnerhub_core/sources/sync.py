@@ -718,20 +718,7 @@ def _write_numbers(session: Session, partner_id: int, customer: Customer, items:
             user_uuid=_s(owner.get("id"), 200),
         )
     _upsert_locations(session, partner_id, customer, locations)
-    existing = {n.number_key: n for n in session.exec(select(PhoneNumber).where(
-        PhoneNumber.partner_id == partner_id,
-        (PhoneNumber.customer_id == customer.id) | PhoneNumber.number_key.in_(sorted(rows) or [""])))}
-    for key, row in existing.items():
-        if key not in rows and row.customer_id == customer.id:
-            session.delete(row)
-    for key, values in rows.items():
-        row = existing.get(key)
-        if row is None:
-            session.add(PhoneNumber(partner_id=partner_id, customer_id=customer.id, number_key=key, **values))
-        else:
-            row.customer_id = customer.id
-            for k, v in values.items():
-                setattr(row, k, v)
+    _replace_customer_rows(session, PhoneNumber, "number_key", partner_id, customer, rows)
     return len(rows), None
 
 
@@ -779,21 +766,30 @@ def _write_devices(session: Session, partner_id: int, customer: Customer, items:
             extension=number.extension if number else "",
             user_id=number.user_id if number else "", user_uuid=person,
         )
-    existing = {d.device_id: d for d in session.exec(select(Device).where(
-        Device.partner_id == partner_id,
-        (Device.customer_id == customer.id) | Device.device_id.in_(sorted(rows) or [""])))}
-    for key, row in existing.items():
-        if key not in rows and row.customer_id == customer.id:
+    _replace_customer_rows(session, Device, "device_id", partner_id, customer, rows)
+    return len(rows), None
+
+
+def _replace_customer_rows(session: Session, model, key: str, partner_id: int, customer: Customer,
+                           rows: dict[str, dict]) -> None:
+    """Make the customer's rows of ``model`` exactly ``rows`` (by natural key): delete the
+    ones Webex no longer lists, update the others, add the new. A row keyed by a number or
+    device that moved from another customer of the partner is moved, not duplicated."""
+    key_col = getattr(model, key)
+    existing = {getattr(r, key): r for r in session.exec(select(model).where(
+        model.partner_id == partner_id,
+        (model.customer_id == customer.id) | key_col.in_(sorted(rows) or [""])))}
+    for k, row in existing.items():
+        if k not in rows and row.customer_id == customer.id:
             session.delete(row)
-    for key, values in rows.items():
-        row = existing.get(key)
+    for k, values in rows.items():
+        row = existing.get(k)
         if row is None:
-            session.add(Device(partner_id=partner_id, customer_id=customer.id, device_id=key, **values))
+            session.add(model(partner_id=partner_id, customer_id=customer.id, **{key: k}, **values))
         else:
             row.customer_id = customer.id
-            for k, v in values.items():
-                setattr(row, k, v)
-    return len(rows), None
+            for name, value in values.items():
+                setattr(row, name, value)
 
 
 # -- call history -------------------------------------------------------------------
