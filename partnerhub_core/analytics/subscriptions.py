@@ -297,38 +297,34 @@ def _usage_kpis(df: pd.DataFrame, customers_key: str, customers_label: str) -> l
     ]
 
 
-def _expiring(frame: Frame, product: str, settings: Settings) -> Section:
+def _ending(frame: Frame, product: str, settings: Settings, *, key: str, mask, days_label: str, title: str,
+            customers_label: str) -> Section:
+    """F12 and F13 share one table: lines ending (or renewing) in the window, soonest first."""
     w = _window(settings)
     df = _selected(frame, product)
-    df = df[_expiring_mask(df, w)]
+    df = df[mask(df, w)]
     columns = [
         Column("customer", N_("Customer"), TEXT),
         Column("subscription_id", N_("Subscription ID"), TEXT),
-        Column("days_left", N_("Days until expiry"), INT),
+        Column("days_left", days_label, INT),
         *_usage_columns(),
         Column("used_90d", N_("Used in the last 3 months"), INT),
     ]
-    return Section("expiring", N_("Expiring in the next {days} days"),
-                   _usage_kpis(df, "customers", N_("Customers expiring")),
+    return Section(key, title, _usage_kpis(df, "customers", customers_label),
                    _table(df, columns, ["days_left", "customer", "subscription_id"], [True, True, True]),
                    columns, product=product, as_of=frame.as_of, title_params={"days": w})
+
+
+def _expiring(frame: Frame, product: str, settings: Settings) -> Section:
+    return _ending(frame, product, settings, key="expiring", mask=_expiring_mask,
+                   days_label=N_("Days until expiry"), title=N_("Expiring in the next {days} days"),
+                   customers_label=N_("Customers expiring"))
 
 
 def _renewing(frame: Frame, product: str, settings: Settings) -> Section:
-    w = _window(settings)
-    df = _selected(frame, product)
-    df = df[_renewing_mask(df, w)]
-    columns = [
-        Column("customer", N_("Customer"), TEXT),
-        Column("subscription_id", N_("Subscription ID"), TEXT),
-        Column("days_left", N_("Days until renewal"), INT),
-        *_usage_columns(),
-        Column("used_90d", N_("Used in the last 3 months"), INT),
-    ]
-    return Section("renewing", N_("Renewing in the next {days} days (auto-renew)"),
-                   _usage_kpis(df, "customers", N_("Customers renewing")),
-                   _table(df, columns, ["days_left", "customer", "subscription_id"], [True, True, True]),
-                   columns, product=product, as_of=frame.as_of, title_params={"days": w})
+    return _ending(frame, product, settings, key="renewing", mask=_renewing_mask,
+                   days_label=N_("Days until renewal"), title=N_("Renewing in the next {days} days (auto-renew)"),
+                   customers_label=N_("Customers renewing"))
 
 
 def _low(frame: Frame, product: str, settings: Settings) -> Section:

@@ -51,20 +51,13 @@ def stored_languages(
 def set_my_language(*, session: Session, actor: Actor, language: str | None, now: datetime) -> PartnerAdmin:
     """Set (or, with None, clear) the acting admin's own language. Anyone may choose theirs."""
     require(actor, Permission.VIEW)
-    if language is not None and language not in SUPPORTED:
-        raise BadInput("Unknown language \u201c{language}\u201d. Choose one of: {choices}.",
-                       language=language, choices="en, pt-BR, es")
+    if language is not None:
+        _check_language(language)
     admin = session.get(PartnerAdmin, actor.admin_id) if actor.admin_id is not None else None
     if admin is None or admin.partner_id != actor.partner_id:
         raise NotFound("You are not registered as a partner admin here yet. Ask a full admin to add you.")
-    before = admin.language
-    if before != language:
-        admin.language = language
-        session.add(admin)
-        audit.record(
-            session, actor=actor, action="admin.language", target_type="partner_admin",
-            target_id=admin.id, before={"language": before}, after={"language": language}, at=now,
-        )
+    _change(session, actor, admin, "language", language, action="admin.language",
+            target_type="partner_admin", now=now)
     return admin
 
 
@@ -73,18 +66,28 @@ def set_workspace_language(
 ) -> Workspace:
     """The default language of a workspace (setup, full admins)."""
     require(actor, Permission.SETUP)
-    if language not in SUPPORTED:
-        raise BadInput("Unknown language \u201c{language}\u201d. Choose one of: {choices}.",
-                       language=language, choices="en, pt-BR, es")
+    _check_language(language)
     workspace = session.get(Workspace, workspace_id)
     if workspace is None or workspace.partner_id != actor.partner_id:
         raise NotFound("This workspace is not linked to your partner organization.")
-    before = workspace.default_language
-    if before != language:
-        workspace.default_language = language
-        session.add(workspace)
-        audit.record(
-            session, actor=actor, action="workspace.language", target_type="workspace",
-            target_id=workspace.id, before={"language": before}, after={"language": language}, at=now,
-        )
+    _change(session, actor, workspace, "default_language", language, action="workspace.language",
+            target_type="workspace", now=now)
     return workspace
+
+
+def _check_language(language: str) -> None:
+    if language not in SUPPORTED:
+        raise BadInput("Unknown language \u201c{language}\u201d. Choose one of: {choices}.",
+                       language=language, choices="en, pt-BR, es")
+
+
+def _change(session: Session, actor: Actor, row, attr: str, language: str | None, *, action: str,
+            target_type: str, now: datetime) -> None:
+    """Set a language column and audit it, only when it really changes."""
+    before = getattr(row, attr)
+    if before == language:
+        return
+    setattr(row, attr, language)
+    session.add(row)
+    audit.record(session, actor=actor, action=action, target_type=target_type, target_id=row.id,
+                 before={"language": before}, after={"language": language}, at=now)
