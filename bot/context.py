@@ -45,7 +45,7 @@ from partnerhub_core.db import session_scope
 from partnerhub_core.errors import NotAllowed, NotSetUp, PartnerHubError
 from partnerhub_core.i18n import N_
 from partnerhub_core.i18n.resolve import resolve_locale
-from partnerhub_core.models import Partner, PartnerAdmin, Workspace, utcnow
+from partnerhub_core.models import Partner, PartnerAdmin, Workspace
 from partnerhub_core.settings import Settings
 
 log = logging.getLogger("partnerhub.bot")
@@ -238,7 +238,7 @@ def build_ctx(rt: Runtime, session: Session, info: RequestInfo) -> Ctx:
         user_id=info.user_id,
         channel_id=info.channel_id,
         as_of=rt.settings.today(),
-        now=utcnow(),
+        now=rt.settings.now(),
         locale=choose_locale(admin, info.slack_user, workspace),
         workspace=workspace,
         partner=partner,

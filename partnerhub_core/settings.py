@@ -121,6 +121,17 @@ class Settings(BaseSettings):
 
         return datetime.now(timezone.utc).date()
 
+    def now(self):
+        """The process's notion of now (an aware UTC datetime): with PARTNERHUB_AS_OF, that
+        day at the current UTC time of day (what "next run" and the like are counted
+        from, so a frozen demo or test agrees with its own today); else the real instant."""
+        from datetime import datetime, timezone
+
+        real = datetime.now(timezone.utc)
+        if self.as_of is None:
+            return real
+        return datetime.combine(self.as_of, real.timetz())
+
 
 def get_settings(**overrides) -> Settings:
     return Settings(**overrides)

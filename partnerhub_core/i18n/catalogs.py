@@ -274,8 +274,11 @@ def apply(mapping: dict[str, dict[str, str]], *, pot: Catalog | None = None) -> 
             if entry is None or not text:
                 continue
             if isinstance(entry.id, (list, tuple)):
-                forms = catalog.num_plurals
-                entry.string = tuple(text) if isinstance(text, list) else (text,) * forms
+                # CLDR (Babel >= 2.17) gives es and pt a third form, "many" (1 000 000): it
+                # reads as "other", so forms not given repeat the last one.
+                given = list(text) if isinstance(text, list) else [text]
+                forms = max(catalog.num_plurals, len(given))
+                entry.string = tuple(given + given[-1:] * (forms - len(given)))
             else:
                 entry.string = text
             entry.flags.discard("fuzzy")
