@@ -1,13 +1,19 @@
 """Slash-command ack latency through real signed HTTP.
 
-``partnerhub serve`` runs as a child process on the large partner's database; its Slack
-Web API calls and response_url posts go to the local Slack stand-in. 20 concurrent
+``partnerhub serve`` runs as a child process on the large partner's database, as the
+Procfile runs it (answers in its answer processes, PARTNERHUB_ANSWER_PROCESSES); its
+Slack Web API calls and response_url posts go to the local Slack stand-in, which runs in
+a process of its own so that recording 1,000 answers does not hold the GIL of the
+process that measures. After a warm-up of ``WARMUP`` commands (not counted: the first
+requests of a process pay bolt's auth.test and the first users.info), 20 concurrent
 clients send 1,000 signed ``/partnerhub customer …`` commands; the figure is the time to
-Slack's HTTP 200 (the ack), not to the answer, which arrives later at the stand-in.
+Slack's HTTP 200 (the ack), not to the answer, which arrives later at the stand-in. Every
+command must also be answered, each with the customer it asked for.
 """
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import socket
 import statistics
@@ -24,6 +30,7 @@ from slack_sdk.signature import SignatureVerifier
 REQUESTS = 1000
 CONCURRENCY = 20
 SINGLE = 50
+WARMUP = 40
 SECRET = "bench-signing-secret"
 
 
@@ -34,9 +41,7 @@ def _free_port() -> int:
 
 
 def run_ack(url: str, as_of: date) -> dict:
-    from tests.fakes.slack import FakeSlack
-
-    with FakeSlack(team_id="TBENCH") as fake:
+    with SlackProcess() as fake:
         port = _free_port()
         env = dict(os.environ, PARTNERHUB_DATABASE_URL=url, SLACK_SIGNING_SECRET=SECRET,
                    SLACK_BOT_TOKEN="xoxb-bench", PARTNERHUB_SLACK_API_URL=fake.base_url,
@@ -48,14 +53,20 @@ def run_ack(url: str, as_of: date) -> dict:
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(base, proc)
+            asyncio.run(_load(base, fake, requests=WARMUP, offset=10_000))
+            _answers(fake, timeout=60, expected=WARMUP)
+            started = time.perf_counter()
             latencies = asyncio.run(_load(base, fake))
-            answered = _answers(fake, timeout=120)
+            acks_s = time.perf_counter() - started
+            answered = _answers(fake, timeout=120, expected=WARMUP + REQUESTS) - WARMUP
+            answers_s = time.perf_counter() - started
+            wrong = fake.wrong_answers()
             # The same commands one at a time, answers drained between: the ack's own cost,
             # without queueing behind 19 other clients and the answers' work.
             single = []
             for i in range(SINGLE):
                 single.extend(asyncio.run(_load(base, fake, requests=1, concurrency=1, offset=REQUESTS + i)))
-                _answers(fake, timeout=30, expected=REQUESTS + i + 1)
+                _answers(fake, timeout=30, expected=WARMUP + REQUESTS + i + 1)
         finally:
             proc.terminate()
             try:
@@ -66,8 +77,63 @@ def run_ack(url: str, as_of: date) -> dict:
     q = statistics.quantiles(latencies, n=100)
     return {"requests": len(latencies), "concurrency": CONCURRENCY,
             "ack_p50_ms": round(q[49], 1), "ack_p99_ms": round(q[98], 1), "ack_max_ms": round(latencies[-1], 1),
-            "answers_received": answered,
+            "acks_per_s": round(len(latencies) / acks_s), "answers_received": answered,
+            "answers_wrong": wrong, "all_answered_s": round(answers_s, 2),
             "ack_alone_p50_ms": round(statistics.median(single), 1), "ack_alone_max_ms": round(max(single), 1)}
+
+
+def _org(i: int) -> str:
+    return f"org-{(i * 37) % 2000:06d}"
+
+
+class SlackProcess:
+    """The Slack stand-in (tests/fakes/slack.py) in a child process, asked over a pipe how
+    many answers it has and whether each named the customer its command asked for."""
+
+    def __enter__(self) -> "SlackProcess":
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve_slack, args=(child,), daemon=True)
+        self._proc.start()
+        self.base_url, self._response_base = self._conn.recv()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._conn.send(("stop",))
+        self._proc.join(10)
+
+    def response_url(self, key: str) -> str:
+        return self._response_base + key
+
+    def _ask(self, *message):
+        self._conn.send(message)
+        return self._conn.recv()
+
+    def answered(self) -> int:
+        return self._ask("count")
+
+    def wrong_answers(self) -> int:
+        return self._ask("wrong")
+
+
+def _serve_slack(conn) -> None:
+    from tests.fakes.slack import FakeSlack
+
+    with FakeSlack(team_id="TBENCH") as fake:
+        conn.send((fake.base_url, fake.response_url("")))
+        while True:
+            message = conn.recv()
+            if message[0] == "stop":
+                return
+            answers = fake.responses()
+            if message[0] == "count":
+                conn.send(len(answers))
+            else:  # each answer's key is ack-<i>-…: it must be the card of org-<i's customer>
+                conn.send(sum(1 for r in answers if not _is_card(r.path.rsplit("/", 1)[1], r.raw.decode())))
+
+
+def _is_card(key: str, answer: str) -> bool:
+    return _org(int(key.split("-")[1])) in answer and "No customer matches" not in answer
 
 
 def _wait_ready(base: str, proc) -> None:
@@ -91,9 +157,12 @@ async def _load(base: str, fake, requests: int = REQUESTS, concurrency: int = CO
     for i in range(offset, offset + requests):
         queue.put_nowait(i)
     latencies: list[float] = []
+    # Every client is built before any request is timed: building one (its SSL context)
+    # blocks this loop for tens of ms, which would be counted in the others' acks.
+    https = [httpx.AsyncClient(base_url=base, timeout=30) for _ in range(concurrency)]
 
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+    async def client(http: httpx.AsyncClient) -> None:
+        async with http:
             while True:
                 try:
                     i = queue.get_nowait()
@@ -103,7 +172,7 @@ async def _load(base: str, fake, requests: int = REQUESTS, concurrency: int = CO
                 body = urlencode({
                     "token": "x", "team_id": "TBENCH", "team_domain": "bench", "channel_id": "CBENCH",
                     "channel_name": "bench", "user_id": "UB00000", "user_name": "bench",
-                    "command": "/partnerhub", "text": f"customer org-{(i * 37) % 2000:06d}",
+                    "command": "/partnerhub", "text": f"customer {_org(i)}",
                     "api_app_id": "ABENCH", "is_enterprise_install": "false",
                     "response_url": fake.response_url(key), "trigger_id": f"trigger-{key}",
                 })
@@ -117,16 +186,16 @@ async def _load(base: str, fake, requests: int = REQUESTS, concurrency: int = CO
                 if resp.status_code != 200:
                     raise RuntimeError(f"ack was HTTP {resp.status_code}: {resp.text[:200]}")
 
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(http) for http in https))
     return latencies
 
 
-def _answers(fake, timeout: float, expected: int = REQUESTS) -> int:
+def _answers(fake: SlackProcess, timeout: float, expected: int) -> int:
     """How many commands were answered through their response_url (work after the ack)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        n = len(fake.responses())
+        n = fake.answered()
         if n >= expected:
             return n
         time.sleep(0.02)
-    return len(fake.responses())
+    return fake.answered()

@@ -24,6 +24,10 @@ from partnerhub_core.settings import Settings
 SCOPES = ["commands", "chat:write", "files:write", "users:read", "users:read.email",
           "channels:read", "groups:read", "im:write", "files:read"]
 
+# Bolt answers Slack when the listener returns; listeners ack and schedule the rest with
+# Runtime.after_ack (bolt's other mode polls every 10 ms for the ack).
+PROCESS_BEFORE_RESPONSE = True
+
 # Features, in the order their listeners are tried. fallback is not here: it goes last.
 LISTENERS = (setup, help, home, customers, tags, trials, admins, analytics, calling, reports, language, digests, sync)
 
@@ -41,6 +45,7 @@ def build_app(settings: Settings, engine: Engine) -> AsyncApp:
         client_id = settings.slack_client_id
         app = AsyncApp(
             signing_secret=signing_secret,
+            process_before_response=PROCESS_BEFORE_RESPONSE,
             client=async_web_client(settings, token=None, default_token=False),
             oauth_settings=AsyncOAuthSettings(
                 client_id=client_id,
@@ -51,7 +56,8 @@ def build_app(settings: Settings, engine: Engine) -> AsyncApp:
             ),
         )
     elif settings.slack_bot_token is not None:
-        app = AsyncApp(signing_secret=signing_secret, client=async_web_client(settings))
+        app = AsyncApp(signing_secret=signing_secret, process_before_response=PROCESS_BEFORE_RESPONSE,
+                       client=async_web_client(settings))
     else:
         raise BadInput(N_("Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (one workspace), or "
                           "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (OAuth install)."))

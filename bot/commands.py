@@ -13,8 +13,9 @@ Features add subcommands from their ``register(app)``::
             card = customers.lookup_customer(session=ctx.session, actor=ctx.actor, ...)
             return ctx.render("customer_card.json.j2", card=card)
 
-The router acknowledges at once (an empty ack, well inside Slack's 3 seconds), then runs
-the handler with ``asyncio.to_thread`` and answers through ``respond()``. ``args`` are the
+The router acknowledges at once (an empty ack, well inside Slack's 3 seconds), then hands
+the handler to the answer runner (``bot/answers.py``), which answers through the
+command's response_url. ``args`` are the
 words after the subcommand (quotes group words: ``tag add "Key accounts" Acme``);
 ``ctx.text`` is the same text unsplit. An unknown word gets a short usage with "did you
 mean"; a workspace not linked yet gets the setup prompt for every subcommand that needs a
@@ -165,12 +166,14 @@ def register(app: AsyncApp) -> None:
     rt = runtime(app)
     if rt.router is None:
         rt.router = Router()
+    run_command = _route_handler(rt.router)
+    rt.register_handler(run_command)
 
-    async def on_partnerhub(ack, body, command, context, client, respond):
+    async def on_partnerhub(ack, body, command, context, client):
         await ack()  # first, and alone: nothing may delay it
         text = command.get("text") or ""
-        await handle(rt, _route_handler(rt.router), text, body=body, context=context,
-                     client=client, respond=respond, text=text)
+        await handle(rt, run_command, text, body=body, context=context, client=client,
+                     via_response_url=True, text=text)
 
     app.command(COMMAND)(on_partnerhub)
 

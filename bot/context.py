@@ -8,12 +8,14 @@ Listeners are plain sync functions ``handler(ctx, ...) -> reply``; ``on_action``
 ``on_view``, ``on_event`` (and ``commands`` for /partnerhub) register them so that:
 
 1. the request is acknowledged first (Slack waits 3 s; nothing slow happens before),
-2. the handler runs in a worker thread (``asyncio.to_thread``) inside one transaction:
-   commit on success, roll back on error, close — the wrapper owns it, services never commit;
+2. the handler runs away from the event loop — in an answer process of ``partnerhub
+   serve`` or an answer thread (``bot/answers.py``) — inside one transaction: commit on
+   success, roll back on error, close — the wrapper owns it, services never commit;
    then the steps the handler queued with ``ctx.after_commit`` (pushes to Webex) run,
-3. its reply is delivered after the commit: a message dict goes to ``respond()`` (the
-   response_url) or, without one, as an ephemeral message / DM; ``Modal`` opens a modal
-   with the trigger id; ``Home`` publishes the App Home; ``ViewUpdate`` updates a view,
+3. its reply is delivered after the commit, from the same thread or process: a message
+   dict goes to the request's response_url or, without one, as an ephemeral message /
+   DM; ``Modal`` opens a modal with the trigger id; ``Home`` publishes the App Home;
+   ``ViewUpdate`` updates a view,
 4. a typed core error becomes a polite localized message (``bot/errors.py``); anything
    else is logged with a reference the user is given.
 """
@@ -25,7 +27,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -34,11 +36,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import render as _render
-from bot.slack_client import web_client
+from bot.slack_client import TIMEOUT_SECONDS, retry_handlers, web_client
 from partnerhub_core import i18n
 from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
@@ -92,7 +95,53 @@ class Runtime:
     engine: Engine
     oauth: bool = False
     router: Any = None  # bot.commands.Router, set by build_app
+    answers: Any = None  # bot.answers runner; threads unless `partnerhub serve` sets processes
+    handlers: dict[str, Callable[..., Reply]] = field(default_factory=dict)
+    _keys: dict[int, str] = field(default_factory=dict)
     _users: dict[tuple[str, str], tuple[float, dict]] = field(default_factory=dict)
+    _after_ack: set[asyncio.Task] = field(default_factory=set)
+
+    def after_ack(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        """Run ``work`` after this request's HTTP answer. The app is built with
+        ``process_before_response=True``: bolt answers Slack as soon as the listener
+        returns, instead of polling every 10 ms for the ack while the listener goes on. So
+        a listener acks, schedules the rest here, and returns. The task is kept (the loop
+        holds tasks weakly) and the graceful shutdown waits for it."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._after_ack.add(task)
+        task.add_done_callback(self._after_ack_done)
+        return task
+
+    def _after_ack_done(self, task: asyncio.Task) -> None:
+        self._after_ack.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("work after the ack failed", exc_info=task.exception())
+
+    def register_handler(self, handler: Callable[..., Reply]) -> str:
+        """Name a handler by where it is defined, so that an answer process, which builds
+        the same app, finds the same function under the same key. Registering happens
+        while the app is built, in the same order in every process."""
+        known = self._keys.get(id(handler))
+        if known is not None:
+            return known
+        key = base = f"{handler.__module__}:{handler.__qualname__}"
+        n = 1
+        while key in self.handlers:  # two closures of one function (e.g. made in a loop)
+            n += 1
+            key = f"{base}#{n}"
+        self.handlers[key] = handler
+        self._keys[id(handler)] = key
+        return key
+
+    def handler_key(self, handler: Callable[..., Reply]) -> str | None:
+        return self._keys.get(id(handler))
+
+    def answer_runner(self) -> Any:
+        if self.answers is None:
+            from bot.answers import ThreadAnswers  # late: answers imports this module's users
+
+            self.answers = ThreadAnswers()
+        return self.answers
 
     def cached_user(self, team_id: str, user_id: str) -> dict | None:
         hit = self._users.get((team_id, user_id))
@@ -223,6 +272,7 @@ class RequestInfo:
     slack_user: dict
     body: dict
     text: str = ""
+    response_url: str | None = None  # answer there (commands, buttons)
 
 
 def build_ctx(rt: Runtime, session: Session, info: RequestInfo) -> Ctx:
@@ -344,60 +394,70 @@ def with_notes(reply: Reply, notes: list[str], locale: str) -> Reply:
     return merged
 
 
-async def deliver(reply: Reply, *, body: dict, client: Any, respond: Any, info: RequestInfo,
-                  replace_original: bool = False, locale: str | None = None) -> None:
-    """Async side: say the reply in the right place. Slack failures are logged, not raised."""
+def answer(rt: Runtime, info: RequestInfo, handler: Callable[..., Reply], args: tuple,
+           replace_original: bool = False) -> None:
+    """The whole work after the ack, in an answer thread or process (``bot/answers.py``):
+    the handler in its transaction, then its reply delivered."""
+    reply, locale = run_in_transaction(rt, info, handler, *args)
+    deliver(reply, rt=rt, info=info, locale=locale, replace_original=replace_original)
+
+
+def deliver(reply: Reply, *, rt: Runtime, info: RequestInfo, replace_original: bool = False,
+            locale: str | None = None) -> None:
+    """Say the reply in the right place. Slack failures are logged, not raised."""
     if reply is None:
         return
+    client = web_client(rt.settings, info.bot_token)
     try:
         if isinstance(reply, Modal):
-            await open_modal(reply, body=body, client=client, respond=respond, info=info, locale=locale)
+            open_modal(reply, client=client, info=info, locale=locale)
         elif isinstance(reply, Home):
-            await client.views_publish(user_id=info.user_id, view=reply.view)
+            client.views_publish(user_id=info.user_id, view=reply.view)
         elif isinstance(reply, ViewUpdate):
-            await client.views_update(view_id=reply.view_id, view=reply.view)
+            client.views_update(view_id=reply.view_id, view=reply.view)
         else:
-            await say_message(reply, body=body, client=client, respond=respond, info=info,
-                              replace_original=replace_original)
+            say_message(reply, client=client, info=info, replace_original=replace_original)
     except SlackApiError as exc:
         log.warning("Slack refused the reply: %s", exc.response.get("error") if exc.response else exc)
     except Exception:  # noqa: BLE001 - the request is already acknowledged; log and go on
         log.exception("delivering a reply failed")
 
 
-async def open_modal(reply: Modal, *, body: dict, client: Any, respond: Any, info: RequestInfo,
-                     locale: str | None) -> None:
-    trigger = body.get("trigger_id")
+def open_modal(reply: Modal, *, client: WebClient, info: RequestInfo, locale: str | None) -> None:
+    trigger = info.body.get("trigger_id")
     try:
-        if reply.push and body.get("view"):
-            await client.views_push(trigger_id=trigger, view=reply.view)
+        if reply.push and info.body.get("view"):
+            client.views_push(trigger_id=trigger, view=reply.view)
         else:
-            await client.views_open(trigger_id=trigger, view=reply.view)
+            client.views_open(trigger_id=trigger, view=reply.view)
     except SlackApiError as exc:
         # Usually expired_trigger_id: the trigger lives 3 seconds. Say so instead of nothing.
         log.info("the modal did not open: %s", exc.response.get("error") if exc.response is not None else exc)
         gettext = i18n.translations(locale).gettext
         note = _render.render("notice.json.j2", locale=locale, text=gettext(
             "Slack closed the form before it could open. Please try again."))
-        await say_message(note, body=body, client=client, respond=respond, info=info)
+        say_message(note, client=client, info=info)
 
 
-async def say_message(message: dict, *, body: dict, client: Any, respond: Any, info: RequestInfo,
-                      replace_original: bool = False) -> None:
+def say_message(message: dict, *, client: WebClient, info: RequestInfo, replace_original: bool = False) -> None:
     message = dict(message)
     in_channel = message.pop("response_type", "ephemeral") == "in_channel"
     replace = message.pop("replace_original", replace_original)
-    if respond is not None and (body.get("response_url") or body.get("response_urls")):
-        await respond(**message, response_type="in_channel" if in_channel else "ephemeral",
-                      replace_original=bool(replace))
+    if info.response_url:
+        webhook = WebhookClient(info.response_url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers())
+        sent = webhook.send_dict({**message, "response_type": "in_channel" if in_channel else "ephemeral",
+                                  "replace_original": bool(replace)})
+        if sent.status_code != 200:
+            log.warning("Slack refused the answer to a response_url: HTTP %s %s", sent.status_code,
+                        (sent.body or "")[:200])
         return
-    channel = info.channel_id or _metadata_channel(body)
+    channel = info.channel_id or _metadata_channel(info.body)
     try:
         if channel and not in_channel:
-            await client.chat_postEphemeral(channel=channel, user=info.user_id, **message)
+            client.chat_postEphemeral(channel=channel, user=info.user_id, **message)
             return
         if channel:
-            await client.chat_postMessage(channel=channel, **message)
+            client.chat_postMessage(channel=channel, **message)
             return
     except SlackApiError as exc:
         # A channel the bot is not in (a private channel, someone else's DM): say it in
@@ -405,7 +465,7 @@ async def say_message(message: dict, *, body: dict, client: Any, respond: Any, i
         log.info("could not answer in %s (%s); answering in a DM", channel,
                  exc.response.get("error") if exc.response is not None else exc)
     if info.user_id:  # no channel at all (a modal from the Home tab), or the channel refused
-        await client.chat_postMessage(channel=info.user_id, **message)
+        client.chat_postMessage(channel=info.user_id, **message)
 
 
 def _metadata_channel(body: dict) -> str | None:
@@ -417,13 +477,28 @@ def _metadata_channel(body: dict) -> str | None:
     return value.get("channel") if isinstance(value, dict) else None
 
 
+def response_url_of(body: dict) -> str | None:
+    """Where Slack takes the answer to a command or a button (a submitted view with a
+    ``response_url_enabled`` input carries a list)."""
+    urls = body.get("response_urls") or [{}]
+    return body.get("response_url") or (urls[0] or {}).get("response_url") or None
+
+
 async def handle(app_rt: Runtime, handler: Callable[..., Reply], *args, body: dict, context: Any,
-                 client: Any, respond: Any = None, text: str = "", replace_original: bool = False) -> None:
-    """After the ack: gather request info, run the handler in a thread, deliver its reply."""
-    info = await request_info(app_rt, body, context, client, text=text)
-    reply, locale = await asyncio.to_thread(run_in_transaction, app_rt, info, handler, *args)
-    await deliver(reply, body=body, client=client, respond=respond, info=info, locale=locale,
-                  replace_original=replace_original)
+                 client: Any, via_response_url: bool = False, text: str = "",
+                 replace_original: bool = False) -> None:
+    """Call after the ack; returns at once. Once Slack has its answer: gather request
+    info, then hand the handler and its delivery to the answer runner
+    (``bot/answers.py``). ``via_response_url``: answer through the request's response_url
+    (commands, buttons) rather than a message."""
+
+    async def work() -> None:
+        info = await request_info(app_rt, body, context, client, text=text)
+        if via_response_url:
+            info.response_url = response_url_of(body)
+        await app_rt.answer_runner().run(app_rt, handler, info, args, replace_original)
+
+    app_rt.after_ack(work())
 
 
 # ---------------------------------------------------------------------------------
@@ -437,11 +512,12 @@ def on_action(app: AsyncApp, action_id: Any, handler: Callable[[Ctx, dict], Repl
     Matches ``action_id`` and ``action_id:<anything>``: Slack wants action ids unique
     within a block, so templates suffix repeated buttons (``ph_run_command:2``)."""
     rt = runtime(app)
+    rt.register_handler(handler)
 
-    async def _listener(ack, body, context, client, respond):
+    async def _listener(ack, body, context, client):
         await ack()
         action = (body.get("actions") or [{}])[0]
-        await handle(rt, handler, action, body=body, context=context, client=client, respond=respond)
+        await handle(rt, handler, action, body=body, context=context, client=client, via_response_url=True)
 
     _listener.__name__ = f"action_{getattr(handler, '__name__', 'handler')}"
     pattern = action_id if hasattr(action_id, "pattern") else re.compile(rf"^{re.escape(str(action_id))}(:.*)?$")
@@ -488,6 +564,7 @@ def on_view(app: AsyncApp, callback_id: Any, handler: Callable[[Ctx, dict], Repl
     ``channel`` (ephemeral) or else to the user's DM.
     """
     rt = runtime(app)
+    rt.register_handler(handler)
 
     async def _listener(ack, body, context, client):
         values = view_values(body)
@@ -510,6 +587,7 @@ def on_view(app: AsyncApp, callback_id: Any, handler: Callable[[Ctx, dict], Repl
 def on_event(app: AsyncApp, event_type: str, handler: Callable[[Ctx, dict], Reply]) -> None:
     """Events API: ``handler(ctx, event)``; a ``Home`` reply publishes the App Home."""
     rt = runtime(app)
+    rt.register_handler(handler)
 
     async def _listener(ack, body, event, context, client):
         await ack()

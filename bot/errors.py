@@ -130,7 +130,13 @@ def install(app: AsyncApp) -> None:
     rt = runtime(app)
 
     @app.error
-    async def on_error(error, body, respond, logger):
+    async def on_error(error, body, respond, logger, request, response):
+        ack = getattr(getattr(request, "context", None), "ack", None)
+        acked = getattr(ack, "response", None)
+        if acked is not None and response is not None:
+            # Slack already has the ack; bolt (process_before_response) would now answer
+            # 500, which Slack shows as a failure. Keep the ack, answer below.
+            response.status, response.body, response.headers = acked.status, acked.body, acked.headers
         locale = _known_locale(rt, body)
         if isinstance(error, PartnerHubError):
             message = error_message(error, locale)

@@ -95,7 +95,11 @@ def register(app: AsyncApp) -> None:
                                             reason=reason, now=utcnow(), label=label)
 
     @app.event("app_uninstalled")
-    async def on_app_uninstalled(body, context):
+    async def on_app_uninstalled(ack, body, context):
+        await ack()
+        rt.after_ack(_uninstalled(body, context))
+
+    async def _uninstalled(body, context) -> None:
         team_id, enterprise_id = _ids(body, context)
         store = app.installation_store
         if store is not None:
@@ -105,7 +109,11 @@ def register(app: AsyncApp) -> None:
               schedules_stopped=len(stopped), installation_store=store is not None)
 
     @app.event("tokens_revoked")
-    async def on_tokens_revoked(body, context, event: dict):  # noqa: A002 - bolt's argument name
+    async def on_tokens_revoked(ack, body, context, event: dict):  # noqa: A002 - bolt's argument name
+        await ack()
+        rt.after_ack(_revoked(body, context, event))
+
+    async def _revoked(body, context, event: dict) -> None:  # noqa: A002
         team_id, enterprise_id = _ids(body, context)
         tokens = event.get("tokens") or {}
         users = [u for u in tokens.get("oauth") or [] if u]

@@ -111,12 +111,20 @@ class PartnerLookup:
         self.engine = engine
         self._cache: dict[str, tuple[float, int | None]] = {}
 
-    def __call__(self, team_id: str | None) -> int | None:
+    def cached(self, team_id: str | None) -> tuple[bool, int | None]:
+        """(known, partner id) without touching the database: the common case, answered on
+        the event loop instead of waiting for a free thread."""
         if not team_id:
-            return None
+            return True, None
         hit = self._cache.get(team_id)
         if hit and time.monotonic() - hit[0] < PARTNER_CACHE_SECONDS:
-            return hit[1]
+            return True, hit[1]
+        return False, None
+
+    def __call__(self, team_id: str | None) -> int | None:
+        known, partner_id = self.cached(team_id)
+        if known:
+            return partner_id
         try:
             with Session(self.engine) as s:
                 partner_id = s.exec(select(Workspace.partner_id).where(Workspace.team_id == team_id)).first()
@@ -146,7 +154,8 @@ def logged(handler: Callable[[Request], Awaitable[Response]], engine: Engine,
                 body = await request.body()  # cached by Starlette; bolt read it already
                 fields = request_fields(_payload(body, request.headers.get("content-type", "")),
                                         request.headers, known_words)
-                fields["partner"] = await asyncio.to_thread(partners, fields.get("workspace"))
+                known, partner_id = partners.cached(fields.get("workspace"))
+                fields["partner"] = partner_id if known else await asyncio.to_thread(partners, fields.get("workspace"))
             except Exception:  # noqa: BLE001
                 fields = {}
             outcome = "ok" if status < 400 else ("refused" if status in (401, 403) else f"http_{status}")

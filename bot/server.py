@@ -8,6 +8,7 @@ line; SIGTERM finishes in-flight requests and post-ack work first (``GracefulSer
 """
 from __future__ import annotations
 
+import gc
 import logging
 
 import uvicorn
@@ -19,7 +20,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from bot import answers
 from bot.app import build_app
+from bot.context import runtime
 from bot.ops_http import GracefulServer, logged, readyz_route
 from partnerhub_core.settings import Settings
 
@@ -67,10 +70,23 @@ def uvicorn_config(asgi, *, host: str, port: int, log_level: str = "info",
 
 def serve_http(settings: Settings, engine: Engine, *, host: str, port: int) -> None:
     grace = settings.shutdown_grace_seconds
-    server = GracefulServer(uvicorn_config(build_asgi(settings, engine), host=host, port=port,
+    bolt = build_app(settings, engine)
+    # Answers run in child processes (bot/answers.py), started before the first request;
+    # after SIGTERM the server drains its requests, then the children finish theirs.
+    runner = answers.for_settings(settings)
+    runtime(bolt).answers = runner
+    runner.start()
+    # Everything built so far (the app, its libraries) lives as long as the process: keep
+    # it out of the collector, whose full passes over it stalled acks (~0.2 s each).
+    gc.collect()
+    gc.freeze()
+    server = GracefulServer(uvicorn_config(build_asgi(settings, engine, app=bolt), host=host, port=port,
                                            log_level=settings.log_level, grace_seconds=grace),
                             grace_seconds=grace)
-    server.run()
+    try:
+        server.run()
+    finally:
+        runner.close(cancel_pending=True)
 
 
 def serve_socket(settings: Settings, engine: Engine) -> None:

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     report_concurrency: int = Field(default=2, ge=1, le=32)  # reports built at once per process
     report_concurrency_per_partner: int = Field(default=1, ge=1, le=32)  # ... for one partner
     shutdown_grace_seconds: float = Field(default=25.0, ge=0)  # finish in-flight work on SIGTERM
+    # `partnerhub serve` makes answers (the work after the ack) in this many child
+    # processes, so the event loop that acks is never behind them; 0: threads of the
+    # web process. Children run at this much lower CPU priority (nice) than the acks.
+    answer_processes: int = Field(default=2, ge=0, le=32)
+    answer_nice: int = Field(default=10, ge=0, le=19)
 
     # --- demo ------------------------------------------------------------------------
     demo_database_url: str = "sqlite:///partnerhub-demo.db"

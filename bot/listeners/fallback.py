@@ -33,18 +33,21 @@ def other_command(ctx: Ctx, command: str) -> dict:
 
 def register(app: AsyncApp) -> None:
     rt = runtime(app)
+    rt.register_handler(stale_button)
+    rt.register_handler(other_command)
 
     @app.action(re.compile(rf"^{re.escape(ActionId.OPEN_URL)}(:.*)?$"))
     async def link_button(ack):
         await ack()  # Slack opened the URL; the click needs no answer
 
     @app.action(ANYTHING)
-    async def unknown_action(ack, body, context, client, respond):
+    async def unknown_action(ack, body, context, client):
         await ack()
         action = (body.get("actions") or [{}])[0]
         log.info("unhandled action %s", action.get("action_id"))
         if body.get("response_url") or body.get("channel"):
-            await handle(rt, stale_button, action, body=body, context=context, client=client, respond=respond)
+            await handle(rt, stale_button, action, body=body, context=context, client=client,
+                         via_response_url=True)
 
     @app.view(ANYTHING)
     async def unknown_view(ack, body):
@@ -64,10 +67,10 @@ def register(app: AsyncApp) -> None:
         await ack()
 
     @app.command(ANYTHING)
-    async def unknown_command(ack, body, command, context, client, respond):
+    async def unknown_command(ack, body, command, context, client):
         await ack()
         await handle(rt, other_command, command.get("command") or "", body=body, context=context,
-                     client=client, respond=respond)
+                     client=client, via_response_url=True)
 
     @app.event(ANYTHING)
     async def unknown_event(ack, event):

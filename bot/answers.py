@@ -1,0 +1,188 @@
+"""Where a request's answer is made: the work after the ack, away from the event loop.
+
+The web process's event loop is what acknowledges Slack within 3 seconds. An answer (a
+lookup, a section, a CSV, then posting it) is CPU-bound Python. Run in threads of the
+web process it holds the GIL against the loop, and under load every ack waits behind
+answers: with 20 concurrent clients the ack p99 was about 1 s (bench/RESULTS.md). So
+``partnerhub serve`` makes answers in a small pool of processes
+(``PARTNERHUB_ANSWER_PROCESSES``, default 2) at a lower CPU priority
+(``PARTNERHUB_ANSWER_NICE``); the loop only verifies, acknowledges and hands over.
+
+- ``ThreadAnswers``: threads of this process, in a pool of their own, so answers never
+  hold the default executor's threads, which the ack path itself uses (installation
+  lookups in OAuth mode, the request log line). Tests, Socket Mode, the offline demo and
+  ``PARTNERHUB_ANSWER_PROCESSES=0`` use it.
+- ``ProcessAnswers``: each child builds the same app from the same settings (so it holds
+  the same handlers under the same keys, ``Runtime.handler_key``) with its own engine;
+  the handler's key, its ``RequestInfo`` and arguments are pickled to the child, which
+  runs the transaction and delivers the reply itself. Children ignore SIGINT/SIGTERM: on
+  shutdown the web process drains its requests first and then closes the pool, so an
+  answer half made is finished, not lost. A child that dies (out of memory, killed)
+  breaks the pool: the requests it held are told "something went wrong" with a
+  reference, and a new pool takes the next requests.
+
+A child makes one answer at a time: an answer waiting on Webex or on a Slack upload
+holds its child, so a team whose answers wait on the network more than they compute
+raises PARTNERHUB_ANSWER_PROCESSES (each child costs ~150 MB).
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import multiprocessing
+import os
+import signal
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from typing import Any
+
+from partnerhub_core.settings import Settings
+
+log = logging.getLogger("partnerhub.answers")
+
+THREADS = 8  # answers also wait on Slack and Webex, not only on the CPU
+APP_FACTORY = "bot.app:build_app"
+
+
+class ThreadAnswers:
+    """Answers in threads of this process (a pool of their own)."""
+
+    def __init__(self, threads: int = THREADS):
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="partnerhub-answer")
+
+    async def run(self, rt: Any, handler: Callable, info: Any, args: tuple, replace_original: bool) -> None:
+        from bot.context import answer
+
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._pool, partial(answer, rt, info, handler, args, replace_original))
+
+    def start(self) -> None:
+        """Nothing to start: threads come on demand."""
+
+    def close(self, cancel_pending: bool = False) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=cancel_pending)
+
+
+class ProcessAnswers:
+    """Answers in ``processes`` child processes (spawned, so nothing of the loop leaks in)."""
+
+    def __init__(self, settings: Settings, processes: int, *, nice: int = 0, factory: str = APP_FACTORY):
+        if processes < 1:
+            raise ValueError("ProcessAnswers needs at least one process")
+        self.settings = settings
+        self.processes = processes
+        self.nice = nice
+        self.factory = factory
+        self._fallback = ThreadAnswers(threads=2)  # a handler no child knows (never registered)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_child,
+            initargs=(self.settings, self.nice, self.factory),
+        )
+
+    def start(self, timeout: float = 120.0) -> list[int]:
+        """Start every child and wait until each has built its app; their pids. A child
+        that cannot start (bad settings, unreachable database module) fails here, before
+        the web process takes requests."""
+        self._pool = self._new_pool()
+        # One slow ping per child at once: each finds no idle child, so all are spawned.
+        futures = [self._pool.submit(_ping, 0.2) for _ in range(self.processes)]
+        return sorted({f.result(timeout=timeout) for f in futures})
+
+    @property
+    def pids(self) -> list[int]:
+        pool = self._pool
+        return sorted(pool._processes) if pool is not None and pool._processes else []  # noqa: SLF001
+
+    async def run(self, rt: Any, handler: Callable, info: Any, args: tuple, replace_original: bool) -> None:
+        key = rt.handler_key(handler)
+        if key is None:
+            log.warning("handler %s is not registered; answering in a thread", getattr(handler, "__name__", handler))
+            await self._fallback.run(rt, handler, info, args, replace_original)
+            return
+        if self._pool is None:
+            self.start()
+        pool = self._pool
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(pool, _child_answer, key, info, args, replace_original)
+        except Exception as exc:  # noqa: BLE001 - the child answers its own errors; this is the pool failing
+            ref = uuid.uuid4().hex[:8]
+            if isinstance(exc, BrokenProcessPool):
+                log.error("an answer process died (ref %s); starting a new pool", ref)
+                self._replace(pool)
+            else:
+                log.exception("handing the request to an answer process failed (ref %s)", ref)
+            await loop.run_in_executor(self._fallback._pool, partial(_say_unexpected, rt, info, ref))  # noqa: SLF001
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        if self._pool is broken:  # several requests see the same break; replace it once
+            self._pool = self._new_pool()
+            broken.shutdown(wait=False, cancel_futures=True)
+
+    def close(self, cancel_pending: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel_pending)
+        self._fallback.close(cancel_pending)
+
+
+def for_settings(settings: Settings) -> ThreadAnswers | ProcessAnswers:
+    """The runner ``partnerhub serve`` uses."""
+    if settings.answer_processes > 0:
+        return ProcessAnswers(settings, settings.answer_processes, nice=settings.answer_nice)
+    return ThreadAnswers()
+
+
+# --- the child's side ----------------------------------------------------------------------
+_child_runtime: Any = None
+
+
+def _init_child(settings: Settings, nice: int, factory: str) -> None:
+    global _child_runtime
+    # The parent decides when children stop (after draining); a SIGTERM sent to the whole
+    # process group must not kill an answer half made.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if nice:
+        os.nice(nice)
+    from bot.context import runtime
+    from partnerhub_core.db import make_engine
+    from partnerhub_core.logging import configure_logging
+
+    configure_logging(settings)
+    module, _, name = factory.partition(":")
+    build = getattr(importlib.import_module(module), name)
+    _child_runtime = runtime(build(settings, make_engine(settings.database_url)))
+
+
+def _ping(seconds: float) -> int:
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def _child_answer(key: str, info: Any, args: tuple, replace_original: bool) -> None:
+    from bot.context import answer
+
+    rt = _child_runtime
+    answer(rt, info, rt.handlers[key], args, replace_original)
+
+
+def _say_unexpected(rt: Any, info: Any, ref: str) -> None:
+    from bot import errors
+    from bot.context import choose_locale, deliver
+
+    locale = choose_locale(None, info.slack_user, None)
+    deliver(errors.unexpected_message(ref, locale), rt=rt, info=info, locale=locale)
+
+
+__all__ = ["ThreadAnswers", "ProcessAnswers", "for_settings"]
