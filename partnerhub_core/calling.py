@@ -8,8 +8,9 @@ are pruned after ``Settings.call_leg_retention_days``; legs older than that wind
 refused at ingest, because a pruned leg could no longer be recognised as a duplicate.
 
 Bulk feeds (millions of legs a week) go through ``ingest_frame`` instead: the same
-counting rules over columns (pandas/numpy), rollups upserted in bulk (~350,000 legs/s
-on SQLite). It does not keep raw legs — writing them would cost more than the rest of
+counting rules over columns (pandas/numpy), rollups upserted in bulk; ``BulkIngest``
+prepares the next batch while the last one is written (bench/RESULTS.md has the rate).
+It does not keep raw legs — writing them would cost more than the rest of
 the path — so it is idempotent
 per batch only (the ``CallIngestBatch`` ledger by batch key): the same batch twice
 counts once, but two batches that merely overlap count their common legs twice. Feed it
@@ -528,6 +529,25 @@ def ingest_frame(
     ``ingest_legs``. Unknown organizations and legs older than the retention window are
     skipped, as in ``ingest_legs``.
     """
+    return store_prepared(session=session, prepared=prepare_frame(session=session, partner_id=partner_id,
+                                                                  frame=frame, now=now, settings=settings),
+                          now=now, source=source)
+
+
+@dataclass
+class PreparedBatch:
+    """One batch of legs aggregated to rollup rows, not stored yet (``prepare_frame``)."""
+
+    partner_id: int
+    result: IngestResult  # what storing it adds, unless the batch was ingested before
+    columns: dict[str, list] = field(default_factory=dict)  # rollup rows as columns
+    rows: int = 0
+
+
+def prepare_frame(*, session: Session, partner_id: int, frame, now: datetime, settings: Settings) -> PreparedBatch:
+    """``ingest_frame`` up to the writing: the batch key, what is skipped and why, and the
+    rollup rows. Only reads (the partner's customers), so a ``BulkIngest`` runs it for
+    the next batch, on its own connection, while the last one is written."""
     import numpy as np
     import pandas as pd
 
@@ -549,26 +569,14 @@ def ingest_frame(
     first = ~pd.Series(hashes).duplicated().to_numpy()
     unique_hashes = np.sort(hashes[first])
     batch_key = hashlib.sha256(b"frame\n" + unique_hashes.tobytes()).hexdigest()
-    result = IngestResult(batch_key=batch_key, received=n_in)
-
-    ledger_table = CallIngestBatch.__table__
-    claimed = session.execute(
-        _insert(session, ledger_table)
-        .values(partner_id=partner_id, batch_key=batch_key, source=source[:60], received_at=now,
-                legs_received=n_in)
-        .on_conflict_do_nothing(index_elements=["partner_id", "batch_key"])
-        .returning(ledger_table.c.id)
-    ).scalar()
-    if claimed is None:  # this very batch was ingested before
-        result.duplicate = n_in
-        return result
-    result.duplicate = n_in - len(unique_hashes)
+    result = IngestResult(batch_key=batch_key, received=n_in, duplicate=n_in - len(unique_hashes))
+    prepared = PreparedBatch(partner_id=partner_id, result=result)
     rows = np.flatnonzero(first)
     del hashes, unique_hashes
 
-    # Customers by organization (one query for the whole partner when the batch is big).
-    org_codes, orgs = pd.factorize(frame["org_id"].to_numpy()[rows])
-    org_list = [str(o) for o in orgs]
+    # Customers by organization (one query for the whole partner when the batch is big);
+    # a categorical column is read by its codes, never as a million Python strings.
+    org_codes, org_list = _factor(frame["org_id"].iloc[rows])
     customer_of: dict[str, int] = {}
     query = select(Customer.id, Customer.org_id).where(Customer.partner_id == partner_id)
     if len(org_list) > 2000:
@@ -577,11 +585,11 @@ def ingest_frame(
         for start in range(0, len(org_list), _CHUNK):
             chunk = org_list[start:start + _CHUNK]
             customer_of.update({org: cid for cid, org in session.execute(query.where(Customer.org_id.in_(chunk)))})
-    cust_by_code = np.array([customer_of.get(o, -1) for o in org_list] + [-1], dtype=np.int64)
-    customer = cust_by_code[org_codes]  # factorize codes nulls as -1: the last entry, unknown
+    cust_by_code = np.array([customer_of.get(o, -1) if o else -1 for o in org_list], dtype=np.int64)
+    customer = cust_by_code[org_codes]  # a null org has the code of "": unknown
     known = customer >= 0
     result.skipped_unknown_customer = int((~known).sum())
-    result.unknown_orgs = {org_list[c] for c in np.unique(org_codes[~known]) if c >= 0}
+    result.unknown_orgs = {org_list[c] for c in np.unique(org_codes[~known]) if org_list[c]}
 
     start_time = pd.to_datetime(frame["start_time"].iloc[rows], utc=True)
     if start_time.isna().any():
@@ -594,13 +602,97 @@ def ingest_frame(
     rows, customer, day = rows[keep], customer[keep], day[keep]
     result.added = len(rows)
     if len(rows):
-        _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings)
+        prepared.columns, prepared.rows = _bulk_rollups(partner_id, frame, rows, customer, day, col, settings)
+    return prepared
+
+
+def store_prepared(*, session: Session, prepared: PreparedBatch, now: datetime, source: str = "") -> IngestResult:
+    """Write a prepared batch: claim its key in the ledger (a batch already there adds
+    nothing), add its rows to the rollups, record the counts. Never commits."""
+    result = prepared.result
+    ledger_table = CallIngestBatch.__table__
+    claimed = session.execute(
+        _insert(session, ledger_table)
+        .values(partner_id=prepared.partner_id, batch_key=result.batch_key, source=source[:60], received_at=now,
+                legs_received=result.received)
+        .on_conflict_do_nothing(index_elements=["partner_id", "batch_key"])
+        .returning(ledger_table.c.id)
+    ).scalar()
+    if claimed is None:  # this very batch was ingested before
+        return IngestResult(batch_key=result.batch_key, received=result.received, duplicate=result.received)
+    if prepared.rows:
+        _bulk_upsert_rollups(session, prepared.columns, prepared.rows)
     session.execute(
         ledger_table.update()
         .where(ledger_table.c.id == claimed)
         .values(legs_added=result.added, legs_duplicate=result.duplicate, legs_skipped=result.skipped)
     )
     return result
+
+
+class BulkIngest:
+    """Batches in, each in its own transaction, two at a time: while batch k is written
+    (SQLite and PostgreSQL work outside the GIL), batch k+1 is prepared in a worker
+    thread on a connection of its own. ``add`` returns when the frame it was given is
+    prepared and the batch before it is committed, so nothing runs between calls; a
+    failed batch is rolled back and raised, the ones before it stay committed.
+
+        with BulkIngest(engine=engine, partner_id=1, now=now, settings=settings) as bulk:
+            for frame in frames:
+                results.extend(bulk.add(frame))
+        results.extend(bulk.results_at_close)
+    """
+
+    def __init__(self, *, engine, partner_id: int, now: datetime, settings: Settings, source: str = ""):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.engine, self.partner_id, self.now, self.settings, self.source = engine, partner_id, now, settings, source
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="partnerhub-ingest")
+        self._ready: PreparedBatch | None = None
+        self.results_at_close: list[IngestResult] = []
+
+    def _prepare(self, frame) -> PreparedBatch:
+        with Session(self.engine) as session:
+            return prepare_frame(session=session, partner_id=self.partner_id, frame=frame, now=self.now,
+                                 settings=self.settings)
+
+    def _store(self, prepared: PreparedBatch) -> IngestResult:
+        with Session(self.engine) as session:
+            result = store_prepared(session=session, prepared=prepared, now=self.now, source=self.source)
+            session.commit()
+        return result
+
+    def add(self, frame) -> list[IngestResult]:
+        """Prepare ``frame`` while the previous batch is written; the written batch's result."""
+        pending = self._pool.submit(self._prepare, frame)
+        done: list[IngestResult] = []
+        try:
+            if self._ready is not None:
+                ready, self._ready = self._ready, None
+                done.append(self._store(ready))
+        finally:
+            self._ready = pending.result()  # raises what preparing raised
+        return done
+
+    def close(self) -> list[IngestResult]:
+        """Write the last prepared batch; the results not returned by ``add`` yet."""
+        try:
+            if self._ready is not None:
+                ready, self._ready = self._ready, None
+                self.results_at_close.append(self._store(ready))
+        finally:
+            self._pool.shutdown(wait=True)
+        return self.results_at_close
+
+    def __enter__(self) -> "BulkIngest":
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # a failed batch: what is prepared and not written is dropped
+            self._ready = None
+            self._pool.shutdown(wait=True)
 
 
 def _hash_column(series):
@@ -638,9 +730,9 @@ def _factor(series):
     return codes, [str(n) for n in names]
 
 
-def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings) -> None:
-    """Aggregate the kept legs (positions ``rows`` of ``frame``) to the rollup grain and
-    add them to the stored sums."""
+def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> tuple[dict[str, list], int]:
+    """Aggregate the kept legs (positions ``rows`` of ``frame``) to the rollup grain:
+    (the rows as columns, how many)."""
     import numpy as np
     import pandas as pd
 
@@ -775,7 +867,7 @@ def _bulk_rollups(session, partner_id, frame, rows, customer, day, col, settings
     for name in ROLLUP_SUMS:
         arr = sums[name]
         out[name] = arr.tolist() if name.endswith("_wait_s") else arr.astype(np.int64).tolist()
-    _bulk_upsert_rollups(session, out, ng)
+    return out, ng
 
 
 def _bulk_upsert_rollups(session: Session, columns: dict[str, list], count: int) -> None:

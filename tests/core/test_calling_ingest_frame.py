@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from partnerhub_core.calling import LegIn, ROLLUP_SUMS, ingest_frame, ingest_legs, legs_frame
+from partnerhub_core.calling import LegIn, ROLLUP_SUMS, BulkIngest, ingest_frame, ingest_legs, legs_frame
 from partnerhub_core.errors import BadInput
 from partnerhub_core.models import CallIngestBatch, CallLeg, CallRollup, EndpointType
 from partnerhub_core.settings import Settings
@@ -154,3 +154,53 @@ def test_frame_refuses_a_missing_column_and_an_unknown_queue_outcome(session):
     frame = legs_frame([_leg("1", queue_outcome="lost")])
     with pytest.raises(BadInput):
         ingest_frame(session=session, partner_id=partner.id, frame=frame, now=NOW, settings=Settings())
+
+
+def _frames():
+    legs = _legs()
+    return [legs_frame(legs[:7]), legs_frame(legs[7:14]), legs_frame(legs[14:])]
+
+
+def _clear(session):
+    for table in (CallRollup, CallIngestBatch):
+        for row in session.exec(select(table)).all():
+            session.delete(row)
+    session.commit()
+
+
+def test_bulk_ingest_counts_like_one_batch_at_a_time_and_commits_each(session, engine):
+    partner = make_partner(session)
+    make_customer(session, partner, "org-a", "Alpha")
+    session.commit()
+    one_by_one = [ingest_frame(session=session, partner_id=partner.id, frame=f, now=NOW, settings=Settings(),
+                               source="feed") for f in _frames()]
+    session.commit()
+    expected = _rollups(session)
+    _clear(session)
+
+    bulk = BulkIngest(engine=engine, partner_id=partner.id, now=NOW, settings=Settings(), source="feed")
+    frames = _frames()
+    assert bulk.add(frames[0]) == []  # prepared, not written yet
+    written = bulk.add(frames[1])  # the first batch is written (and committed) meanwhile
+    session.expire_all()
+    assert [b.legs_received for b in session.exec(select(CallIngestBatch)).all()] == [7]
+    written += bulk.add(_frames()[0])  # the same legs again: one batch, counted once
+    written += bulk.add(frames[2])
+    written += bulk.close()
+    assert [(r.batch_key, r.added) for r in written[:2] + written[3:]] == [(r.batch_key, r.added) for r in one_by_one]
+    assert (written[2].added, written[2].duplicate) == (0, 7)
+    session.expire_all()
+    assert _rollups(session) == expected
+
+
+def test_bulk_ingest_raises_a_bad_batch_and_keeps_the_ones_before(session, engine):
+    partner = make_partner(session)
+    make_customer(session, partner, "org-a", "Alpha")
+    session.commit()
+    with pytest.raises(BadInput):
+        with BulkIngest(engine=engine, partner_id=partner.id, now=NOW, settings=Settings()) as bulk:
+            bulk.add(_frames()[0])
+            bulk.add(legs_frame([_leg("99", queue_outcome="lost")]))  # writes the first, then raises
+    session.expire_all()
+    assert [b.legs_received for b in session.exec(select(CallIngestBatch)).all()] == [7]
+    assert sum(r.legs for r in session.exec(select(CallRollup)).all()) == 7
