@@ -97,19 +97,14 @@ class ProcessAnswers:
         futures = [self._pool.submit(_ping, 0.2) for _ in range(self.processes)]
         return sorted({f.result(timeout=timeout) for f in futures})
 
-    @property
-    def pids(self) -> list[int]:
-        pool = self._pool
-        return sorted(pool._processes) if pool is not None and pool._processes else []  # noqa: SLF001
-
     async def run(self, rt: Any, handler: Callable, info: Any, args: tuple, replace_original: bool) -> None:
         key = rt.handler_key(handler)
         if key is None:
             log.warning("handler %s is not registered; answering in a thread", getattr(handler, "__name__", handler))
             await self._fallback.run(rt, handler, info, args, replace_original)
             return
-        if self._pool is None:
-            self.start()
+        if self._pool is None:  # not started: children come on demand (start() waits for them)
+            self._pool = self._new_pool()
         pool = self._pool
         loop = asyncio.get_running_loop()
         try:
