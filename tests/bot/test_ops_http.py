@@ -109,30 +109,35 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_sigterm_lets_the_slow_answer_arrive_then_exits_0(tmp_path, fake_slack):
+def _start_serve(tmp_path, fake_slack, **popen):
+    """A real `partnerhub serve` (answer processes and all) on a migrated SQLite file."""
     db = f"sqlite:///{tmp_path / 'serve.db'}"
     migrate.upgrade(db)
     port = _free_port()
     env = {**os.environ, "PARTNERHUB_DATABASE_URL": db, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "SLACK_BOT_TOKEN": BOT_TOKEN, "PARTNERHUB_SLACK_API_URL": fake_slack.base_url,
            "PARTNERHUB_LOG_LEVEL": "INFO", "PARTNERHUB_SHUTDOWN_GRACE_SECONDS": "20"}
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PARTNERHUB_ENVIRONMENT"):
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PARTNERHUB_ENVIRONMENT", "PARTNERHUB_ANSWER_PROCESSES"):
         env.pop(name, None)
     proc = subprocess.Popen([str(VENV_BIN / "partnerhub"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.communicate()[1][-2000:]
-            assert time.monotonic() < deadline, "partnerhub serve did not start"
-            time.sleep(0.1)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("partnerhub serve did not start: " + proc.communicate()[1][-2000:])
+        time.sleep(0.1)
 
+
+def test_sigterm_lets_the_slow_answer_arrive_then_exits_0(tmp_path, fake_slack):
+    proc, base = _start_serve(tmp_path, fake_slack)
+    try:
         fake_slack.slow("users.info", 2.0)  # the command's work after ack() takes 2 s
         sender = SlackSender(base, fake_slack)
         key = sender.command("help")
@@ -149,6 +154,44 @@ def test_sigterm_lets_the_slow_answer_arrive_then_exits_0(tmp_path, fake_slack):
         _out, err = proc.communicate(timeout=10)
     events = [json.loads(l).get("event") for l in err.splitlines() if l.startswith("{")]
     assert "shutdown_waiting" in events and "shutdown_cancelled" not in events
+
+
+def _state(pid: str) -> str | None:
+    """A process's state letter (R, S, Z …), None once it is gone; waits up to 5 s for it to go."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return None
+        if state == "Z" or time.monotonic() > deadline:
+            return state
+        time.sleep(0.1)
+
+
+def test_sigterm_to_the_process_group_lets_an_answer_process_finish_its_answer(tmp_path, fake_slack):
+    # Platforms signal every process of the dyno or container at once.
+    proc, base = _start_serve(tmp_path, fake_slack, start_new_session=True)
+    try:
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) >= 2  # the answer processes (and multiprocessing's tracker)
+        fake_slack.slow("response", 2.0)  # the answer process is inside its response_url post
+        sender = SlackSender(base, fake_slack)
+        key = sender.command("help")
+        fake_slack.wait_for(lambda r: r.path == f"/response/{key}", timeout=30)
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        sender.http.close()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        _out, err = proc.communicate(timeout=10)
+    answers = fake_slack.responses(key)
+    assert [a.json["text"] for a in answers] == ["Partner Hub help"]  # no "Sorry…" from a dead child
+    assert "answer process died" not in err
+    left = {pid: _state(pid) for pid in children if _state(pid) not in (None, "Z")}
+    assert left == {}, left  # none left behind
 
 
 def test_production_without_secret_keys_refuses_to_start_with_one_line(tmp_path):
