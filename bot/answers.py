@@ -77,7 +77,6 @@ class ProcessAnswers:
         self.processes = processes
         self.nice = nice
         self.factory = factory
-        self._fallback = ThreadAnswers(threads=2)  # a handler no child knows (never registered)
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -99,9 +98,11 @@ class ProcessAnswers:
 
     async def run(self, rt: Any, handler: Callable, info: Any, args: tuple, replace_original: bool) -> None:
         key = rt.handler_key(handler)
-        if key is None:
+        if key is None:  # no child knows it (never registered while the app was built)
+            from bot.context import answer
+
             log.warning("handler %s is not registered; answering in a thread", getattr(handler, "__name__", handler))
-            await self._fallback.run(rt, handler, info, args, replace_original)
+            await asyncio.to_thread(answer, rt, info, handler, args, replace_original)
             return
         if self._pool is None:  # not started: children come on demand (start() waits for them)
             self._pool = self._new_pool()
@@ -116,7 +117,7 @@ class ProcessAnswers:
                 self._replace(pool)
             else:
                 log.exception("handing the request to an answer process failed (ref %s)", ref)
-            await loop.run_in_executor(self._fallback._pool, partial(_say_unexpected, rt, info, ref))  # noqa: SLF001
+            await asyncio.to_thread(_say_unexpected, rt, info, ref)
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         if self._pool is broken:  # several requests see the same break; replace it once
@@ -126,7 +127,6 @@ class ProcessAnswers:
     def close(self, cancel_pending: bool = False) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=cancel_pending)
-        self._fallback.close(cancel_pending)
 
 
 def for_settings(settings: Settings) -> ThreadAnswers | ProcessAnswers:

@@ -36,12 +36,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import render as _render
-from bot.slack_client import TIMEOUT_SECONDS, retry_handlers, web_client
+from bot.slack_client import web_client, webhook_client
 from partnerhub_core import i18n
 from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
@@ -444,8 +443,7 @@ def say_message(message: dict, *, client: WebClient, info: RequestInfo, replace_
     in_channel = message.pop("response_type", "ephemeral") == "in_channel"
     replace = message.pop("replace_original", replace_original)
     if info.response_url:
-        webhook = WebhookClient(info.response_url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers())
-        sent = webhook.send_dict({**message, "response_type": "in_channel" if in_channel else "ephemeral",
+        sent = webhook_client(info.response_url).send_dict({**message, "response_type": "in_channel" if in_channel else "ephemeral",
                                   "replace_original": bool(replace)})
         if sent.status_code != 200:
             log.warning("Slack refused the answer to a response_url: HTTP %s %s", sent.status_code,
@@ -477,13 +475,6 @@ def _metadata_channel(body: dict) -> str | None:
     return value.get("channel") if isinstance(value, dict) else None
 
 
-def response_url_of(body: dict) -> str | None:
-    """Where Slack takes the answer to a command or a button (a submitted view with a
-    ``response_url_enabled`` input carries a list)."""
-    urls = body.get("response_urls") or [{}]
-    return body.get("response_url") or (urls[0] or {}).get("response_url") or None
-
-
 async def handle(app_rt: Runtime, handler: Callable[..., Reply], *args, body: dict, context: Any,
                  client: Any, via_response_url: bool = False, text: str = "",
                  replace_original: bool = False) -> None:
@@ -494,8 +485,8 @@ async def handle(app_rt: Runtime, handler: Callable[..., Reply], *args, body: di
 
     async def work() -> None:
         info = await request_info(app_rt, body, context, client, text=text)
-        if via_response_url:
-            info.response_url = response_url_of(body)
+        if via_response_url:  # bolt read it from the body (or a modal's response_urls)
+            info.response_url = context.get("response_url")
         await app_rt.answer_runner().run(app_rt, handler, info, args, replace_original)
 
     app_rt.after_ack(work())

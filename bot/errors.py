@@ -131,8 +131,7 @@ def install(app: AsyncApp) -> None:
 
     @app.error
     async def on_error(error, body, respond, logger, request, response):
-        ack = getattr(getattr(request, "context", None), "ack", None)
-        acked = getattr(ack, "response", None)
+        acked = request.context.ack.response
         if acked is not None and response is not None:
             # Slack already has the ack; bolt (process_before_response) would now answer
             # 500, which Slack shows as a failure. Keep the ack, answer below.

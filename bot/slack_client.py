@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook import WebhookClient
 
 from partnerhub_core.errors import UpstreamError
 from partnerhub_core.i18n import N_
@@ -64,6 +65,11 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
         timeout=TIMEOUT_SECONDS,
         retry_handlers=retry_handlers(),
     )
+
+
+def webhook_client(response_url: str) -> WebhookClient:
+    """A sync client for one request's response_url (answers to commands and buttons)."""
+    return WebhookClient(response_url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers())
 
 
 def async_web_client(settings: Settings, token: str | None = None, *,

@@ -541,7 +541,10 @@ class PreparedBatch:
     partner_id: int
     result: IngestResult  # what storing it adds, unless the batch was ingested before
     columns: dict[str, list] = field(default_factory=dict)  # rollup rows as columns
-    rows: int = 0
+
+    @property
+    def rows(self) -> int:
+        return len(self.columns.get("day", ()))
 
 
 def prepare_frame(*, session: Session, partner_id: int, frame, now: datetime, settings: Settings) -> PreparedBatch:
@@ -602,7 +605,7 @@ def prepare_frame(*, session: Session, partner_id: int, frame, now: datetime, se
     rows, customer, day = rows[keep], customer[keep], day[keep]
     result.added = len(rows)
     if len(rows):
-        prepared.columns, prepared.rows = _bulk_rollups(partner_id, frame, rows, customer, day, col, settings)
+        prepared.columns = _bulk_rollups(partner_id, frame, rows, customer, day, col, settings)
     return prepared
 
 
@@ -656,30 +659,28 @@ class BulkIngest:
             return prepare_frame(session=session, partner_id=self.partner_id, frame=frame, now=self.now,
                                  settings=self.settings)
 
-    def _store(self, prepared: PreparedBatch) -> IngestResult:
+    def _store_ready(self) -> list[IngestResult]:
+        """Write and commit the prepared batch, if any: its result."""
+        if self._ready is None:
+            return []
+        ready, self._ready = self._ready, None
         with Session(self.engine) as session:
-            result = store_prepared(session=session, prepared=prepared, now=self.now, source=self.source)
+            result = store_prepared(session=session, prepared=ready, now=self.now, source=self.source)
             session.commit()
-        return result
+        return [result]
 
     def add(self, frame) -> list[IngestResult]:
         """Prepare ``frame`` while the previous batch is written; the written batch's result."""
         pending = self._pool.submit(self._prepare, frame)
-        done: list[IngestResult] = []
         try:
-            if self._ready is not None:
-                ready, self._ready = self._ready, None
-                done.append(self._store(ready))
+            return self._store_ready()
         finally:
             self._ready = pending.result()  # raises what preparing raised
-        return done
 
     def close(self) -> list[IngestResult]:
         """Write the last prepared batch; the results not returned by ``add`` yet."""
         try:
-            if self._ready is not None:
-                ready, self._ready = self._ready, None
-                self.results_at_close.append(self._store(ready))
+            self.results_at_close.extend(self._store_ready())
         finally:
             self._pool.shutdown(wait=True)
         return self.results_at_close
@@ -730,9 +731,9 @@ def _factor(series):
     return codes, [str(n) for n in names]
 
 
-def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> tuple[dict[str, list], int]:
-    """Aggregate the kept legs (positions ``rows`` of ``frame``) to the rollup grain:
-    (the rows as columns, how many)."""
+def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict[str, list]:
+    """Aggregate the kept legs (positions ``rows`` of ``frame``) to the rollup grain: the
+    rows as columns."""
     import numpy as np
     import pandas as pd
 
@@ -867,7 +868,7 @@ def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> tupl
     for name in ROLLUP_SUMS:
         arr = sums[name]
         out[name] = arr.tolist() if name.endswith("_wait_s") else arr.astype(np.int64).tolist()
-    return out, ng
+    return out
 
 
 def _bulk_upsert_rollups(session: Session, columns: dict[str, list], count: int) -> None:
