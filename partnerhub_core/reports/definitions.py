@@ -242,7 +242,9 @@ def _numbers_shape(row: Any, gettext) -> tuple:
     return (
         external_id or "", customer, org, location_id or "", location_name or "", country or "",
         number,
-        extension or "",
+        # The guide: "Ramal (este campo fica vazio para números de telefone)" — a number's
+        # row leaves Extension empty even when Webex lists one beside it.
+        "" if number else extension or "",
         pstn or "" if number else "",  # extensions have no PSTN connection
         gettext(ACTIVE if active else INACTIVE),
         user_type,

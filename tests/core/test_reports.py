@@ -163,12 +163,26 @@ def test_numbers_report_empty_cells_by_kind(session, world):
         # extension only: no number, no PSTN connection, no number type
         ["", "Alpha Ltda", "org-alpha", "loc-hq", "São Paulo HQ", "BR", "", "2000", "", "Active",
          "Auto Attendant", "", "", "aa-1"],
-        ["", "Alpha Ltda", "org-alpha", "loc-hq", "São Paulo HQ", "BR", "'+551130001000", "1000",
+        # a number: Extension empty although Webex lists 1000 beside it (the guide)
+        ["", "Alpha Ltda", "org-alpha", "loc-hq", "São Paulo HQ", "BR", "'+551130001000", "",
          "Cloud Connected PSTN", "Active", "People", "Primary", "ana@alpha.example", "u-ana"],
         # unassigned number: no user type, so no number type either
         ["", "Alpha Ltda", "org-alpha", "loc-hq", "São Paulo HQ", "BR", "'+551130009999", "",
          "Local Gateway", "Inactive", "", "", "", ""],
     ]
+
+
+@pytest.mark.parametrize("locale", ["en", "pt_BR", "es"])
+def test_numbers_report_extension_empty_on_number_rows_in_every_language_and_template(session, world, locale):
+    _, rows = _run(session, world, "numbers", locale=locale)
+    number, extension = 6, 7  # SPEC order: Phone Number, Extension
+    # (phone number, extension) per row: the extension row keeps 2000, the numbers show none
+    assert [(r[number], r[extension]) for r in rows[1:]] == [
+        ("", "2000"), ("'+551130001000", ""), ("'+551130009999", "")]
+    reports.save_template(session=session, actor=_admin(world), name=f"Ext {locale}", base_report="numbers",
+                          columns=["extension", "phone_number"], now=NOW)
+    _, rows = _run(session, world, f"Ext {locale}", locale=locale)
+    assert rows[1:] == [["2000", ""], ["", "'+551130001000"], ["", "'+551130009999"]]
 
 
 def test_formula_neutralisation_of_every_trigger():
