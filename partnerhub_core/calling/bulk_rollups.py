@@ -1,0 +1,225 @@
+"""The bulk path's aggregation: kept legs (columns) to rollup rows, and their upsert."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from partnerhub_core.calling.legs import _MEDIA, ORIGINATING, endpoint_type_of
+from partnerhub_core.calling.rollups import _FEATURE_COLUMN, _OUTCOME_COLUMN, _ROLLUP_KEYS, ROLLUP_SUMS
+from partnerhub_core.errors import BadInput
+from partnerhub_core.models import CallRollup, QueueOutcome
+from partnerhub_core.timeutil import week_ending
+
+
+def _hash_column(series):
+    """64-bit hashes of a column's values as text (null as "")."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        cats = np.append(series.cat.categories.astype(str).to_numpy(dtype=object), "")
+        return pd.util.hash_array(cats, categorize=False)[np.where(codes < 0, len(cats) - 1, codes)]
+    values = series.to_numpy(dtype=object)
+    nulls = series.isna().to_numpy()
+    if nulls.any():
+        values = values.copy()
+        values[nulls] = ""
+    return pd.util.hash_array(values, categorize=False)
+
+
+def _factor(series):
+    """(codes, uniques) of a text column, null and "" sharing one code; categoricals by
+    their codes, so a large batch is never turned into Python strings."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        uniques = [str(c) for c in series.cat.categories]
+    else:
+        codes, found = pd.factorize(series.to_numpy(dtype=object))
+        uniques = ["" if v is None else str(v) for v in found]
+    uniques.append("")
+    canon, names = pd.factorize(np.array(uniques, dtype=object))
+    codes = canon[np.where(codes < 0, len(uniques) - 1, codes)]
+    return codes, [str(n) for n in names]
+
+
+def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict[str, list]:
+    """Aggregate the kept legs (positions ``rows`` of ``frame``) to the rollup grain: the
+    rows as columns."""
+    import numpy as np
+    import pandas as pd
+
+    every = len(rows) == len(frame)  # nothing skipped: no need to copy every column
+
+    def pick(name):
+        return col(name) if every else col(name).iloc[rows]
+
+    def factor(name):
+        return _factor(pick(name))
+
+    def equals(name, *wanted):  # the column's value is one of ``wanted``
+        codes, uniques = factor(name)
+        hits = [i for i, u in enumerate(uniques) if u in wanted]
+        return np.isin(codes, hits) if hits else np.zeros(len(codes), dtype=bool)
+
+    def flag(name, default):
+        series = pick(name)
+        if series.dtype == bool:
+            return series.to_numpy()
+        return series.astype(object).where(series.notna(), default).astype(bool).to_numpy()
+
+    def number(name):
+        series = pick(name)
+        if not pd.api.types.is_numeric_dtype(series.dtype):
+            series = pd.to_numeric(series, errors="coerce")
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+    # Endpoint type: given, else derived once per distinct (model, client type).
+    end_codes, end_uniq = factor("endpoint_type")
+    missing = pick("endpoint_type").isna().to_numpy()
+    if missing.any():
+        m_codes, models = factor("model")
+        c_codes, clients = factor("client_type")
+        pair = m_codes[missing].astype(np.int64) * len(clients) + c_codes[missing]
+        pair_codes, pairs = pd.factorize(pair)
+        derived = [str(endpoint_type_of(models[p // len(clients)], clients[p % len(clients)])) for p in pairs]
+        end_codes = end_codes.copy()
+        end_codes[missing] = len(end_uniq) + pair_codes
+        canon, names = pd.factorize(np.array(end_uniq + derived, dtype=object))
+        end_codes, end_uniq = canon[end_codes], [str(n) for n in names]
+    loc_codes, loc_uniq = factor("location_id")
+    cust_codes, _ = pd.factorize(customer)
+    day_codes = day - day.min()
+    n_days = int(day_codes.max()) + 1
+    group = ((cust_codes.astype(np.int64) * n_days + day_codes) * len(loc_uniq) + loc_codes) \
+        * len(end_uniq) + end_codes
+    codes, groups = pd.factorize(group)
+    ng = len(groups)
+
+    def total(weights=None):
+        return np.bincount(codes, weights=weights, minlength=ng)
+
+    is_user = flag("is_user", True)
+    media = {name: number(name) for name in _MEDIA}
+    with_media = np.zeros(len(rows), dtype=bool)
+    for arr in media.values():
+        with_media |= ~np.isnan(arr)
+    poor = (
+        (media["audio_jitter_ms"] > settings.poor_jitter_ms)
+        | (media["video_jitter_ms"] > settings.poor_jitter_ms)
+        | (media["audio_latency_ms"] > settings.poor_latency_ms)
+        | (media["video_latency_ms"] > settings.poor_latency_ms)
+        | (media["audio_loss_pct"] > settings.poor_packet_loss_pct)
+        | (media["video_loss_pct"] > settings.poor_packet_loss_pct)
+    )
+    del media
+    has_video = flag("has_video", False)
+
+    def seconds(name):  # max(int(x or 0), 0): int() truncates toward zero
+        return np.clip(np.trunc(np.nan_to_num(number(name), nan=0.0)), 0, None)
+
+    sums: dict[str, np.ndarray] = {
+        "legs": total(),
+        "calls": total(equals("direction", ORIGINATING) & is_user),
+        "legs_with_media": total(with_media),
+        "poor_legs": total(poor),
+        "video_legs": total(has_video),
+        "audio_legs": total(~has_video),
+        "duration_s": total(seconds("duration_s")),
+        "video_s": total(seconds("video_s")),
+    }
+    f_codes, f_uniq = factor("feature")
+    for feat, column in _FEATURE_COLUMN.items():
+        hits = [i for i, u in enumerate(f_uniq) if u == feat.value]
+        sums[column] = total(np.isin(f_codes, hits))
+    o_codes, o_uniq = factor("queue_outcome")
+    bad = set(o_uniq) - {o.value for o in QueueOutcome} - {""}
+    if bad:
+        raise BadInput("Unknown queue outcome {value}.", value=sorted(bad)[0])
+
+    def outcome_is(*wanted):
+        return np.isin(o_codes, [i for i, u in enumerate(o_uniq) if u in wanted])
+
+    sums["queue_calls"] = total(~outcome_is(""))
+    for out, column in _OUTCOME_COLUMN.items():
+        sums[column] = total(outcome_is(out.value))
+    wait = np.nan_to_num(number("wait_s"), nan=0.0)
+    answered = outcome_is(QueueOutcome.ANSWERED.value, QueueOutcome.TRANSFERRED.value)
+    sums["queue_answer_wait_s"] = total(np.where(answered, wait, 0.0))
+    sums["queue_abandon_wait_s"] = total(np.where(outcome_is(QueueOutcome.ABANDONED.value), wait, 0.0))
+
+    # The group's location name: its last non-empty one in batch order, as ingest_legs keeps.
+    n_codes, n_uniq = factor("location_name")
+    named = np.flatnonzero(n_codes != n_uniq.index(""))
+    last_named = pd.Series(named).groupby(codes[named]).max()
+    location_name = np.full(ng, "", dtype=object)
+    location_name[last_named.index.to_numpy()] = np.array(n_uniq, dtype=object)[n_codes[last_named.to_numpy()]]
+
+    # Any leg of a group gives the group's key columns (they are what makes the group).
+    rep = np.empty(ng, dtype=np.int64)
+    rep[codes] = np.arange(len(codes))
+    # Rows in the unique key's order: the upsert then walks the index instead of jumping
+    # around it (half the time on SQLite).
+    order = np.lexsort((end_codes[rep], loc_codes[rep], day[rep], customer[rep]))
+    rep, location_name = rep[order], location_name[order]
+    sums = {name: arr[order] for name, arr in sums.items()}
+    # Days as ISO text (what both databases take), each distinct day's week worked out once.
+    g_days = np.datetime_as_string(day[rep].astype("datetime64[D]")).tolist()
+    week_of = {d: week_ending(date.fromisoformat(d)).isoformat() for d in set(g_days)}
+    loc_names = np.array(loc_uniq, dtype=object)
+    end_names = np.array(end_uniq, dtype=object)
+    out = {
+        "partner_id": [partner_id] * ng,
+        "customer_id": customer[rep].tolist(),
+        "day": g_days,
+        "week_ending": [week_of[d] for d in g_days],
+        "location_id": [v[:200] for v in loc_names[loc_codes[rep]]],
+        "location_name": [v[:300] for v in location_name],
+        "endpoint_type": end_names[end_codes[rep]].tolist(),
+    }
+    for name in ROLLUP_SUMS:
+        arr = sums[name]
+        out[name] = arr.tolist() if name.endswith("_wait_s") else arr.astype(np.int64).tolist()
+    return out
+
+
+def _bulk_upsert_rollups(session: Session, columns: dict[str, list], count: int) -> None:
+    """Add aggregated rows to ``CallRollup`` in bulk: SQLite ``executemany`` of one
+    upsert; PostgreSQL one upsert from ``unnest`` of column arrays."""
+    table = CallRollup.__table__.name
+    names = list(columns)
+    sums_set = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in ROLLUP_SUMS)
+    conflict = (
+        f"ON CONFLICT ({', '.join(_ROLLUP_KEYS)}) DO UPDATE SET {sums_set}, "
+        f"location_name = coalesce(nullif(excluded.location_name, ''), {table}.location_name)"
+    )
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+               f"{conflict}")
+        connection.exec_driver_sql(sql, list(zip(*(columns[n] for n in names))))
+        return
+    if dialect != "postgresql":
+        raise BadInput("Unsupported database {dialect}.", dialect=dialect)
+    types = {"day": "date", "week_ending": "date", "location_id": "text", "location_name": "text",
+             "endpoint_type": "text", "queue_answer_wait_s": "float8", "queue_abandon_wait_s": "float8"}
+    arrays = ", ".join(f"%({n})s::{types.get(n, 'int8')}[]" for n in names)
+    sql = (f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({arrays}) {conflict}")
+    step = 200_000  # bounds the size of one statement's parameters
+    for start in range(0, count, step):
+        # Each column as one array literal, parsed by the server: adapting Python lists
+        # element by element cost more than the upsert itself.
+        connection.exec_driver_sql(sql, {n: _pg_array(columns[n][start:start + step], n in types and
+                                                      types[n] == "text") for n in names})
+
+
+def _pg_array(values: list, quoted: bool) -> str:
+    if quoted:
+        return "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+                              for v in values) + "}"
+    return "{" + ",".join(map(str, values)) + "}"
