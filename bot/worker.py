@@ -5,22 +5,14 @@ posts"). Named jobs:
 
 ``tick`` (every minute)
     finds the schedules whose latest occurrence is due (``schedules.due_period``, in each
-    schedule's time zone) and delivers each one. Delivering starts with a *claim*: an
-    INSERT of ``Delivery(schedule_id, period)``, which the unique constraint lets exactly one
-    worker win. Only the claimant posts, then records the outcome. A failed post stays
-    ``failed`` and is claimed again on a later tick (until ``worker_max_attempts``); a claim
-    whose worker died (its lease, ``worker_lease_seconds``, ran out) is taken over. The
-    message's ``ts`` is recorded as soon as Slack accepted it, and each uploaded file is
-    counted, so a take-over never posts the message twice; it only finishes the files.
+    schedule's time zone) and delivers each one (``bot.delivery``: claim, post, record;
+    what is posted comes from ``bot.digest_posts``).
 ``refresh`` (Sunday 00:30 UTC, after Webex's weekly update at 00:00)
     ``partnerhub_core.sources.sync.sync_partner`` for each partner.
 ``prune-calls`` (daily 01:00 UTC)
     drops raw call legs past their retention (rollups stay).
 
-Slack's 429 (Retry-After) and 5xx answers are retried inside the SDK (bot/slack_client.py).
-``channel_not_found``, ``not_in_channel`` and ``is_archived`` disable the schedule with the
-reason and tell the partner's full admins by DM instead of retrying forever. One
-schedule's or partner's failure never stops the others.
+One schedule's or partner's failure never stops the others.
 """
 from __future__ import annotations
 
@@ -30,416 +22,48 @@ import signal
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from bot import render as _render
-from bot.slack_client import upload_file, web_client
-from partnerhub_core import alerts, jobs, reports, schedules
-from partnerhub_core.auth import Actor
-from partnerhub_core.db import session_scope
-from partnerhub_core.errors import NotFound, PartnerHubError, UpstreamError
-from partnerhub_core.i18n import N_
-from partnerhub_core.logging import event
-from partnerhub_core.models import (
-    Delivery,
-    DeliveryStatus,
-    Frequency,
-    JobOutcome,
-    Partner,
-    PartnerAdmin,
-    Role,
-    Schedule,
-    ScheduleKind,
-    TargetType,
-    Workspace,
-    utcnow,
+# Delivery and content live in their own modules; their names stay importable from here.
+from bot.delivery import (  # noqa: F401
+    CHANNEL_ERRORS,
+    TOKEN_ERRORS,
+    ClientFor,
+    Due,
+    Outcome,
+    bot_client,
+    claim,
+    deliver,
+    disable_and_tell,
+    due_now,
 )
+from bot.digest_posts import (  # noqa: F401
+    Post,
+    _status_label,
+    content_as_of,
+    describe_when,
+    digest_post,
+    report_post,
+    report_range,
+)
+from partnerhub_core import jobs
+from partnerhub_core.db import session_scope
+from partnerhub_core.errors import PartnerHubError
+from partnerhub_core.logging import event
+from partnerhub_core.models import JobOutcome, Partner, utcnow
 from partnerhub_core.settings import Settings
 
 log = logging.getLogger("partnerhub.worker")
 
-# The channel is gone or closed to us: stop the schedule and tell the admins.
-CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
-# The workspace's token no longer works: stop too (nobody can be told through Slack).
-TOKEN_ERRORS = frozenset({"token_revoked", "invalid_auth", "account_inactive", "not_authed"})
-
-ClientFor = Callable[[Session, Schedule], WebClient]
-
 
 def worker_identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-# ---------------------------------------------------------------------------------
-# Which schedules are due
-# ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Due:
-    schedule_id: int
-    partner_id: int
-    period: str
-    due_at: datetime
-
-
-def due_now(session: Session, *, now: datetime, settings: Settings) -> list[Due]:
-    """Enabled schedules whose latest occurrence is within the catch-up window and not
-    yet posted (or skipped). Failed and abandoned claims are still due."""
-    catchup = timedelta(hours=settings.worker_catchup_hours)
-    candidates: list[Due] = []
-    for s in session.exec(select(Schedule).where(Schedule.enabled == True)).all():  # noqa: E712
-        try:
-            found = schedules.due_period(s, now, not_before=_aware(s.created_at), catchup=catchup)
-        except PartnerHubError:  # a time zone that no longer exists: skip, keep going
-            log.warning("schedule %s has an unusable time zone", s.id)
-            continue
-        if found is not None:
-            candidates.append(Due(s.id, s.partner_id, found[0], found[1]))
-    if not candidates:
-        return []
-    # One query for the outcomes of every candidate (not one per schedule).
-    done = set(session.exec(
-        select(Delivery.schedule_id, Delivery.period).where(
-            Delivery.schedule_id.in_([d.schedule_id for d in candidates]),
-            Delivery.period.in_({d.period for d in candidates}),
-            Delivery.status.in_([DeliveryStatus.POSTED, DeliveryStatus.SKIPPED]),
-        )
-    ).all())
-    return [d for d in candidates if (d.schedule_id, d.period) not in done]
-
-
-# ---------------------------------------------------------------------------------
-# Claims
-# ---------------------------------------------------------------------------------
-def claim(engine: Engine, *, schedule_id: int, partner_id: int, period: str, due_at: datetime, now: datetime,
-          worker_id: str, settings: Settings) -> Delivery | None:
-    """Take (schedule, period) for this worker, or None when someone else has it.
-
-    First try the INSERT (the unique constraint picks one winner). When the row exists,
-    take it over only if it failed (attempts left) or its claimant's lease ran out, with
-    an UPDATE conditioned on the row being exactly as read — two workers trying the same
-    take-over cannot both match."""
-    lease = now + timedelta(seconds=settings.worker_lease_seconds)
-    try:
-        with session_scope(engine) as s:
-            row = Delivery(partner_id=partner_id, schedule_id=schedule_id, period=period, due_at=due_at,
-                           status=DeliveryStatus.CLAIMED, claimed_by=worker_id, lease_until=lease, attempts=1,
-                           created_at=now, updated_at=now)
-            s.add(row)
-            s.flush()
-        return row
-    except IntegrityError:
-        pass
-    with session_scope(engine) as s:
-        row = s.exec(select(Delivery).where(Delivery.schedule_id == schedule_id, Delivery.period == period)).first()
-        if row is None:
-            return None
-        retry_failed = row.status == DeliveryStatus.FAILED and row.attempts < settings.worker_max_attempts
-        abandoned = row.status == DeliveryStatus.CLAIMED and (row.lease_until is None or _aware(row.lease_until) < now)
-        if not (retry_failed or abandoned):
-            return None
-        result = s.execute(
-            update(Delivery)
-            .where(Delivery.id == row.id, Delivery.status == row.status, Delivery.attempts == row.attempts,
-                   Delivery.claimed_by == row.claimed_by)
-            .values(status=DeliveryStatus.CLAIMED, claimed_by=worker_id, lease_until=lease,
-                    attempts=row.attempts + 1, updated_at=now)
-        )
-        if result.rowcount != 1:
-            return None
-    with session_scope(engine) as s:
-        return s.get(Delivery, row.id)
-
-
-def _record(engine: Engine, delivery_id: int, worker_id: str, **values: Any) -> bool:
-    """Update our own claim; False when it is no longer ours (a lease that ran out)."""
-    with session_scope(engine) as s:
-        result = s.execute(
-            update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker_id,
-                                   Delivery.status == DeliveryStatus.CLAIMED).values(**values)
-        )
-        return result.rowcount == 1
-
-
-# ---------------------------------------------------------------------------------
-# What to post
-# ---------------------------------------------------------------------------------
-@dataclass
-class Post:
-    message: dict  # text + blocks
-    files: list[tuple[str, bytes, str]] = field(default_factory=list)  # (filename, content, title)
-    empty: bool = False
-    digest: alerts.Digest | None = None
-
-
-def content_as_of(settings: Settings, schedule: Schedule, due_at: datetime) -> date:
-    """The day a run speaks about: PARTNERHUB_AS_OF when frozen, else the local date of
-    the occurrence (a Monday 09:00 digest in Auckland is Monday's, not Sunday UTC's)."""
-    if settings.as_of is not None:
-        return settings.as_of
-    return due_at.astimezone(schedules.zone(schedule.timezone)).date()
-
-
-def digest_post(session: Session, settings: Settings, schedule: Schedule, *, period: str, as_of: date,
-                preview: bool = False) -> Post:
-    digest = alerts.digest_for_schedule(session=session, schedule=schedule, period=period, as_of=as_of,
-                                        settings=settings)
-    locale = schedule.language
-    message = _render.render("digest.json.j2", locale=locale, digest=digest, schedule=schedule,
-                             rows_per_alert=settings.digest_rows_per_alert, preview=preview,
-                             status_label=partial(_status_label, locale=locale))
-    files = []
-    for alert in digest.alerts:
-        if alert.section.table.empty:
-            continue
-        title = _t(locale, alert.title)
-        name = f"{_slug(title)}_{as_of.isoformat()}.csv"
-        files.append((name, reports.section_csv(alert.section, locale), title))
-        chart = _chart(alert, locale)
-        if chart is not None:
-            files.append((f"{_slug(title)}_{as_of.isoformat()}.png", chart, title))
-    return Post(message=message, files=files, empty=digest.is_empty(), digest=digest)
-
-
-def report_post(session: Session, settings: Settings, schedule: Schedule, *, as_of: date) -> Post:
-    import io
-
-    start, end = report_range(schedule, as_of)
-    definition = reports.resolve_report(session, schedule.partner_id, schedule.report_key or "").definition
-    buf = io.BytesIO()
-    filename = reports.run_report(
-        session=session, partner_id=schedule.partner_id, report=schedule.report_key or "", as_of=as_of,
-        region=schedule.region, start=start if definition.dated else None,
-        end=end if definition.dated else None, locale=schedule.language, out=buf,
-        customer_ids=schedules.schedule_scope(session, schedule),
-    )
-    resolved = reports.resolve_report(session, schedule.partner_id, schedule.report_key or "")
-    name = resolved.name if resolved.custom else _t(schedule.language, resolved.name)
-    message = _render.render("digest_report.json.j2", locale=schedule.language, schedule=schedule,
-                             report_name=name, filename=filename, as_of=as_of,
-                             start=start if definition.dated else None, end=end if definition.dated else None,
-                             when=describe_when(schedule, schedule.language))
-    return Post(message=message, files=[(filename, buf.getvalue(), name)])
-
-
-def report_range(schedule: Schedule, as_of: date) -> tuple[date, date]:
-    """Dated reports cover the period that just ended: yesterday (daily), the last
-    completed week (weekly), the previous calendar month (monthly)."""
-    if schedule.frequency == Frequency.DAILY:
-        day = as_of - timedelta(days=1)
-        return day, day
-    if schedule.frequency == Frequency.MONTHLY:
-        end = as_of.replace(day=1) - timedelta(days=1)
-        return end.replace(day=1), end
-    return reports.default_range(as_of)
-
-
-def describe_when(schedule: Schedule, locale: str) -> str:
-    """"weekly on Monday at 09:00 (America/Sao_Paulo)" in the schedule's language."""
-    from partnerhub_core.i18n import translations
-
-    _ = translations(locale).gettext
-    hhmm = f"{schedule.hour:02d}:{schedule.minute:02d}"
-    days = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
-    if schedule.frequency == Frequency.DAILY:
-        text = _("daily at {time}").format(time=hhmm)
-    elif schedule.frequency == Frequency.WEEKLY:
-        text = _("weekly on {day} at {time}").format(day=days[schedule.weekday], time=hhmm)
-    else:
-        text = _("monthly on day {day} at {time}").format(day=schedule.day_of_month, time=hhmm)
-    return f"{text} ({schedule.timezone})"
-
-
-def _t(locale: str, msgid: str) -> str:
-    from partnerhub_core.i18n import translations
-
-    return translations(locale).gettext(msgid)
-
-
-def _status_label(status: str, locale: str) -> str:
-    from partnerhub_core.i18n.glossary import status_label
-
-    return status_label(status, locale)
-
-
-def _slug(text: str) -> str:
-    keep = "".join(ch if ch.isalnum() else "-" for ch in text)
-    return "-".join(part for part in keep.split("-") if part) or "alert"
-
-
-def _chart(alert: alerts.Alert, locale: str) -> bytes | None:
-    """A PNG where a trend reads faster than a table: the weekly abandoned-call rate of
-    the customers that spiked (the worst six), over the baseline weeks and last week."""
-    if alert.kind != "abandoned_spike" or alert.history is None or not alert.rows:
-        return None
-    from partnerhub_core import charts
-
-    history = alert.history
-    weeks = sorted(set(history["week_ending"]))
-    series = {}
-    for row in alert.rows[:6]:
-        mine = history[history["customer_id"] == row.customer_id].set_index("week_ending")
-        series[row.customer[:40]] = [
-            (float(mine.at[w, "queue_abandoned"]) / float(mine.at[w, "queue_calls"]))
-            if w in mine.index and mine.at[w, "queue_calls"] else None
-            for w in weeks
-        ]
-    return charts.line_chart(title=_t(locale, N_("Abandoned-call rate by week")), weeks=weeks, series=series,
-                             percent=True, locale=locale)
-
-
-# ---------------------------------------------------------------------------------
-# Delivering one claimed (schedule, period)
-# ---------------------------------------------------------------------------------
-@dataclass
-class Outcome:
-    schedule_id: int
-    period: str
-    status: str  # posted | skipped | failed | disabled | not_claimed
-    error: str | None = None
-
-
-def bot_client(settings: Settings, session: Session, schedule: Schedule) -> WebClient:
-    """A client with the schedule's workspace bot token (OAuth installs), else SLACK_BOT_TOKEN."""
-    token = None
-    if schedule.workspace_id is not None and settings.slack_client_id:
-        ws = session.get(Workspace, schedule.workspace_id)
-        if ws is not None:
-            from bot.installation import DatabaseInstallationStore
-
-            store = DatabaseInstallationStore(session.get_bind(), settings.slack_client_id)
-            bot = store.find_bot(enterprise_id=ws.enterprise_id or None, team_id=ws.team_id)
-            token = bot.bot_token if bot else None
-    return web_client(settings, token)
-
-
-def deliver(engine: Engine, settings: Settings, due: Due, *, now: datetime, worker_id: str,
-            client_for: ClientFor | None = None, remember: bool = True) -> Outcome:
-    """Claim, post, record. ``remember=False`` (send-now) keeps the weekly comparison
-    base as it was."""
-    delivery = claim(engine, schedule_id=due.schedule_id, partner_id=due.partner_id, period=due.period,
-                     due_at=due.due_at, now=now, worker_id=worker_id, settings=settings)
-    if delivery is None:
-        return Outcome(due.schedule_id, due.period, "not_claimed")
-    client_for = client_for or partial(bot_client, settings)
-    try:
-        with session_scope(engine) as s:
-            schedule = s.get(Schedule, due.schedule_id)
-            if schedule is None or not schedule.enabled:
-                _record(engine, delivery.id, worker_id, status=DeliveryStatus.SKIPPED, error="schedule gone",
-                        lease_until=None, updated_at=now)
-                return Outcome(due.schedule_id, due.period, "skipped", "schedule gone")
-            as_of = content_as_of(settings, schedule, due.due_at)
-            if schedule.kind == ScheduleKind.REPORT:
-                post = report_post(s, settings, schedule, as_of=as_of)
-            else:
-                post = digest_post(s, settings, schedule, period=due.period, as_of=as_of)
-            client = client_for(s, schedule)
-            s.expunge(schedule)
-        if post.empty and schedule.quiet_when_empty:
-            _finish(engine, delivery, worker_id, schedule, post, now, remember, DeliveryStatus.SKIPPED)
-            return Outcome(due.schedule_id, due.period, "skipped", "empty")
-        channel = delivery.channel_id or schedule.target_id
-        if delivery.message_ts is None:
-            response = client.chat_postMessage(channel=schedule.target_id, text=post.message.get("text", ""),
-                                               blocks=post.message.get("blocks"), unfurl_links=False)
-            # A DM posted to a user id answers with the conversation's id: files go there.
-            channel = response.get("channel") or schedule.target_id
-            _record(engine, delivery.id, worker_id, message_ts=response.get("ts"), channel_id=channel,
-                    updated_at=now)
-        for index, (filename, content, title) in enumerate(post.files):
-            if index < delivery.files_posted:
-                continue  # uploaded before a crash
-            upload_file(client, channel=channel, filename=filename, content=content, title=title)
-            _record(engine, delivery.id, worker_id, files_posted=index + 1, updated_at=now)
-        if not _finish(engine, delivery, worker_id, schedule, post, now, remember, DeliveryStatus.POSTED):
-            log.warning("delivery %s was taken over before it finished", delivery.id)
-        return Outcome(due.schedule_id, due.period, "posted")
-    except NotFound as exc:
-        # What the schedule names is gone (its tag, its custom report): it cannot run again.
-        reason = exc.render()[:200]
-        _record(engine, delivery.id, worker_id, status=DeliveryStatus.FAILED, error=reason, lease_until=None,
-                updated_at=now)
-        disable_and_tell(engine, settings, due.schedule_id, reason=reason, now=now, client_for=client_for)
-        return Outcome(due.schedule_id, due.period, "disabled", reason)
-    except (SlackApiError, UpstreamError) as exc:
-        code = _slack_code(exc)
-        if code in CHANNEL_ERRORS or code in TOKEN_ERRORS:
-            _record(engine, delivery.id, worker_id, status=DeliveryStatus.FAILED, error=code, lease_until=None,
-                    updated_at=now)
-            disable_and_tell(engine, settings, due.schedule_id, reason=code, now=now, client_for=client_for,
-                             tell=code in CHANNEL_ERRORS)
-            return Outcome(due.schedule_id, due.period, "disabled", code)
-        _record(engine, delivery.id, worker_id, status=DeliveryStatus.FAILED, error=(code or str(exc))[:500],
-                lease_until=None, updated_at=now)
-        return Outcome(due.schedule_id, due.period, "failed", code)
-    except Exception as exc:  # noqa: BLE001 - recorded on the claim; the tick goes on
-        log.exception("delivering schedule %s period %s failed", due.schedule_id, due.period)
-        _record(engine, delivery.id, worker_id, status=DeliveryStatus.FAILED,
-                error=f"{type(exc).__name__}: {exc}"[:500], lease_until=None, updated_at=now)
-        return Outcome(due.schedule_id, due.period, "failed", type(exc).__name__)
-
-
-def _finish(engine: Engine, delivery: Delivery, worker_id: str, schedule: Schedule, post: Post, now: datetime,
-            remember: bool, status: str) -> bool:
-    """Record the outcome and, for a digest, the statuses the next one compares with —
-    one transaction, and only while the claim is still ours."""
-    with session_scope(engine) as s:
-        result = s.execute(
-            update(Delivery).where(Delivery.id == delivery.id, Delivery.claimed_by == worker_id,
-                                   Delivery.status == DeliveryStatus.CLAIMED)
-            .values(status=status, posted_at=now, lease_until=None, error=None, updated_at=now)
-        )
-        if result.rowcount != 1:
-            return False
-        if remember and post.digest is not None:
-            alerts.store_snapshot(s, schedule=schedule, period=delivery.period, digest=post.digest, now=now)
-    return True
-
-
-def _slack_code(exc: Exception) -> str | None:
-    if isinstance(exc, SlackApiError):
-        return (exc.response.get("error") if exc.response is not None else None) or "slack_error"
-    if isinstance(exc, UpstreamError):
-        return exc.params.get("code")
-    return None
-
-
-def disable_and_tell(engine: Engine, settings: Settings, schedule_id: int, *, reason: str, now: datetime,
-                     client_for: ClientFor, tell: bool = True) -> None:
-    """Stop a schedule Slack will not take, and DM the partner's full admins why."""
-    with session_scope(engine) as s:
-        schedule = s.get(Schedule, schedule_id)
-        if schedule is None:
-            return
-        schedules.disable_schedule(session=s, actor=Actor.system(schedule.partner_id, label="system:worker"),
-                                   schedule_id=schedule_id, reason=reason, now=now)
-        admins = s.exec(select(PartnerAdmin).where(
-            PartnerAdmin.partner_id == schedule.partner_id, PartnerAdmin.role == Role.FULL_ADMIN,
-            PartnerAdmin.slack_user_id.is_not(None))).all()
-        client = client_for(s, schedule) if tell else None
-        partner = s.get(Partner, schedule.partner_id)
-        notes = []
-        for admin in admins:
-            locale = admin.language or (partner.default_language if partner else "en")
-            notes.append((admin.slack_user_id, _render.render(
-                "digest_disabled.json.j2", locale=locale, schedule=schedule, reason=reason,
-                when=describe_when(schedule, locale))))
-    event(log, "schedule_disabled", partner=schedule.partner_id, schedule=schedule_id, reason=reason)
-    for user_id, message in notes if client is not None else []:
-        try:
-            client.chat_postMessage(channel=user_id, text=message.get("text", ""), blocks=message.get("blocks"))
-        except SlackApiError as exc:
-            log.warning("could not tell admin %s about schedule %s: %s", user_id, schedule_id, _slack_code(exc))
 
 
 # ---------------------------------------------------------------------------------
@@ -649,6 +273,3 @@ def run_worker(settings: Settings, engine: Engine) -> None:
         event(log, "worker_stopped", worker=worker_id)
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite gives naive datetimes back; they were stored as UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
