@@ -69,12 +69,12 @@ def test_parse_cdr_record_reads_the_feed_keys_and_missing_values():
         "Direction": "TERMINATING", "Answered": "true", "Org UUID": "org-a", "Call ID": "SSE1",
         "Correlation ID": "corr1", "Related reason": "CallQueue", "Model": "Cisco 8845",
         "Client type": "SIP", "Site UUID": "loc-1", "Location": "HQ", "User type": "User",
-        "Queue outcome": "Abandoned", "Queue wait": "42.5", "Audio jitter": "",
     })
     assert leg.start_time == datetime(2026, 11, 16, 10, tzinfo=timezone.utc)
     assert leg.answer_time is None and leg.audio_jitter_ms is None
     assert (leg.duration_s, leg.direction, leg.answered) == (95, "TERMINATING", True)
-    assert (leg.feature, leg.queue_outcome, leg.wait_s) == ("call_queue", "abandoned", 42.5)
+    # An agent's leg of a queued call: the queue feature, no outcome (the queue's own record has it).
+    assert (leg.feature, leg.queue_outcome, leg.wait_s) == ("call_queue", None, None)
     assert leg.leg_key == "corr1|SSE1|TERMINATING"
     with pytest.raises(BadInput):
         parse_cdr_record({"Start time": "", "Org UUID": "org-a", "Call ID": "x"})
@@ -82,14 +82,14 @@ def test_parse_cdr_record_reads_the_feed_keys_and_missing_values():
 
 def test_parse_cdr_record_derives_queue_wait_and_who_placed_the_call():
     base = {"Start time": "2026-11-16T10:00:00Z", "Org UUID": "org-a", "Call ID": "q1",
-            "Related reason": "CallQueue", "Direction": "TERMINATING"}
-    answered = parse_cdr_record({**base, "Queue outcome": "answered", "Answer time": "2026-11-16T10:00:25Z",
-                                 "Release time": "2026-11-16T10:05:00Z", "User type": "CallCenterStandard"})
-    assert (answered.wait_s, answered.is_user) == (25.0, False)
-    abandoned = parse_cdr_record({**base, "Queue outcome": "abandoned", "Release time": "2026-11-16T10:01:10Z"})
-    assert abandoned.wait_s == 70.0
-    hunt = parse_cdr_record({**base, "Related reason": "", "Redirect reason": "HuntGroup",
-                             "User type": "Virtual Line"})
+            "Direction": "TERMINATING", "User type": "CallCenterStandard"}
+    answered = parse_cdr_record({**base, "Answered": "true", "Answer time": "2026-11-16T10:00:25Z",
+                                 "Release time": "2026-11-16T10:05:00Z"})
+    assert (answered.queue_outcome, answered.wait_s, answered.is_user) == ("answered", 25.0, False)
+    abandoned = parse_cdr_record({**base, "Answered": "false", "Releasing party": "Remote",
+                                  "Release time": "2026-11-16T10:01:10Z"})
+    assert (abandoned.queue_outcome, abandoned.wait_s) == ("abandoned", 70.0)
+    hunt = parse_cdr_record({**base, "User type": "Virtual Line", "Redirect reason": "HuntGroup"})
     assert (hunt.feature, hunt.queue_outcome, hunt.wait_s, hunt.is_user) == ("hunt_group", None, None, True)
 
 
