@@ -62,8 +62,10 @@ def run_sync(
         return
     cfg, engine = _setup()
     pid = _partner_id(engine, cfg, partner)
+    # Settings.now(): under PARTNERHUB_AS_OF the snapshots are dated that day, so a frozen
+    # "today" reads back what this sync wrote.
     report = sync_core.sync_partner(session_factory=partial(session_scope, engine), partner_id=pid,
-                                    settings=cfg, now=utcnow(), parts=_parts(parts))
+                                    settings=cfg, now=cfg.now(), parts=_parts(parts))
     rows = [{"part": p.part, "organizations_ok": p.succeeded, "organizations_failed": p.failed,
              "resumed_past": p.skipped, "items": p.items, "stopped": p.stopped,
              "first_error": p.errors[0] if p.errors else None} for p in report.parts]

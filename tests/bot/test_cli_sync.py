@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from partnerhub_core import secrets
+from partnerhub_core.analytics import subscriptions
 from partnerhub_core.db import make_engine
-from partnerhub_core.models import Customer, Partner, Subscription
+from partnerhub_core.models import Customer, LicenseSnapshot, Partner, Subscription
 from partnerhub_core.sources.subscription_import import ImportRejected
 from tests.fakes.webex import FakeWebex
 
@@ -128,3 +130,20 @@ def test_the_real_command_prints_one_error_line_per_problem(tmp_path):
     assert proc.stderr == ('error: bad.csv is not UTF-8 text: line 2 holds bytes of another encoding (Latin-1?). '
                            'Save it as "CSV UTF-8" and import it again.\n')
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("frozen", "week"), [("2026-11-21", "2026-11-21"), ("2026-11-18", "2026-11-14")])
+def test_a_sync_under_a_frozen_date_reads_back_at_that_date(engine, db_url, wx, partner, settings, frozen, week):
+    """PARTNERHUB_AS_OF freezes today for the sync too: its snapshot is dated in the week
+    ending on the last Saturday on or before that day (a Wednesday the 18th writes the
+    Saturday the 14th), and a read at that date sees the 10 licences and 4 assigned."""
+    env = {**_env(db_url, wx), "PARTNERHUB_AS_OF": frozen}
+    synced = runner.invoke(app, ["sync", "--parts", "organizations,licenses", "--json"], env=env)
+    assert synced.exit_code == 0, synced.output
+    with Session(engine) as s:
+        assert [str(x.week_ending) for x in s.exec(select(LicenseSnapshot))] == [week]
+    with Session(engine) as s:
+        trend = subscriptions.license_trend(session=s, partner_id=partner, as_of=date.fromisoformat(frozen),
+                                            settings=settings, product="calling").to_dict()
+    assert [(str(r["week_ending"]), r["total_licenses"], r["assigned"]) for r in trend["rows"]
+            if r["total_licenses"]] == [(week, 10, 4)]
