@@ -12,6 +12,7 @@ import uuid
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.guard import bolt_request_verified
 from bot.render import render
 from partnerhub_core import i18n
 from partnerhub_core.auth import GRANTS, ROLE_LABELS, Permission
@@ -131,6 +132,14 @@ def install(app: AsyncApp) -> None:
 
     @app.error
     async def on_error(error, body, respond, logger, request, response):
+        secret = rt.settings.slack_signing_secret
+        if secret is None or not bolt_request_verified(request, secret.get_secret_value()):
+            # Nothing of an unverified request is used: not its response_url, not its
+            # channel. (bot/guard.py refuses these before bolt; this is the second lock.)
+            if response is not None:
+                response.status, response.body, response.headers = 401, "", {}
+            logger.info("error on an unverified request; refused without an answer")
+            return
         acked = request.context.ack.response
         if acked is not None and response is not None:
             # Slack already has the ack; bolt (process_before_response) would now answer

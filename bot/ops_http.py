@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs
 
 import uvicorn
 from sqlalchemy.engine import Engine
@@ -26,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.guard import payload_of
 from partnerhub_core import health
 from partnerhub_core.logging import event
 from partnerhub_core.models import Workspace
@@ -53,20 +52,6 @@ def readyz_route(engine: Engine, timeout: float = READY_TIMEOUT_SECONDS) -> Rout
 
 
 # --- one log line per request ----------------------------------------------------------
-def _payload(body: bytes, content_type: str) -> dict:
-    try:
-        if "application/json" in content_type:
-            data = json.loads(body or b"{}")
-            return data if isinstance(data, dict) else {}
-        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-        if "payload" in form:  # interactivity
-            data = json.loads(form["payload"])
-            return data if isinstance(data, dict) else {}
-        return form
-    except (ValueError, UnicodeDecodeError):
-        return {}
-
-
 def request_fields(payload: dict, headers, known_words: Callable[[str], bool] | None = None) -> dict:
     """The facts of one Slack request worth a log line (ids only)."""
     team = payload.get("team_id") or (payload.get("team") or {}).get("id") \
@@ -150,16 +135,26 @@ def logged(handler: Callable[[Request], Awaitable[Response]], engine: Engine,
             return response
         finally:
             latency_ms = round((time.perf_counter() - started) * 1000, 1)
+            # Only a payload that passed the gate (bot/guard.py) is read: an unverified body is
+            # never parsed, not even for a log line.
+            payload = payload_of(request)
             try:
-                body = await request.body()  # cached by Starlette; bolt read it already
-                fields = request_fields(_payload(body, request.headers.get("content-type", "")),
-                                        request.headers, known_words)
-                known, partner_id = partners.cached(fields.get("workspace"))
-                fields["partner"] = partner_id if known else await asyncio.to_thread(partners, fields.get("workspace"))
-            except Exception:  # noqa: BLE001
+                fields = request_fields(payload, request.headers, known_words) if payload else {}
+                if payload:
+                    known, partner_id = partners.cached(fields.get("workspace"))
+                    fields["partner"] = partner_id if known else await asyncio.to_thread(
+                        partners, fields.get("workspace"))
+            except Exception:  # noqa: BLE001 - a log line must never break a request
                 fields = {}
+            rejected = getattr(request.state, "rejected", None)
+            if rejected:
+                fields["reason"] = rejected
             outcome = "ok" if status < 400 else ("refused" if status in (401, 403) else f"http_{status}")
-            event(log, "request", level=logging.INFO if status < 500 else logging.ERROR,
+            # A malformed or oversized request from a client is worth a WARNING; a refused
+            # signature is the Internet's background noise (INFO).
+            level = logging.ERROR if status >= 500 else logging.WARNING if status in (400, 408, 413, 429) \
+                else logging.INFO
+            event(log, "request", level=level,
                   path=request.url.path, status=status, outcome=outcome, latency_ms=latency_ms, **fields)
 
     return wrapper

@@ -3,7 +3,8 @@
 Routes: POST /slack/events (commands, interactivity, events — one Request URL for all
 three in slack-manifest.yml), GET /slack/install and /slack/oauth_redirect (OAuth mode),
 GET /healthz (liveness: the process answers), GET /readyz (database reachable and migrated,
-503 with the reason otherwise; bot/ops_http.py). Every Slack request writes one JSON log
+503 with the reason otherwise; bot/ops_http.py). POST /slack/events passes bot/guard.py first
+(size limit, signature, shape); the OAuth pages are rate-limited per client address. Every Slack request writes one JSON log
 line; SIGTERM finishes in-flight requests and post-ack work first (``GracefulServer``).
 """
 from __future__ import annotations
@@ -23,33 +24,41 @@ from starlette.routing import Route
 from bot import answers
 from bot.app import build_app
 from bot.context import runtime
+from bot.guard import RateLimit, guarded, rate_limited
 from bot.ops_http import GracefulServer, logged, readyz_route
 from partnerhub_core.settings import Settings
 
 log = logging.getLogger("partnerhub.server")
+
+INSTALL_PER_MINUTE = 10  # per client address; a person installing needs one or two
+REDIRECT_PER_MINUTE = 20
 
 
 def build_asgi(settings: Settings, engine: Engine, app: AsyncApp | None = None,
                extra_routes: list[Route] | None = None) -> Starlette:
     bolt = app or build_app(settings, engine)
     handler = AsyncSlackRequestHandler(bolt)
+    # Every POST passes the signature gate before bolt reads a byte (bot/guard.py).
+    events = guarded(bolt, settings.slack_signing_secret.get_secret_value())
 
-    async def slack_raw(request: Request):
+    async def oauth_pages(request: Request):
         return await handler.handle(request)
 
     def known_word(word: str) -> bool:
         router = getattr(getattr(bolt, "_partnerhub_runtime", None), "router", None)
         return router is not None and router.find(word) is not None
 
-    slack = logged(slack_raw, engine, known_word)
+    # Each GET of /slack/install writes a state row: a stranger gets a few a minute, not more.
+    install = logged(rate_limited(oauth_pages, RateLimit(INSTALL_PER_MINUTE, 60)), engine, known_word)
+    redirect = logged(rate_limited(oauth_pages, RateLimit(REDIRECT_PER_MINUTE, 60)), engine, known_word)
 
     async def healthz(_request: Request):
         return PlainTextResponse("ok")
 
     routes = [
-        Route("/slack/events", slack, methods=["POST"]),
-        Route("/slack/install", slack, methods=["GET"]),
-        Route("/slack/oauth_redirect", slack, methods=["GET"]),
+        Route("/slack/events", logged(events, engine, known_word), methods=["POST"]),
+        Route("/slack/install", install, methods=["GET"]),
+        Route("/slack/oauth_redirect", redirect, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         readyz_route(engine),
         *(extra_routes or []),
