@@ -247,18 +247,26 @@ class DatabaseStateStore(AsyncOAuthStateStore):
         state = secrets.token_urlsafe(32)
         now = now or utcnow()
         with session_scope(self.engine) as session:
+            # Expired states are useless; each new one sweeps them (rate-limited per client
+            # in bot/server.py, so the table stays small).
+            session.exec(delete(SlackOAuthState).where(SlackOAuthState.expires_at <= now))
             session.add(SlackOAuthState(state=state, expires_at=now + timedelta(seconds=self.expiration_seconds)))
         return state
 
     def consume(self, state: str, *, now: datetime | None = None) -> bool:
+        """True for exactly one caller per issued, unexpired state, however many race: the
+        DELETE is the test, and only the transaction that deleted the row sees rowcount 1."""
         now = now or utcnow()
+        if not isinstance(state, str) or not state or len(state) > 200:
+            return False
         with session_scope(self.engine) as session:
-            row = session.exec(select(SlackOAuthState).where(SlackOAuthState.state == state)).first()
-            if row is None:
-                return False
-            session.delete(row)
-            expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=timezone.utc)
-            return expires > now
+            deleted = session.exec(delete(SlackOAuthState).where(
+                SlackOAuthState.state == state, SlackOAuthState.expires_at > now))
+            if deleted.rowcount == 1:
+                return True
+            # An expired one is gone too (a second try must not find it either).
+            session.exec(delete(SlackOAuthState).where(SlackOAuthState.state == state))
+            return False
 
     async def async_issue(self, *args, **kwargs) -> str:
         return await asyncio.to_thread(self.issue)
