@@ -18,11 +18,13 @@ from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import utcnow
 from partnerhub_core.sources import sync as sync_core
+from partnerhub_core.sources.subscription_export import export_subscriptions
 from partnerhub_core.sources.subscription_import import import_subscriptions
 
 sync_app = typer.Typer(help="Sync customers, licenses, tags, admins, inventory and call history from Webex.",
                        invoke_without_command=True)
 import_app = typer.Typer(help="Import data Webex's API does not give.", no_args_is_help=True)
+export_app = typer.Typer(help="Export data in the layout `partnerhub import` reads.", no_args_is_help=True)
 
 PARTNER_OPT = typer.Option(None, "--partner", help="Partner id (default: the only partner in the database).")
 
@@ -127,6 +129,22 @@ def subscriptions(
         typer.echo(f"Ignored columns: {', '.join(result.ignored_columns)}.")
 
 
+@export_app.command("subscriptions")
+def export(
+    file: Path = typer.Argument(..., help="CSV file to write (layout: docs/IMPORT.md)."),
+    partner: int = PARTNER_OPT,
+) -> None:
+    """Write the partner's subscriptions in the import's layout: importing the file gives
+    the same lines back."""
+    cfg = settings()
+    engine = engine_for(cfg.database_url)
+    pid = _partner_id(engine, cfg, partner)
+    with Session(engine) as session, open(file, "wb") as out:
+        rows = export_subscriptions(session=session, partner_id=pid, out=out)
+    typer.echo(f"Exported {rows} rows to {file}.")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(sync_app, name="sync")
     app.add_typer(import_app, name="import")
+    app.add_typer(export_app, name="export")

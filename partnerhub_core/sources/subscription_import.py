@@ -1,25 +1,8 @@
 """Subscription import: the part of Partner Hub's subscription data the public API lacks
 (renewal/end date, auto-renew, status, invoice, order history), from a CSV export.
 
-Layout (header row required; column names are case-insensitive, spaces and hyphens count
-as underscores, order is free, unknown columns are ignored; comma or semicolon separated;
-UTF-8 with or without BOM):
-
-| column | required | value |
-|---|---|---|
-| customer_org_id | yes | the customer's Webex organization id |
-| customer_name | for a new customer | the customer's name |
-| subscription_id | yes | Webex subscription id (or trial id) |
-| product | yes | meetings, calling, messaging, webinars, contact_center, real_time_translations |
-| licenses | yes | whole number ≥ 0 |
-| start_date | yes | YYYY-MM-DD |
-| end_date | no | YYYY-MM-DD, not before start_date (renewal date; end of a trial) |
-| auto_renew | no | yes/no, true/false, 1/0 (default no) |
-| status | yes | active, trial, pending, suspended, cancelled |
-| invoice | no | invoice reference |
-| region | no | US, CA, EU, UAE (the customer's data region; default: the partner's) |
-| external_id | no | wholesale external id of the customer |
-| order_ref, order_date, order_quantity | no | one order-history line (order_ref needs order_date) |
+The layout (header row, columns, values) is in ``subscription_rows.py`` and, for people,
+in ``docs/IMPORT.md`` with an example file.
 
 Every row is checked; when any is wrong nothing is imported and the error lists each
 bad row by its line number in the file. Rows stream through in chunks, so a 100,000-row
@@ -28,16 +11,13 @@ product); the import is one audit event. Never commits: the caller owns the tran
 """
 from __future__ import annotations
 
-import codecs
-import csv
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from partnerhub_core import audit, auth
@@ -49,35 +29,17 @@ from partnerhub_core.models import (
     ManagedBy,
     OrderLine,
     Partner,
-    PaymentState,
-    Product,
-    ProvisioningState,
     Region,
     Subscription,
+    SyncState,
     search_key,
 )
+from partnerhub_core.sources.subscription_rows import COLUMNS, Row, parse_row, records, subscription_values
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("customer_org_id", "customer_name", "subscription_id", "product", "licenses", "start_date",
-           "end_date", "auto_renew", "status", "invoice", "region", "external_id",
-           "order_ref", "order_date", "order_quantity")
-REQUIRED = ("customer_org_id", "subscription_id", "product", "licenses", "start_date", "status")
-STATUSES = ("active", "trial", "pending", "suspended", "cancelled")
 CHUNK = 1000  # rows per statement: within SQLite's bound-parameter limit
 MAX_REPORTED = 50  # bad rows listed in the error; the count says how many in all
-
-_PRODUCT_WORDS = {
-    **{p.value: p for p in Product},
-    "meeting": Product.MEETINGS, "webex meetings": Product.MEETINGS,
-    "webex calling": Product.CALLING, "webex messaging": Product.MESSAGING,
-    "webinar": Product.WEBINARS, "webex webinars": Product.WEBINARS,
-    "contact center": Product.CONTACT_CENTER, "webex contact center": Product.CONTACT_CENTER,
-    "real time translations": Product.REAL_TIME_TRANSLATIONS,
-    "real-time translations": Product.REAL_TIME_TRANSLATIONS,
-}
-_YES = {"yes", "y", "true", "1", "sim", "si", "sí"}
-_NO = {"no", "n", "false", "0", "não", "nao", ""}
 
 
 @dataclass
@@ -114,155 +76,29 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Row:
-    line: int
-    org_id: str
-    customer_name: str
-    subscription_id: str
-    product: str
-    licenses: int
-    start: date
-    end: date | None
-    auto_renew: bool
-    status: str
-    invoice: str | None
-    region: str | None
-    external_id: str | None
-    order_ref: str | None
-    order_date: date | None
-    order_quantity: int
-
-
-# ---------------------------------------------------------------------------------
-# Reading
-# ---------------------------------------------------------------------------------
-def _norm_header(name: str) -> str:
-    return "_".join(name.strip().lower().replace("-", " ").split())
-
-
-def _text_lines(raw: IO[bytes], file_name: str) -> Iterator[str]:
-    """The file's lines as text, decoded one by one so that a Latin-1 (or other non-UTF-8)
-    byte is reported on its own line. A UTF-8 BOM at the start is dropped."""
-    for number, line in enumerate(raw, start=1):
-        if number == 1 and line.startswith(codecs.BOM_UTF8):
-            line = line[len(codecs.BOM_UTF8):]
-        try:
-            yield line.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadInput(N_("{file} is not UTF-8 text: line {line} holds bytes of another encoding "
-                              "(Latin-1?). Save it as \"CSV UTF-8\" and import it again."),
-                           file=file_name, line=number) from None
-
-
-def _records(raw: IO[bytes], file_name: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """(normalised header, iterator of (line number, row dict)). Raises BadInput for a file
-    that is not UTF-8 or has no header."""
-    text = _text_lines(raw, file_name)
-    first = next(text, "")
-    if not first.strip():
-        raise BadInput(N_("{file} is empty: the first line must name the columns."), file=file_name or "The file")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = [_norm_header(h) for h in next(csv.reader([first], delimiter=delimiter))]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise BadInput(N_("{file} lacks the column(s) {missing}. Expected columns: {expected}."),
-                       file=file_name or "The file", missing=", ".join(missing), expected=", ".join(COLUMNS))
-    dupes = sorted({h for h in header if h and header.count(h) > 1})
-    if dupes:
-        raise BadInput(N_("{file} names the column(s) {columns} twice."), file=file_name or "The file",
-                       columns=", ".join(dupes))
-
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        reader = csv.reader(text, delimiter=delimiter)
-        line = 1  # the header
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise BadInput(N_("{file}, line {line}: the CSV cannot be read ({error})."),
-                               file=file_name or "The file", line=line + reader.line_num, error=str(exc)) from None
-            start = line + 1
-            line = 1 + reader.line_num
-            if not any(v.strip() for v in values):
-                continue  # blank lines (Excel leaves some at the end)
-            if len(values) > len(header) and any(v.strip() for v in values[len(header):]):
-                yield start, {"__extra__": "x"}
-                continue
-            yield start, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}
-
-    return header, rows()
-
-
-def _date(value: str, column: str, errors: list[str]) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors.append(f"{column} \"{value[:40]}\" is not a date (YYYY-MM-DD)")
-        return None
-
-
-def _parse_row(line: int, rec: dict[str, str], known_orgs: set[str]) -> tuple[_Row | None, list[str]]:
-    if "__extra__" in rec:
-        return None, ["more values than columns (a comma inside a value needs quotes)"]
-    errors: list[str] = []
-    for column in REQUIRED:
-        if not rec.get(column):
-            errors.append(f"{column} is empty")
-    org = rec.get("customer_org_id", "")
-    name = rec.get("customer_name", "")
-    if org and org not in known_orgs and not name:
-        errors.append("customer_name is needed for a customer partnerhub does not know yet")
-    if len(org) > 200 or len(rec.get("subscription_id", "")) > 200 or len(name) > 300:
-        errors.append("a value is too long (ids: 200 characters, names: 300)")
-    product = None
-    if rec.get("product"):
-        product = _PRODUCT_WORDS.get(" ".join(rec["product"].lower().replace("_", " ").split())) or \
-            _PRODUCT_WORDS.get(rec["product"].lower())
-        if product is None:
-            errors.append(f"product \"{rec['product'][:40]}\" is not one of {', '.join(p.value for p in Product)}")
-    licenses = 0
-    if rec.get("licenses"):
-        if rec["licenses"].isdigit():
-            licenses = int(rec["licenses"])
-        else:
-            errors.append(f"licenses \"{rec['licenses'][:20]}\" is not a whole number ≥ 0")
-    start = _date(rec.get("start_date", ""), "start_date", errors)
-    end = _date(rec.get("end_date", ""), "end_date", errors)
-    if start and end and end < start:
-        errors.append("end_date is before start_date")
-    renew_text = rec.get("auto_renew", "").lower()
-    if renew_text not in _YES | _NO:
-        errors.append(f"auto_renew \"{rec.get('auto_renew', '')[:20]}\" is not yes or no")
-    status = rec.get("status", "").lower()
-    if status and status not in STATUSES:
-        errors.append(f"status \"{rec['status'][:20]}\" is not one of {', '.join(STATUSES)}")
-    region = rec.get("region", "").upper() or None
-    if region and region not in {r.value for r in Region}:
-        errors.append(f"region \"{rec['region'][:20]}\" is not one of {', '.join(r.value for r in Region)}")
-    order_ref = rec.get("order_ref") or None
-    order_date = _date(rec.get("order_date", ""), "order_date", errors)
-    quantity = 0
-    if rec.get("order_quantity"):
-        if rec["order_quantity"].isdigit():
-            quantity = int(rec["order_quantity"])
-        else:
-            errors.append(f"order_quantity \"{rec['order_quantity'][:20]}\" is not a whole number ≥ 0")
-    if order_ref and order_date is None and not rec.get("order_date"):
-        errors.append("order_ref needs an order_date")
-    if errors:
-        return None, errors
-    return _Row(
-        line=line, org_id=org, customer_name=name[:300], subscription_id=rec["subscription_id"],
-        product=product.value, licenses=licenses, start=start, end=end, auto_renew=renew_text in _YES,
-        status=status, invoice=(rec.get("invoice") or None), region=region,
-        external_id=rec.get("external_id") or None, order_ref=order_ref and order_ref[:100],
-        order_date=order_date, order_quantity=quantity,
-    ), []
+def _repeats(row: Row, seen: dict[tuple[str, str], Row], orders: set[tuple[str, str, str]],
+             names: dict[str, Row]) -> list[str]:
+    """What a row contradicts in the rows before it: another name for the same org id, or
+    the same subscription again (allowed only to add another order line, every other fact
+    the same). Records the row when it is fine."""
+    problems = []
+    first = names.get(row.org_id)
+    if row.customer_name and first is not None and first.customer_name != row.customer_name:
+        problems.append(f"customer {row.org_id} is named \"{row.customer_name[:60]}\" here and "
+                        f"\"{first.customer_name[:60]}\" on line {first.line}: one organization has one name")
+    earlier = seen.get(row.key)
+    if earlier is not None:
+        again = row.order_ref and (*row.key, row.order_ref) not in orders
+        if not again or earlier.subscription_facts() != row.subscription_facts():
+            problems.append(f"subscription {row.subscription_id} ({row.product}) is already on line {earlier.line}")
+    if problems:
+        return problems
+    if row.customer_name and first is None:
+        names[row.org_id] = row
+    seen.setdefault(row.key, row)
+    if row.order_ref:
+        orders.add((*row.key, row.order_ref))
+    return []
 
 
 # ---------------------------------------------------------------------------------
@@ -307,22 +143,11 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def _subscription_values(partner_id: int, customer_id: int, row: _Row, as_of: date) -> dict[str, Any]:
-    return dict(
-        partner_id=partner_id, customer_id=customer_id, subscription_id=row.subscription_id,
-        product=row.product, total_licenses=row.licenses, start_date=row.start, end_date=row.end,
-        auto_renew=row.auto_renew, is_trial=row.status == "trial",
-        provisioning_state=ProvisioningState.PENDING_SETUP if row.status == "pending" else ProvisioningState.PROVISIONED,
-        payment_state=PaymentState.UNPAID if row.status == "suspended" else PaymentState.PAID,
-        invoice_ref=row.invoice and row.invoice[:100],
-        cancelled_on=(row.end or as_of) if row.status == "cancelled" else None,
-    )
-
-
-def _write_chunk(session: Session, partner_id: int, rows: list[_Row], customers: dict[str, list],
-                 result: ImportResult, now: datetime, default_region: str) -> None:
+def _write_chunk(session: Session, partner_id: int, rows: list[Row], customers: dict[str, list],
+                 result: ImportResult, now: datetime, default_region: str, synced: set[str]) -> None:
     """Write one chunk. ``customers`` maps org id -> [id, name, region, external id] of the
-    partner's customers and is kept current."""
+    partner's customers and is kept current; ``synced`` holds the org ids a Webex sync
+    listed, whose names come from Webex only."""
     as_of = now.date()
     ctable = Customer.__table__
     # Customers: create the new ones, then rename / re-region the known ones that changed.
@@ -350,7 +175,9 @@ def _write_chunk(session: Session, partner_id: int, rows: list[_Row], customers:
     changed: dict[int, dict[str, Any]] = {}
     for row in rows:
         known = customers[row.org_id]
-        name = row.customer_name or known[1]
+        # A name typed in a file names a customer until Webex does; after that the next
+        # sync would rename it back, so the file's name is not used at all.
+        name = row.customer_name if row.customer_name and row.org_id not in synced else known[1]
         region = row.region or known[2]
         ext = row.external_id or known[3]
         if [name, region, ext] != known[1:]:
@@ -362,11 +189,16 @@ def _write_chunk(session: Session, partner_id: int, rows: list[_Row], customers:
             name=bindparam("name"), name_key=bindparam("name_key"), region=bindparam("region"),
             external_id=bindparam("external_id")), list(changed.values()))
 
-    # Subscriptions: upsert on (partner, subscription id, product).
+    # Subscriptions: upsert on (partner, subscription id, product); a subscription repeated
+    # for another order line is written once per statement.
     table = Subscription.__table__
-    values = [_subscription_values(partner_id, customers[r.org_id][0], r, as_of) for r in rows]
+    once = list({r.key: r for r in reversed(rows)}.values())
+    values = [subscription_values(partner_id, customers[r.org_id][0], r, as_of) for r in once]
     columns = tuple(values[0])
     key = ("partner_id", "subscription_id", "product")
+    existing = _existing_keys(session, partner_id, [r.key for r in once])
+    # A subscription written by an earlier chunk of this file is in ``existing`` by now.
+    result.subscriptions_created += sum(1 for r in once if r.key not in existing)
     written = _insert_many(session, table, columns, [tuple(v.values()) for v in values], conflict=key,
                            update=tuple(c for c in columns if c not in key),
                            returning=("id", "subscription_id", "product"))
@@ -390,9 +222,29 @@ def _write_chunk(session: Session, partner_id: int, rows: list[_Row], customers:
             result.order_lines_added += len(lines)
 
 
-def _subscription_count(session: Session, partner_id: int) -> int:
-    return session.execute(select(func.count()).select_from(Subscription.__table__).where(
-        Subscription.__table__.c.partner_id == partner_id)).scalar_one()
+def _existing_keys(session: Session, partner_id: int, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (subscription id, product) of a chunk the partner already has. Exact because
+    imports of one partner run one at a time (``_one_import_at_a_time``)."""
+    t = Subscription.__table__
+    ids = sorted({k[0] for k in keys})
+    found = session.execute(select(t.c.subscription_id, t.c.product).where(
+        t.c.partner_id == partner_id, t.c.subscription_id.in_(ids))).all()
+    return {(s, p) for s, p in found} & set(keys)
+
+
+def _one_import_at_a_time(session: Session, partner_id: int) -> None:
+    """Take the partner's row lock until the caller's transaction ends, before reading
+    anything: a second import of the same partner waits here, then sees the first one's
+    rows, so both cannot count the same 3,000 subscriptions as new. (PostgreSQL: the row
+    lock; SQLite: this write takes the database's write lock, held to the commit.)"""
+    p = Partner.__table__
+    session.execute(update(p).where(p.c.id == partner_id).values(id=p.c.id))
+
+
+def _synced_orgs(session: Session, partner_id: int) -> set[str]:
+    """Org ids a Webex organizations sync has listed (one ``SyncState`` row each)."""
+    return set(session.execute(select(SyncState.org_id).where(
+        SyncState.partner_id == partner_id, SyncState.part == "organizations", SyncState.org_id != "")).scalars())
 
 
 def import_subscriptions(
@@ -416,8 +268,10 @@ def import_subscriptions(
             return import_subscriptions(session=session, actor=actor, source=raw, now=now, file_name=file_name)
     file_name = file_name or "the file"
     partner_id = actor.partner_id
-    header, records = _records(source, file_name)
+    header, rows = records(source, file_name)
+    _one_import_at_a_time(session, partner_id)
     result = ImportResult(ignored_columns=[h for h in header if h not in COLUMNS])
+    synced = _synced_orgs(session, partner_id)
     customers = {org: [cid, name, region, ext] for cid, org, name, region, ext in session.execute(
         select(Customer.id, Customer.org_id, Customer.name, Customer.region, Customer.external_id)
         .where(Customer.partner_id == partner_id))}
@@ -425,20 +279,19 @@ def import_subscriptions(
     partner = session.get(Partner, partner_id)
     # A new customer without a region column lands in the partner's default region.
     default_region = partner.default_region if partner and partner.default_region else Region.US
-    before = _subscription_count(session, partner_id)
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], Row] = {}
+    orders: set[tuple[str, str, str]] = set()
+    names: dict[str, Row] = {}  # org id -> the first row that names it
     errors: list[RowError] = []
-    chunk: list[_Row] = []
-    for line, rec in records:
+    chunk: list[Row] = []
+    for line, rec in rows:
         result.rows += 1
-        row, problems = _parse_row(line, rec, known)
+        row, problems = parse_row(line, rec, known)
         if row is not None:
-            key = (row.subscription_id, row.product)
-            if key in seen:
-                problems = [f"subscription {row.subscription_id} ({row.product}) is already on line {seen[key]}"]
+            problems = _repeats(row, seen, orders, names)
+            if problems:
                 row = None
             else:
-                seen[key] = line
                 known.add(row.org_id)
         errors.extend(RowError(line, p) for p in problems)
         if errors:
@@ -446,17 +299,15 @@ def import_subscriptions(
             continue
         chunk.append(row)
         if len(chunk) >= CHUNK:
-            _write_chunk(session, partner_id, chunk, customers, result, now, default_region)
+            _write_chunk(session, partner_id, chunk, customers, result, now, default_region, synced)
             chunk = []
     if errors:
         raise ImportRejected(errors, result.rows, file_name)
     if result.rows == 0:
         raise BadInput(N_("{file} has a header but no rows."), file=file_name)
     if chunk:
-        _write_chunk(session, partner_id, chunk, customers, result, now, default_region)
-    # Rows never repeat a subscription, so what the count grew by is what was new.
-    result.subscriptions_created = _subscription_count(session, partner_id) - before
-    result.subscriptions_updated = result.rows - result.subscriptions_created
+        _write_chunk(session, partner_id, chunk, customers, result, now, default_region, synced)
+    result.subscriptions_updated = len(seen) - result.subscriptions_created
     audit.record(session, actor=actor, action="subscriptions.import", target_type="file",
                  target_id=file_name[:200], after={
                      "rows": result.rows, "subscriptions_created": result.subscriptions_created,

@@ -111,6 +111,24 @@ def test_import_subscriptions(engine, db_url, wx, partner, tmp_path):
         assert [x.subscription_id for x in s.exec(select(Subscription))] == ["SUB-1"]
 
 
+def test_export_subscriptions_writes_what_import_reads(engine, db_url, wx, partner, tmp_path):
+    good = tmp_path / "subs.csv"
+    good.write_text("customer_org_id,customer_name,subscription_id,product,licenses,start_date,status,paid\n"
+                    "org-a,Acme,SUB-1,translations,12,2026-01-01,pending,no\n", encoding="utf-8")
+    assert runner.invoke(app, ["import", "subscriptions", str(good)], env=_env(db_url, wx)).exit_code == 0
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["export", "subscriptions", str(out)], env=_env(db_url, wx))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"Exported 1 rows to {out}."
+    assert out.read_text(encoding="utf-8-sig").splitlines() == [
+        "customer_org_id,customer_name,subscription_id,product,licenses,start_date,end_date,auto_renew,status,"
+        "provisioned,paid,cancelled_on,invoice,region,external_id,order_ref,order_date,order_quantity",
+        "org-a,Acme,SUB-1,real_time_translations,12,2026-01-01,,no,pending,no,no,,,US,,,,"]
+    again = runner.invoke(app, ["import", "subscriptions", str(out)], env=_env(db_url, wx))
+    assert again.exit_code == 0, again.output
+    assert "0 new and 1 updated subscriptions" in again.output
+
+
 def test_the_real_command_prints_one_error_line_per_problem(tmp_path):
     # Through `main`, as an operator runs it: no traceback, the bad lines, exit code 2.
     url = f"sqlite:///{tmp_path / 'cli.db'}"

@@ -125,7 +125,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(engine, partner_i
         run(engine, partner_id, data.encode())
     assert [str(e) for e in err.value.errors] == [
         "line 3: customer_name is needed for a customer partnerhub does not know yet",
-        'line 3: licenses "ten" is not a whole number ≥ 0',
+        'line 3: licenses "ten" is not a whole number from 0 to 10000000',
         "line 3: end_date is before start_date",
         'line 3: auto_renew "maybe" is not yes or no',
         'line 3: status "expired" is not one of active, trial, pending, suspended, cancelled',
@@ -190,5 +190,173 @@ def test_a_100000_row_file_imports_in_seconds(engine, partner_id):
 def test_a_bad_last_row_of_a_big_file_rolls_back_the_chunks_already_written(engine, partner_id):
     with pytest.raises(ImportRejected) as err:
         run(engine, partner_id, _huge(3_000, bad_last=True), name="big.csv")
-    assert [str(e) for e in err.value.errors] == ['line 3002: licenses "-4" is not a whole number ≥ 0']
+    assert [str(e) for e in err.value.errors] == ['line 3002: licenses "-4" is not a whole number from 0 to 10000000']
     assert subs(engine) == {}
+
+
+HEADER = "customer_org_id,customer_name,subscription_id,product,licenses,start_date,end_date,auto_renew,status"
+
+
+def test_provisioned_and_paid_say_what_one_status_cannot(engine, partner_id):
+    data = (HEADER + ",provisioned,paid,cancelled_on\n"
+            "org-t,Trial Co,T-1,meetings,10,2026-11-01,2026-12-01,no,trial,no,,\n"  # a trial not yet provisioned
+            "org-p,Pending Co,P-1,calling,20,2026-10-01,,no,pending,,no,\n"  # pending and unpaid
+            "org-s,Suspended Co,S-1,calling,5,2026-01-01,2027-01-01,yes,active,yes,no,\n"  # active word, unpaid
+            "org-c,Cancelled Co,C-1,calling,5,2025-01-01,2026-12-31,no,cancelled,,,2026-06-30\n")
+    run(engine, partner_id, data.encode())
+    got = {k: (x.is_trial, x.provisioning_state, x.payment_state, x.cancelled_on) for k, x in subs(engine).items()}
+    assert got == {
+        ("T-1", "meetings"): (True, "pending_setup", "paid", None),
+        ("P-1", "calling"): (False, "pending_setup", "unpaid", None),
+        ("S-1", "calling"): (False, "provisioned", "unpaid", None),
+        ("C-1", "calling"): (False, "provisioned", "paid", date(2026, 6, 30)),  # not the end date
+    }
+    from partnerhub_core.settings import Settings
+    from partnerhub_core.statuses import customer_statuses
+    with Session(engine) as s:
+        names = {c.id: c.org_id for c in s.exec(select(Customer))}
+        found = customer_statuses(session=s, partner_id=partner_id, as_of=date(2026, 11, 25),
+                                  settings=Settings(as_of=date(2026, 11, 25)))
+    shown = {names[cid]: [st.value for st in sts if st.value != "no_recent_activity"] for cid, sts in found.items()}
+    assert shown == {
+        "org-t": ["trial", "expiring_soon", "ready_for_order_setup"],
+        "org-p": ["ready_for_order_setup", "suspended"],
+        "org-s": ["suspended"],
+        "org-c": ["expired"],
+    }
+
+
+def test_provisioned_and_paid_that_contradict_the_status_are_errors_by_line(engine, partner_id):
+    data = (HEADER + ",provisioned,paid,cancelled_on\n"
+            "org-a,A,A-1,calling,1,2026-01-01,,no,pending,yes,,\n"
+            "org-b,B,B-1,calling,1,2026-01-01,,no,suspended,,yes,\n"
+            "org-c,C,C-1,calling,1,2026-01-01,,no,active,perhaps,,2026-02-01\n")
+    with pytest.raises(ImportRejected) as err:
+        run(engine, partner_id, data.encode())
+    assert [str(e) for e in err.value.errors] == [
+        "line 2: status pending means not provisioned, but provisioned is yes",
+        "line 3: status suspended means unpaid, but paid is yes",
+        'line 4: provisioned "perhaps" is not yes or no',
+        "line 4: cancelled_on needs status cancelled",
+    ]
+
+
+def test_product_synonyms_in_english_portuguese_and_spanish(engine, partner_id):
+    words = ["translations", "Real-Time Translations", "real_time_translations", "Traduções em tempo real",
+             "Traducciones en tiempo real", "Webex Calling", "Reuniões", "contact-center"]
+    data = HEADER + "\n" + "".join(f"org-a,Acme,S-{i},{w},1,2026-01-01,,no,active\n" for i, w in enumerate(words))
+    run(engine, partner_id, data.encode())
+    assert sorted(k for k in subs(engine)) == [
+        ("S-0", "real_time_translations"), ("S-1", "real_time_translations"), ("S-2", "real_time_translations"),
+        ("S-3", "real_time_translations"), ("S-4", "real_time_translations"), ("S-5", "calling"),
+        ("S-6", "meetings"), ("S-7", "contact_center")]
+
+
+def test_a_customer_webex_named_keeps_its_name_and_one_not_synced_takes_the_files(engine, partner_id):
+    from partnerhub_core.models import SyncState
+    with Session(engine) as s:
+        s.add(Customer(partner_id=partner_id, org_id="org-sync", name="  Espaços  Extras  ",
+                       name_key="espacos extras", added_on=date(2025, 1, 1)))
+        s.add(Customer(partner_id=partner_id, org_id="org-file", name="Old Name", name_key="old name",
+                       added_on=date(2025, 1, 1)))
+        s.add(SyncState(partner_id=partner_id, part="organizations", org_id="org-sync", last_success_at=NOW))
+        s.commit()
+    data = (HEADER + "\norg-sync,Espaços  Extras,X-1,calling,3,2026-01-01,,no,active\n"
+            "org-file,New Name,X-2,calling,3,2026-01-01,,no,active\n")
+    result = run(engine, partner_id, data.encode())
+    assert (result.rows, result.subscriptions_created, result.customers_created) == (2, 2, 0)
+    with Session(engine) as s:
+        assert {c.org_id: c.name for c in s.exec(select(Customer))} == {
+            "org-sync": "  Espaços  Extras  ", "org-file": "New Name"}
+
+
+def test_two_names_for_one_org_id_name_both_lines(engine, partner_id):
+    data = (HEADER + "\norg-a,Acme Ltda,A-1,calling,1,2026-01-01,,no,active\n"
+            "org-a,,A-2,calling,1,2026-01-01,,no,active\n"  # no name: names nothing
+            "org-a,ACME Brasil,A-3,calling,1,2026-01-01,,no,active\n")
+    with pytest.raises(ImportRejected) as err:
+        run(engine, partner_id, data.encode())
+    assert [str(e) for e in err.value.errors] == [
+        'line 4: customer org-a is named "ACME Brasil" here and "Acme Ltda" on line 2: one organization has '
+        "one name"]
+    assert subs(engine) == {}
+
+
+def test_huge_counts_odd_digits_and_nul_are_errors_by_line_on_both_databases(engine, partner_id):
+    data = (HEADER + ",order_ref,order_date,order_quantity\n"
+            "org-a,Acme,A-1,calling,12345678901234567890,2026-01-01,,no,active,,,\n"
+            "org-a,Acme,A-2,calling,²,2026-01-01,,no,active,,,\n"
+            "org-a,Ac\x00me,A-3,calling,1,2026-01-01,,no,active,,,\n"
+            "org-a,Acme,A-4,calling,10000001,2026-01-01,,no,active,O-1,2026-01-01,99999999999\n"
+            "org-a,Acme,A-5,calling,10000000,2026-01-01,,no,active,,,\n")
+    with pytest.raises(ImportRejected) as err:
+        run(engine, partner_id, data.encode())
+    assert [str(e) for e in err.value.errors] == [
+        'line 2: licenses "12345678901234567890" is not a whole number from 0 to 10000000',
+        'line 3: licenses "²" is not a whole number from 0 to 10000000',
+        "line 4: customer_name holds a control character (NUL?): retype the value",
+        'line 5: licenses "10000001" is not a whole number from 0 to 10000000',
+        'line 5: order_quantity "99999999999" is not a whole number from 0 to 10000000',
+    ]  # line 6 (the largest count allowed) is fine
+    assert subs(engine) == {}
+
+
+def test_a_subscription_repeats_only_to_add_order_lines(engine, partner_id):
+    head = HEADER + ",order_ref,order_date,order_quantity\n"
+    good = head + ("org-a,Acme,A-1,calling,50,2026-01-01,,no,active,O-1,2026-01-01,30\n"
+                   "org-a,Acme,A-1,calling,50,2026-01-01,,no,active,O-2,2026-03-01,20\n")
+    result = run(engine, partner_id, good.encode())
+    assert (result.rows, result.subscriptions_created, result.subscriptions_updated, result.order_lines_added) == \
+        (2, 1, 0, 2)
+    bad = head + ("org-a,Acme,A-1,calling,50,2026-01-01,,no,active,O-1,2026-01-01,30\n"
+                  "org-a,Acme,A-1,calling,60,2026-01-01,,no,active,O-3,2026-03-01,20\n"  # another licence count
+                  "org-a,Acme,A-1,calling,50,2026-01-01,,no,active,O-1,2026-01-01,30\n")  # the same order again
+    with pytest.raises(ImportRejected) as err:
+        run(engine, partner_id, bad.encode())
+    assert [str(e) for e in err.value.errors] == [
+        "line 3: subscription A-1 (calling) is already on line 2",
+        "line 4: subscription A-1 (calling) is already on line 2"]
+
+
+def test_two_concurrent_imports_count_new_subscriptions_once(engine, partner_id):
+    import threading
+
+    data = _huge(3_000)
+    results = {}
+
+    def second():
+        results["second"] = run(engine, partner_id, data, name="b.csv")
+
+    with db.session_scope(engine) as first:
+        results["first"] = import_subscriptions(
+            session=first, actor=Actor(partner_id=partner_id, role=Role.FULL_ADMIN, label="cli"),
+            source=io.BytesIO(data), now=NOW, file_name="a.csv")
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(1.0)
+        assert "second" not in results  # it waits for the first import's transaction
+    thread.join(60)
+    assert (results["first"].subscriptions_created, results["first"].subscriptions_updated,
+            results["first"].customers_created) == (3_000, 0, 1_500)
+    assert (results["second"].subscriptions_created, results["second"].subscriptions_updated,
+            results["second"].customers_created) == (0, 3_000, 0)
+
+
+def test_the_documented_example_file_imports(engine, partner_id):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "subscriptions.csv"
+    with db.session_scope(engine) as s:
+        result = import_subscriptions(session=s, actor=Actor(partner_id=partner_id, role=Role.FULL_ADMIN,
+                                                             label="cli"), source=example, now=NOW)
+    assert (result.rows, result.subscriptions_created, result.subscriptions_updated, result.customers_created,
+            result.order_lines_added, result.ignored_columns) == (6, 5, 0, 4, 2, [])
+    got = {k: (x.total_licenses, x.auto_renew, x.is_trial, x.provisioning_state, x.payment_state, x.cancelled_on)
+           for k, x in subs(engine).items()}
+    assert got == {
+        ("SUB-1001", "meetings"): (100, True, False, "provisioned", "paid", None),
+        ("SUB-1001", "calling"): (40, True, False, "provisioned", "paid", None),
+        ("TRIAL-7", "calling"): (10, True, True, "pending_setup", "paid", None),
+        ("SUB-2001", "real_time_translations"): (5, False, False, "pending_setup", "unpaid", None),
+        ("SUB-3001", "meetings"): (30, False, False, "provisioned", "paid", date(2026, 3, 15)),
+    }
