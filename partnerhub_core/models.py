@@ -514,7 +514,10 @@ class AlertKind(StrEnum):
 class DeliveryStatus(StrEnum):
     CLAIMED = "claimed"  # a worker holds the lease and is posting
     POSTED = "posted"
-    FAILED = "failed"  # retried on a later tick unless the schedule got disabled
+    FAILED = "failed"  # Slack refused it; retried on a later tick unless the schedule got disabled
+    # The post went out and no answer came back (a timeout): it may be in the channel. Retried
+    # on a later tick, which first looks for it in the channel by its delivery id.
+    UNKNOWN = "unknown"
     SKIPPED = "skipped"  # nothing to say (an empty digest of a quiet subscription)
 
 
