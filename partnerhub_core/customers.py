@@ -200,8 +200,8 @@ class SubscriptionView:
     auto_renew: bool
     total: int
     assigned: int
-    used: int  # licensed users active in the last 7 days
-    used_90d: int
+    used: int | None  # licensed users active in the last 7 days; None: unknown
+    used_90d: int | None
     available: int  # max(total - assigned, 0)
     excess: int  # purchased but not assigned (= available)
     short: int  # assigned beyond what was purchased (overage)
@@ -228,7 +228,7 @@ class CustomerCard:
     org_id: str
     name: str
     region: str
-    managed_by: str
+    managed_by: str | None  # None: unknown
     external_id: str | None
     added_on: date
     last_admin_sign_in: datetime | None
@@ -249,7 +249,7 @@ class CustomerRow:
     org_id: str
     name: str
     region: str
-    managed_by: str
+    managed_by: str | None  # None: unknown
     products: list[str]
     statuses: list[str]
     tags: list[str]

@@ -162,8 +162,12 @@ class Customer(SQLModel, table=True):
     name_key: str = Field(default="", max_length=300)  # search_key(name)
     region: str = Field(default=Region.US, max_length=8)
     external_id: Optional[str] = Field(default=None, max_length=200)  # wholesale only
-    managed_by: str = Field(default=ManagedBy.EXTERNAL_ADMIN, max_length=20)
+    # None: unknown (no organization source said so); never shown as "external admin".
+    managed_by: Optional[str] = Field(default=None, max_length=20)
     last_admin_sign_in: Optional[datetime] = _ts(default=None)
+    # When the sign-in source last read this customer; None: its sign-in is unknown, so
+    # "no recent activity" is never derived for it (provenance.py).
+    sign_in_checked_at: Optional[datetime] = _ts(default=None)
     added_on: date  # when the partner started managing it (first subscription or trial)
     created_at: datetime = _ts(default_factory=utcnow)
 
@@ -196,6 +200,30 @@ class Subscription(SQLModel, table=True):
     cancelled_on: Optional[date] = None
 
 
+class TrialRequestState(StrEnum):
+    PENDING = "pending"  # asked for here; finished by a person in Partner Hub
+    STARTED = "started"  # a sync saw the trial in Webex
+
+
+class TrialRequest(SQLModel, table=True):
+    """A trial someone asked for in Slack or the CLI. Webex has no public API that starts a
+    trial for a customer, so this is a request: the person finishes it in Partner Hub, and
+    it becomes ``started`` only when a sync sees that trial in Webex (services/trials.py)."""
+
+    __table_args__ = (Index("ix_trial_request_partner_state", "partner_id", "state"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    product: str = Field(max_length=40)
+    licenses: int = Field(default=0, ge=0)
+    days: int = Field(default=30, ge=0)
+    state: str = Field(default=TrialRequestState.PENDING, max_length=20)
+    requested_at: datetime = _ts()
+    requested_by: str = Field(default="", max_length=120)  # the actor's audit label
+    started_at: Optional[datetime] = _ts(default=None)  # when a sync saw the trial
+    subscription_id: Optional[str] = Field(default=None, max_length=200)  # Webex's trial, once seen
+
+
 class OrderLine(SQLModel, table=True):
     """Order history of a subscription (F6)."""
 
@@ -223,8 +251,9 @@ class LicenseSnapshot(SQLModel, table=True):
     week_ending: date
     total: int = 0
     assigned: int = 0
-    used_7d: int = 0  # distinct licensed users active in the last 7 days
-    used_90d: int = 0  # ... in the last 3 months
+    # None: unknown (no usage source gave a number), never 0.
+    used_7d: Optional[int] = None  # distinct licensed users active in the last 7 days
+    used_90d: Optional[int] = None  # ... in the last 3 months
 
 
 # ---------------------------------------------------------------------------------
@@ -266,7 +295,9 @@ class Location(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id", index=True)
     location_id: str = Field(max_length=200)
     name: str = Field(max_length=300)
-    country: str = Field(default="", max_length=4)
+    # From the locations source; "" means unknown (shown "—").
+    country: str = Field(default="", max_length=4)  # ISO 3166-1 alpha-2
+    address: str = Field(default="", max_length=500)  # street, city, state and postal code
 
 
 class Device(SQLModel, table=True):
@@ -648,6 +679,23 @@ class SyncState(SQLModel, table=True):
     last_error: Optional[str] = Field(default=None, max_length=2000)
     cursor: Optional[str] = Field(default=None, max_length=2000)
     items: int = Field(default=0)  # items stored by the last successful run
+
+
+class SourceRefresh(SQLModel, table=True):
+    """Where each family of figures comes from (partnerhub_core/provenance.py): one row per
+    partner and source family, its last successful read and its last failure."""
+
+    __table_args__ = (UniqueConstraint("partner_id", "family", name="uq_source_refresh"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    family: str = Field(max_length=40)  # provenance.SourceFamily value
+    last_success_at: Optional[datetime] = _ts(default=None)
+    rows: int = Field(default=0)  # rows stored by the last successful read
+    covered: Optional[int] = None  # e.g. organizations with data ...
+    total: Optional[int] = None  # ... of the organizations read
+    last_error_at: Optional[datetime] = _ts(default=None)
+    last_error: Optional[str] = Field(default=None, max_length=500)  # short; no tokens, no names
+    missing_scopes: list = _json(default_factory=list)  # Webex scopes the token lacks
 
 
 class JobOutcome(StrEnum):

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     no_recent_activity_days: int = Field(default=30, ge=1, le=3650)
 
     # --- subscription analytics (F9–F15) ---------------------------------------------
+    # A source family not read successfully for longer than this is stale: its figures
+    # show as unknown (provenance.py), as if it were not connected.
+    source_stale_days: int = Field(default=7, ge=1, le=365)
     analytics_window_days: int = Field(default=90, ge=1, le=365)
     # A customer has "low license assignment" when its assignment ratio is at or below
     # this percentile of the partner's customers (and below the absolute ceiling).

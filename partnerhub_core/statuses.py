@@ -16,15 +16,19 @@ Terms
     a paid (non-trial) line is in force, paid and provisioned.
 ``expiring_soon``
     a line in force ends within ``expiring_soon_days``: ``0 <= end_date - as_of <= N``
-    days (exactly N days away counts). A paid line set to auto-renew does not expire, it
-    renews (see the "renewing" analytics), so it does not count; trials never auto-renew.
+    days (exactly N days away counts), whether or not it is set to auto-renew: the guide's
+    "a subscription or trial of the customer will expire in a few days". With
+    ``expiring_excludes_auto_renew`` (the earlier reading) a paid auto-renew line renews
+    instead and does not count (``counts_as_expiring``).
 ``license_overage``
     a line in force has more licenses assigned (its newest weekly snapshot on or before
     ``as_of``, at most 14 days old) than purchased (``total_licenses``).
 ``no_recent_activity``
     the customer's own admins last signed in to Control Hub more than
     ``no_recent_activity_days`` days before ``as_of`` (exactly N days ago is still
-    recent), or never signed in.
+    recent), or never signed in. Only when the sign-in is known: the sign-in source read
+    the customer (``sign_in_checked_at``) at most ``source_stale_days`` before ``as_of``;
+    an unknown sign-in sets no status.
 ``ready_for_order_setup``
     a line that is left is not yet provisioned (``provisioning_state = pending_setup``).
 ``suspended``
@@ -72,6 +76,30 @@ def _sign_in_day(value: datetime | None) -> date | None:
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc)
     return value.date()
+
+
+def sign_in_known(checked_day: date | None, as_of: date, settings: Settings) -> bool:
+    """A customer's sign-in is known when the sign-in source read it, not longer ago than
+    ``source_stale_days`` (provenance.py); otherwise ``no_recent_activity`` is not set."""
+    return checked_day is not None and (as_of - checked_day).days <= settings.source_stale_days
+
+
+def counts_as_expiring(is_trial, auto_renew, settings: Settings):
+    """Whether a line that ends soon is *expiring* (bools, or boolean Series alike): every
+    line in the guide's reading; with ``expiring_excludes_auto_renew`` only lines that will
+    not renew themselves (trials, and paid lines without auto-renew)."""
+    if not settings.expiring_excludes_auto_renew:
+        return is_trial | True if isinstance(is_trial, pd.Series) else True
+    return is_trial | (auto_renew == False)  # noqa: E712 - works for bools and Series
+
+
+def counts_as_renewing(is_trial, auto_renew, settings: Settings):
+    """Whether a line that ends soon *renews* (the renewing table): every auto-renew line,
+    trials included, in the guide's reading ("until the subscription or trial is renewed
+    automatically"); with ``expiring_excludes_auto_renew`` paid auto-renew lines only."""
+    if not settings.expiring_excludes_auto_renew:
+        return auto_renew & True
+    return auto_renew & (is_trial == False)  # noqa: E712
 
 
 def _in_force(sub: Subscription, as_of: date) -> bool:
@@ -133,7 +161,7 @@ def statuses_of(
         if (
             sub.end_date is not None
             and (sub.end_date - as_of).days <= settings.expiring_soon_days
-            and (sub.is_trial or not sub.auto_renew)
+            and counts_as_expiring(sub.is_trial, sub.auto_renew, settings)
         ):
             found.add(CustomerStatus.EXPIRING_SOON)
         snap = latest.get(sub.id)
@@ -141,9 +169,10 @@ def statuses_of(
             found.add(CustomerStatus.LICENSE_OVERAGE)
     if not any(_left(s, as_of) for s in subs):
         found.add(CustomerStatus.EXPIRED)
-    last = _sign_in_day(customer.last_admin_sign_in)
-    if last is None or (as_of - last).days > settings.no_recent_activity_days:
-        found.add(CustomerStatus.NO_RECENT_ACTIVITY)
+    if sign_in_known(_sign_in_day(customer.sign_in_checked_at), as_of, settings):
+        last = _sign_in_day(customer.last_admin_sign_in)
+        if last is None or (as_of - last).days > settings.no_recent_activity_days:
+            found.add(CustomerStatus.NO_RECENT_ACTIVITY)
     return [s for s in ORDER if s in found]
 
 
@@ -197,9 +226,8 @@ def statuses_frame(
         provisioned = subs["provisioning_state"] == ProvisioningState.PROVISIONED.value
         pending = subs["provisioning_state"] == ProvisioningState.PENDING_SETUP.value
         days_left = (end - day).dt.days
-        expiring = in_force & end.notna() & (days_left <= settings.expiring_soon_days) & (
-            trial | ~subs["auto_renew"].astype(bool)
-        )
+        expiring = in_force & end.notna() & (days_left <= settings.expiring_soon_days) & counts_as_expiring(
+            trial, subs["auto_renew"].astype(bool), settings)
         assigned = subs["sub_pk"].map(
             snaps.set_index("sub_pk")["assigned"] if not snaps.empty else pd.Series(dtype="float64")
         )
@@ -221,12 +249,18 @@ def statuses_frame(
     for cid in result:
         if cid not in with_left:
             result[cid].add(CustomerStatus.EXPIRED)
-    sign_in = pd.to_datetime(customers["last_admin_sign_in"], utc=True, errors="coerce")
-    sign_in_day = sign_in.dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
+    sign_in_day = _utc_day(customers["last_admin_sign_in"])
+    checked_day = _utc_day(customers["sign_in_checked_at"])
+    known = checked_day.notna() & ((day - checked_day).dt.days <= settings.source_stale_days)
     stale = sign_in_day.isna() | ((day - sign_in_day).dt.days > settings.no_recent_activity_days)
-    for cid in customers.loc[stale.fillna(True).astype(bool), "customer_id"]:
+    for cid in customers.loc[(known & stale.fillna(True)).astype(bool), "customer_id"]:
         result[int(cid)].add(CustomerStatus.NO_RECENT_ACTIVITY)
     return {cid: [s for s in ORDER if s in found] for cid, found in result.items()}
+
+
+def _utc_day(values: pd.Series) -> pd.Series:
+    instants = pd.to_datetime(values, utc=True, errors="coerce")
+    return instants.dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
 
 
 def count_by_status(statuses: Mapping[int, list[CustomerStatus]]) -> dict[CustomerStatus, int]:

@@ -27,6 +27,9 @@ from partnerhub_core.models import (
 
 _seq = itertools.count(1)
 FIXED_NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+# When the sign-in source read a factory customer: after every as_of the tests use, so the
+# sign-in is known (statuses.sign_in_known); pass sign_in_checked_at=None for unknown.
+SIGN_IN_READ = datetime(2027, 1, 1, tzinfo=timezone.utc)
 
 
 def make_partner(session: Session, name: str = "Test Partner", **kw) -> Partner:
@@ -46,6 +49,7 @@ def make_customer(
     managed_by: str = ManagedBy.EXTERNAL_ADMIN,
     added_on: date = date(2025, 1, 1),
     last_admin_sign_in: datetime | None = FIXED_NOW,
+    sign_in_checked_at: datetime | None = SIGN_IN_READ,
     org_id: str | None = None,
     **kw,
 ) -> Customer:
@@ -55,9 +59,10 @@ def make_customer(
         name=name,
         name_key=search_key(name),
         region=str(region),
-        managed_by=str(managed_by),
+        managed_by=None if managed_by is None else str(managed_by),
         added_on=added_on,
         last_admin_sign_in=last_admin_sign_in,
+        sign_in_checked_at=sign_in_checked_at,
         created_at=kw.pop("created_at", FIXED_NOW),
         **kw,
     )

@@ -108,7 +108,8 @@ PRODUCT_LABELS = {
 def render_card(card: CustomerCard, ctx: ReadContext) -> str:
     _ = ctx._
     loc = ctx.locale
-    managed = _(N_("external admin")) if card.managed_by == "external_admin" else _(N_("inside the partner organization"))
+    managed = {"external_admin": _(N_("external admin")), "partner_org": _(N_("inside the partner organization"))}.get(
+        card.managed_by or "", "—")  # None: unknown, never "external admin"
     out = [
         f"{card.name}  ({card.org_id})",
         f"  {_(N_('Statuses'))}: {', '.join(_(STATUS_LABELS[s]) for s in card.statuses) or '—'}",

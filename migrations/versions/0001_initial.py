@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:21:43.527455
+Create Date: 2026-12-05 10:01:43.748947
 """
 from alembic import op
 import sqlalchemy as sa
@@ -119,8 +119,9 @@ def upgrade() -> None:
     sa.Column('name_key', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('external_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('managed_by', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('managed_by', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('last_admin_sign_in', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sign_in_checked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('added_on', sa.Date(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
@@ -185,6 +186,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reporttemplate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reporttemplate_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('sourcerefresh',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('family', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('last_success_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('covered', sa.Integer(), nullable=True),
+    sa.Column('total', sa.Integer(), nullable=True),
+    sa.Column('last_error_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('missing_scopes', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('partner_id', 'family', name='uq_source_refresh')
+    )
+    with op.batch_alter_table('sourcerefresh', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sourcerefresh_partner_id'), ['partner_id'], unique=False)
 
     op.create_table('syncstate',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -411,6 +430,7 @@ def upgrade() -> None:
     sa.Column('location_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('country', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -503,6 +523,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_subscription_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index('ix_subscription_partner_product', ['partner_id', 'product'], unique=False)
 
+    op.create_table('trialrequest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('product', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('licenses', sa.Integer(), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('subscription_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('trialrequest', schema=None) as batch_op:
+        batch_op.create_index('ix_trial_request_partner_state', ['partner_id', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trialrequest_customer_id'), ['customer_id'], unique=False)
+
     op.create_table('delivery',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
@@ -553,8 +593,8 @@ def upgrade() -> None:
     sa.Column('week_ending', sa.Date(), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('assigned', sa.Integer(), nullable=False),
-    sa.Column('used_7d', sa.Integer(), nullable=False),
-    sa.Column('used_90d', sa.Integer(), nullable=False),
+    sa.Column('used_7d', sa.Integer(), nullable=True),
+    sa.Column('used_90d', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
     sa.ForeignKeyConstraint(['subscription_pk'], ['subscription.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -607,6 +647,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_delivery_partner_status')
 
     op.drop_table('delivery')
+    with op.batch_alter_table('trialrequest', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trialrequest_customer_id'))
+        batch_op.drop_index('ix_trial_request_partner_state')
+
+    op.drop_table('trialrequest')
     with op.batch_alter_table('subscription', schema=None) as batch_op:
         batch_op.drop_index('ix_subscription_partner_product')
         batch_op.drop_index(batch_op.f('ix_subscription_partner_id'))
@@ -672,6 +717,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_syncstate_partner_id'))
 
     op.drop_table('syncstate')
+    with op.batch_alter_table('sourcerefresh', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sourcerefresh_partner_id'))
+
+    op.drop_table('sourcerefresh')
     with op.batch_alter_table('reporttemplate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reporttemplate_partner_id'))
 

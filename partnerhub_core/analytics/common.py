@@ -134,7 +134,7 @@ def ratio(numerator: float, denominator: float) -> float | None:
 # Frame loaders
 # ---------------------------------------------------------------------------------
 CUSTOMER_COLUMNS = ["customer_id", "org_id", "customer", "name_key", "region", "managed_by",
-                    "external_id", "added_on", "last_admin_sign_in"]
+                    "external_id", "added_on", "last_admin_sign_in", "sign_in_checked_at"]
 SUBSCRIPTION_COLUMNS = ["sub_pk", "customer_id", "subscription_id", "is_trial", "product",
                         "total_licenses", "start_date", "end_date", "auto_renew",
                         "provisioning_state", "payment_state", "invoice_ref", "cancelled_on"]
@@ -196,10 +196,11 @@ def load_customers(
     customer_ids: Iterable[int] | None = None,
 ) -> pd.DataFrame:
     """One row per customer of the partner, narrowed by region, tag and an id allow-list.
-    ``added_on`` and ``last_admin_sign_in`` (UTC) are datetime64."""
+    ``added_on``, ``last_admin_sign_in`` and ``sign_in_checked_at`` (UTC) are datetime64."""
     stmt = select(
         Customer.id, Customer.org_id, Customer.name, Customer.name_key, Customer.region,
         Customer.managed_by, Customer.external_id, _raw(Customer.added_on), _raw(Customer.last_admin_sign_in),
+        _raw(Customer.sign_in_checked_at),
     ).where(Customer.partner_id == partner_id)
     if region:
         stmt = stmt.where(Customer.region == region)
@@ -213,7 +214,8 @@ def load_customers(
         customer_ids = set(customer_ids)
         if len(customer_ids) <= FEW_IDS:  # a page of a list: read only those rows
             stmt = stmt.where(Customer.id.in_(sorted(customer_ids)))
-    df = _frame(session, stmt, CUSTOMER_COLUMNS, dates=["added_on"], instants=["last_admin_sign_in"])
+    df = _frame(session, stmt, CUSTOMER_COLUMNS, dates=["added_on"],
+                instants=["last_admin_sign_in", "sign_in_checked_at"])
     if customer_ids is not None:
         # Filtered in pandas: an allow-list can hold thousands of ids (bind-parameter limits).
         df = df[df["customer_id"].isin(set(customer_ids))]

@@ -55,7 +55,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from partnerhub_core.analytics.common import (
@@ -163,8 +163,12 @@ def load_frame(
 def _derive(df: pd.DataFrame, as_of: date) -> pd.DataFrame:
     day = pd.Timestamp(as_of)
     df = df.copy()
-    for col in ("assigned", "used_7d", "used_90d"):
-        df[col] = pd.to_numeric(df[col], errors="coerce").fillna(0).astype("int64")
+    df["assigned"] = pd.to_numeric(df["assigned"], errors="coerce").fillna(0).astype("int64")
+    # Usage is unknown (NA) where a snapshot holds no usage figure (provenance.py); a line
+    # without a snapshot yet counts from 0, like its assigned licenses.
+    no_snap = date_col(df["snap_week"]).isna() if "snap_week" in df else pd.Series(True, index=df.index)
+    for col in ("used_7d", "used_90d"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").where(~no_snap, 0).astype("Int64")
     df["total_licenses"] = df["total_licenses"].astype("int64")
     start = date_col(df["start_date"])
     end = date_col(df["end_date"])
@@ -195,6 +199,14 @@ def _derive(df: pd.DataFrame, as_of: date) -> pd.DataFrame:
     df["weekly_assigned_change"] = (df["assigned"] - prev_assigned).where(has_snap).astype("Int64")
     df["weekly_used_change"] = (df["used_7d"] - prev_used).where(has_snap).astype("Int64")
     return df
+
+
+def known_ratio(num: pd.Series, den: pd.Series) -> float | None:
+    """sum(num) ÷ sum(den) over the rows whose ``num`` is known; None when none is."""
+    known = num.notna()
+    if not known.any():
+        return None
+    return ratio(int(num[known].sum()), int(den[known].sum()))
 
 
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -292,7 +304,7 @@ def _usage_kpis(df: pd.DataFrame, customers_key: str, customers_label: str) -> l
         Kpi(customers_key, customers_label, int(df["customer_id"].nunique())),
         Kpi("assignment_pct", N_("License assignment"), ratio(int(df["assigned"].sum()), total), PERCENT,
             hint=N_("Assigned licenses ÷ total licenses of these subscriptions and trials.")),
-        Kpi("usage_pct", N_("License usage (last 7 days)"), ratio(int(df["used_7d"].sum()), total), PERCENT,
+        Kpi("usage_pct", N_("License usage (last 7 days)"), known_ratio(df["used_7d"], df["total_licenses"]), PERCENT,
             hint=N_("Licenses used in the last 7 days ÷ total licenses of these subscriptions and trials.")),
     ]
 
@@ -345,7 +357,7 @@ def _low(frame: Frame, product: str, settings: Settings) -> Section:
             hint=rule, hint_params=hint_params),
         Kpi("assignment_pct", N_("License assignment"), ratio(assigned, total), PERCENT,
             hint=N_("Assigned licenses ÷ total licenses of these subscriptions and trials.")),
-        Kpi("usage_when_assigned_pct", N_("Usage when assigned"), ratio(int(df["used_7d"].sum()), assigned),
+        Kpi("usage_when_assigned_pct", N_("Usage when assigned"), known_ratio(df["used_7d"], df["assigned"]),
             PERCENT, hint=N_("Licenses used in the last 7 days ÷ assigned licenses.")),
         Kpi("unassigned", N_("Total unassigned licenses"), int(df["available"].sum())),
     ]
@@ -531,7 +543,8 @@ def license_trend(
     ls, sub, cust = LicenseSnapshot, Subscription, Customer
     since = as_of - timedelta(weeks=weeks)
     stmt = (
-        select(ls.week_ending, func.sum(ls.total), func.sum(ls.assigned), func.sum(ls.used_7d))
+        select(ls.week_ending, func.sum(ls.total), func.sum(ls.assigned), func.sum(ls.used_7d),
+               func.sum(case((ls.used_7d.is_not(None), ls.total), else_=0)))
         .join(sub, sub.id == ls.subscription_pk)
         .join(cust, cust.id == sub.customer_id)
         .where(ls.partner_id == partner_id, sub.partner_id == partner_id, sub.product == product,
@@ -547,20 +560,24 @@ def license_trend(
     if customer_ids is not None:
         stmt = stmt.where(cust.id.in_(sorted(set(customer_ids)) or [-1]))
     rows = session.execute(stmt).all()
-    df = pd.DataFrame(rows, columns=["week_ending", "total_licenses", "assigned", "used_7d"])
-    for col in ("total_licenses", "assigned", "used_7d"):
+    df = pd.DataFrame(rows, columns=["week_ending", "total_licenses", "assigned", "used_7d", "used_of_total"])
+    for col in ("total_licenses", "assigned", "used_of_total"):
         df[col] = pd.to_numeric(df[col]).fillna(0).astype("int64")
+    # SUM over no known usage is NULL: that week's usage is unknown, not 0.
+    df["used_7d"] = pd.to_numeric(df["used_7d"]).astype("Int64")
     df["assigned_pct"] = _share(df["assigned"], df["total_licenses"])
-    df["used_pct"] = _share(df["used_7d"], df["total_licenses"])
+    # Usage % over the lines whose usage is known.
+    df["used_pct"] = _share(df["used_7d"], df["used_of_total"])
+    df = df.drop(columns=["used_of_total"])
     last = df.iloc[-1] if len(df) else None
     kpis = [
         Kpi("total_licenses", N_("Total licenses"), None if last is None else int(last["total_licenses"])),
         Kpi("assigned", N_("Assigned"), None if last is None else int(last["assigned"])),
-        Kpi("used", N_("Used (last 7 days)"), None if last is None else int(last["used_7d"])),
+        Kpi("used", N_("Used (last 7 days)"), None if last is None or pd.isna(last["used_7d"]) else int(last["used_7d"])),
         Kpi("assignment_pct", N_("License assignment"),
             None if last is None else ratio(int(last["assigned"]), int(last["total_licenses"])), PERCENT),
         Kpi("usage_pct", N_("License usage (last 7 days)"),
-            None if last is None else ratio(int(last["used_7d"]), int(last["total_licenses"])), PERCENT),
+            None if last is None or pd.isna(last["used_pct"]) else float(last["used_pct"]), PERCENT),
     ]
     columns = [
         Column("week_ending", N_("Week ending"), "date"),

@@ -46,6 +46,7 @@ from partnerhub_core.models import (
     Tag,
     search_key,
 )
+from partnerhub_core.provenance import SourceFamily, record_refresh
 from partnerhub_core.timeutil import last_completed_week_ending
 
 DEMO_PARTNER_ORG_ID = "demo-partner-0000-4000-8000-000000000001"
@@ -419,6 +420,7 @@ def build_demo_partner(session: Session, *, customers: int = 300, as_of: date, s
             external_id=c.external_id, managed_by=str(c.managed_by),
             last_admin_sign_in=None if c.sign_in_days is None else _at(as_of - timedelta(days=c.sign_in_days),
                                                                         8 + i % 10),
+            sign_in_checked_at=_at(as_of, 6),
             added_on=added, created_at=_at(added),
         ))
     cust_ids = _insert(session, Customer, cust_rows, returning=True)
@@ -442,7 +444,28 @@ def build_demo_partner(session: Session, *, customers: int = 300, as_of: date, s
     _tags_and_admins(session, gen, pid, cust_ids, plan, admin_ids)
     _inventory(session, gen, pid, cust_ids, plan)
     session.flush()
+    _record_sources(session, pid, _at(as_of, 6))
     return partner
+
+
+def _record_sources(session: Session, pid: int, now: datetime) -> None:
+    """The demo fills every figure, so every source family counts as read just now."""
+    def count(model, *where) -> int:
+        return session.execute(sa.select(sa.func.count()).select_from(model)
+                               .where(model.partner_id == pid, *where)).scalar_one()
+
+    rows = {
+        SourceFamily.ORGANIZATIONS: count(Customer), SourceFamily.SUBSCRIPTIONS: count(Subscription),
+        SourceFamily.LICENSE_USAGE: count(LicenseSnapshot), SourceFamily.ADMIN_SIGN_IN: count(Customer),
+        SourceFamily.PARTNER_ADMINS: count(CustomerAdmin), SourceFamily.LOCATIONS: count(Location),
+        SourceFamily.PSTN: count(Location), SourceFamily.PEOPLE: count(PartnerAdmin),
+        SourceFamily.DEVICES: count(Device), SourceFamily.NUMBERS: count(PhoneNumber),
+        SourceFamily.TRIALS: count(Subscription, Subscription.is_trial.is_(True)),
+        # demo_calling.py records the calling families with its own row counts.
+        SourceFamily.CALL_HISTORY: 0, SourceFamily.CALL_QUALITY: 0,
+    }
+    for family, n in rows.items():
+        record_refresh(session, partner_id=pid, family=family, now=now, rows=n)
 
 
 def _orders(gen: _Gen, pid: int, sub_ids: list[int], lines: list[_Line]) -> list[dict]:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from partnerhub_core.calling import ROLLUP_SUMS
 from partnerhub_core.models import CallRollup, Customer, EndpointType, Location, Subscription
+from partnerhub_core.provenance import SourceFamily, record_refresh
 from partnerhub_core.timeutil import last_completed_week_ending
 
 WEEKS = 52
@@ -127,6 +128,10 @@ def load_demo_calling(session: Session, *, partner_id: int, as_of: date, seed: i
     for i in range(0, len(rows), _CHUNK):
         conn.execute(sa.insert(table), rows[i:i + _CHUNK])
     session.flush()
+    read_at = datetime.combine(as_of, time(6), tzinfo=timezone.utc)
+    for family in (SourceFamily.CALL_HISTORY, SourceFamily.CALL_QUALITY):
+        record_refresh(session, partner_id=partner_id, family=family, now=read_at, rows=len(rows),
+                       covered=len(customer_ids), total=len(customer_ids))
     return {"rows": len(rows), "customers": len(customer_ids), "spike_customer_id": spike}
 
 

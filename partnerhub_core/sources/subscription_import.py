@@ -26,7 +26,6 @@ from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import (
     Customer,
-    ManagedBy,
     OrderLine,
     Partner,
     Region,
@@ -161,7 +160,7 @@ def _write_chunk(session: Session, partner_id: int, rows: list[Row], customers: 
             ("partner_id", "org_id", "name", "name_key", "region", "external_id", "managed_by", "added_on",
              "created_at"),
             [(partner_id, org, r.customer_name, search_key(r.customer_name), str(r.region or default_region),
-              r.external_id, str(ManagedBy.EXTERNAL_ADMIN), r.start, now) for org, r in new.items()],
+              r.external_id, None, r.start, now) for org, r in new.items()],
             conflict=("partner_id", "org_id"), returning=("id", "org_id", "name", "region", "external_id"))
         for cid, org, name, region, ext in created:
             customers[org] = [cid, name, region, ext]
