@@ -21,8 +21,11 @@ from partnerhub_core.i18n import N_
 from partnerhub_core.settings import Settings
 
 # Bot scopes; slack-manifest.yml declares the same list.
+# The *:history scopes let the worker find a scheduled post whose answer never came back
+# before it posts again (bot/post_once.py).
 SCOPES = ["commands", "chat:write", "files:write", "users:read", "users:read.email",
-          "channels:read", "groups:read", "im:write", "files:read"]
+          "channels:read", "groups:read", "im:write", "files:read",
+          "channels:history", "groups:history", "im:history"]
 
 # Bolt answers Slack when the listener returns; listeners ack and schedule the rest with
 # Runtime.after_ack (bolt's other mode polls every 10 ms for the ack).

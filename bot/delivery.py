@@ -2,11 +2,12 @@
 
 Delivering starts with a *claim*: an INSERT of ``Delivery(schedule_id, period)``, which the
 unique constraint lets exactly one worker win. Only the claimant posts, then records the
-outcome. A failed post stays ``failed`` and is claimed again on a later tick (until
-``worker_max_attempts``); a claim whose worker died (its lease, ``worker_lease_seconds``,
-ran out) is taken over. The message's ``ts`` is recorded as soon as Slack accepted it, and
-each uploaded file is counted, so a take-over never posts the message twice; it only
-finishes the files.
+outcome. A post Slack refused stays ``failed``; a post that got no answer (a timeout) is
+``unknown``; both are claimed again on a later tick (until ``worker_max_attempts``), and a
+claim whose worker died (its lease, ``worker_lease_seconds``, ran out) is taken over. The
+message's ``ts`` is recorded as soon as Slack answers; any later attempt first looks for
+the message in the conversation by the delivery id it carries (``bot.post_once``), so it
+never posts it twice; it only finishes the files (each upload is counted).
 
 ``channel_not_found``, ``not_in_channel`` and ``is_archived`` disable the schedule with the
 reason and tell the partner's full admins by DM instead of retrying forever.
@@ -27,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from bot import post_once
 from bot import render as _render
 from bot.digest_posts import Post, content_as_of, describe_when, digest_post, report_post
 from bot.slack_client import upload_file, web_client
@@ -103,7 +105,8 @@ def claim(engine: Engine, *, schedule_id: int, partner_id: int, period: str, due
     """Take (schedule, period) for this worker, or None when someone else has it.
 
     First try the INSERT (the unique constraint picks one winner). When the row exists,
-    take it over only if it failed (attempts left) or its claimant's lease ran out, with
+    take it over only if it failed or went unanswered (attempts left) or its claimant's
+    lease ran out, with
     an UPDATE conditioned on the row being exactly as read — two workers trying the same
     take-over cannot both match."""
     lease = now + timedelta(seconds=settings.worker_lease_seconds)
@@ -121,7 +124,8 @@ def claim(engine: Engine, *, schedule_id: int, partner_id: int, period: str, due
         row = s.exec(select(Delivery).where(Delivery.schedule_id == schedule_id, Delivery.period == period)).first()
         if row is None:
             return None
-        retry_failed = row.status == DeliveryStatus.FAILED and row.attempts < settings.worker_max_attempts
+        retry_failed = (row.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
+                        and row.attempts < settings.worker_max_attempts)
         abandoned = row.status == DeliveryStatus.CLAIMED and (row.lease_until is None or _aware(row.lease_until) < now)
         if not (retry_failed or abandoned):
             return None
@@ -156,7 +160,7 @@ def _record(engine: Engine, delivery_id: int, worker_id: str, **values: Any) -> 
 class Outcome:
     schedule_id: int
     period: str
-    status: str  # posted | skipped | failed | disabled | not_claimed
+    status: str  # posted | skipped | failed | unknown | disabled | not_claimed
     error: str | None = None
 
 
@@ -195,15 +199,23 @@ def deliver(engine: Engine, settings: Settings, due: Due, *, now: datetime, work
                 post = report_post(s, settings, schedule, as_of=as_of)
             else:
                 post = digest_post(s, settings, schedule, period=due.period, as_of=as_of)
-            client = client_for(s, schedule)
+            client = post_once.posting_client(client_for(s, schedule), settings)
             s.expunge(schedule)
         if post.empty and schedule.quiet_when_empty:
             _finish(engine, delivery, worker_id, schedule, post, now, remember, DeliveryStatus.SKIPPED)
             return Outcome(due.schedule_id, due.period, "skipped", "empty")
         channel = delivery.channel_id or schedule.target_id
+        if delivery.message_ts is None and delivery.attempts > 1:
+            # An earlier attempt may have posted without hearing back (a timeout, a dead worker).
+            found = post_once.find_posted(client, schedule, delivery)
+            if found is not None:
+                channel, ts = found
+                delivery.message_ts = ts
+                _record(engine, delivery.id, worker_id, message_ts=ts, channel_id=channel, updated_at=now)
+                event(log, "delivery_found_posted", partner=due.partner_id, schedule=due.schedule_id,
+                      period=due.period, delivery=delivery.id)
         if delivery.message_ts is None:
-            response = client.chat_postMessage(channel=schedule.target_id, text=post.message.get("text", ""),
-                                               blocks=post.message.get("blocks"), unfurl_links=False)
+            response = post_once.post(client, schedule, delivery, post.message)
             # A DM posted to a user id answers with the conversation's id: files go there.
             channel = response.get("channel") or schedule.target_id
             _record(engine, delivery.id, worker_id, message_ts=response.get("ts"), channel_id=channel,
@@ -216,6 +228,11 @@ def deliver(engine: Engine, settings: Settings, due: Due, *, now: datetime, work
         if not _finish(engine, delivery, worker_id, schedule, post, now, remember, DeliveryStatus.POSTED):
             log.warning("delivery %s was taken over before it finished", delivery.id)
         return Outcome(due.schedule_id, due.period, "posted")
+    except post_once.Unanswered as exc:
+        # Not "failed": it may be in the channel. The next attempt looks before it posts.
+        _record(engine, delivery.id, worker_id, status=DeliveryStatus.UNKNOWN, error=f"no answer: {exc}"[:500],
+                lease_until=None, updated_at=now)
+        return Outcome(due.schedule_id, due.period, "unknown", "no answer from Slack")
     except NotFound as exc:
         # What the schedule names is gone (its tag, its custom report): it cannot run again.
         reason = exc.render()[:200]

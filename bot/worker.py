@@ -196,7 +196,7 @@ def run_job(name: str, settings: Settings, engine: Engine, *, now: datetime | No
     with jobs.tracked(engine, job=name, clock=clock, worker_id=worker_id) as run:
         outcomes = spec.run(ctx)
         run.items = sum(1 for o in outcomes if o.status in ("posted", "skipped", "disabled"))
-        failed = [o for o in outcomes if o.status == "failed"]
+        failed = [o for o in outcomes if o.status in ("failed", "unknown")]
         if failed:
             run.detail = "; ".join(f"{o.schedule_id or o.period}: {o.error}" for o in failed)[:500]
             if not any(o.status == "posted" for o in outcomes):

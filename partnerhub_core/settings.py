@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     rate_limit_per_workspace: int = Field(default=30, ge=1)
     report_concurrency: int = Field(default=2, ge=1, le=32)  # reports built at once per process
     report_concurrency_per_partner: int = Field(default=1, ge=1, le=32)  # ... for one partner
+    # How long the worker waits for Slack to answer a post; an unanswered post is "unknown" and
+    # the next attempt looks for it in the channel. Keep it well under the lease.
+    worker_slack_timeout_seconds: float = Field(default=30.0, gt=0, le=120)
     shutdown_grace_seconds: float = Field(default=25.0, ge=0)  # finish in-flight work on SIGTERM
     # `partnerhub serve` makes answers (the work after the ack) in this many child
     # processes, so the event loop that acks is never behind them; 0: threads of the

@@ -1,5 +1,6 @@
 """Exactly once across real processes: `partnerhub jobs run tick` started twice at the same
-time against one database, and a worker killed between its claim and its post."""
+time against one database, a worker killed between its claim and its post, a worker killed
+while Slack takes its time to answer the post, and a post answered after the timeout."""
 from __future__ import annotations
 
 import os
@@ -47,7 +48,7 @@ def schedule_id(engine):
         return sched.id
 
 
-def start_tick(db_url: str, fake: FakeSlack, now: datetime) -> subprocess.Popen:
+def start_tick(db_url: str, fake: FakeSlack, now: datetime, **extra_env: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARTNERHUB_", "SLACK_"))}
     env.update({
         "PARTNERHUB_DATABASE_URL": db_url,
@@ -55,6 +56,7 @@ def start_tick(db_url: str, fake: FakeSlack, now: datetime) -> subprocess.Popen:
         "SLACK_BOT_TOKEN": "xoxb-process",
         "PARTNERHUB_WORKER_LEASE_SECONDS": str(LEASE),
         "PARTNERHUB_LOG_LEVEL": "WARNING",
+        **extra_env,
     })
     return subprocess.Popen(
         [sys.executable, "-c", CLI, "jobs", "run", "tick", "--now", now.isoformat()],
@@ -118,3 +120,53 @@ def test_worker_killed_between_claim_and_post_is_posted_once_after_restart(db_ur
         (d,) = s.exec(select(Delivery)).all()
         assert (d.status, d.attempts) == ("posted", 2)
 
+
+
+def in_channel(fake: FakeSlack) -> list[dict]:
+    # the messages Slack holds in the channel, whatever became of the answers to their posts
+    return fake.history.get("C_DIGEST", [])
+
+
+def test_worker_killed_during_a_slow_post_is_posted_once_after_takeover(db_url, fake, schedule_id, engine):
+    now = DUE + timedelta(seconds=20)
+    # Slack has the post the moment it arrives but answers only after 60 s: kill the worker
+    # while it waits. Its claim has no ts: a plain take-over would post a second digest.
+    fake.slow("chat.postMessage", 60)
+    doomed = start_tick(db_url, fake, now)
+    fake.wait_for("chat.postMessage", timeout=90)
+    doomed.kill()  # SIGKILL
+    doomed.wait(30)
+    fake.delays.clear()
+    with Session(engine) as s:
+        (d,) = s.exec(select(Delivery)).all()
+        assert (d.status, d.attempts, d.message_ts) == ("claimed", 1, None)
+    assert len(in_channel(fake)) == 1
+
+    out = finish(start_tick(db_url, fake, now + timedelta(seconds=LEASE + 5)))
+    assert out.split()[0] == "posted"
+    assert accepted_posts(fake) == 1 and len(in_channel(fake)) == 1
+    assert len(fake.calls("conversations.history")) == 1
+    assert finish(start_tick(db_url, fake, now + timedelta(seconds=LEASE + 65))).strip() == "nothing to do"
+    with Session(engine) as s:
+        (d,) = s.exec(select(Delivery)).all()
+        assert (d.status, d.attempts, d.message_ts, d.files_posted) == ("posted", 2, in_channel(fake)[0]["ts"], 1)
+    assert len(fake.calls("files.completeUploadExternal")) == 1
+
+
+def test_post_answered_after_the_client_timeout_is_posted_once(db_url, fake, schedule_id, engine):
+    now = DUE + timedelta(seconds=20)
+    fake.slow("chat.postMessage", 4)  # Slack takes it, answers after the worker's 1 s timeout
+    out = finish(start_tick(db_url, fake, now, PARTNERHUB_WORKER_SLACK_TIMEOUT_SECONDS="1"))
+    assert out.split()[0] == "unknown", out
+    with Session(engine) as s:
+        (d,) = s.exec(select(Delivery)).all()
+        assert (d.status, d.attempts, d.message_ts) == ("unknown", 1, None)
+    fake.delays.clear()
+
+    # The next tick (a minute later) finds the message in the channel instead of posting it.
+    out = finish(start_tick(db_url, fake, now + timedelta(minutes=1), PARTNERHUB_WORKER_SLACK_TIMEOUT_SECONDS="1"))
+    assert out.split()[0] == "posted", out
+    assert accepted_posts(fake) == 1 and len(in_channel(fake)) == 1
+    with Session(engine) as s:
+        (d,) = s.exec(select(Delivery)).all()
+        assert (d.status, d.attempts, d.message_ts) == ("posted", 2, in_channel(fake)[0]["ts"])

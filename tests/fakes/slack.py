@@ -7,6 +7,10 @@ test asserts what a partner would have seen, and answers like the Web API:
 ``files.getUploadURLExternal`` → the upload to ``/upload/<file id>`` on itself →
 ``files.completeUploadExternal``, ``oauth.v2.access``, and ``response_url`` posts
 (``/response/<key>``). ``fail_next`` makes it answer 429 + Retry-After or a 5xx.
+Posted messages (with their ``metadata``) land in ``history`` the moment the post is
+received, as in Slack, however slowly it is answered (``slow``); ``conversations.history``
+(newest first, ``limit`` + ``cursor``; metadata only with ``include_all_metadata``) and
+``conversations.open`` (a user id -> its DM ``D…``) read them.
 
     with FakeSlack() as slack:
         client = WebClient(token="xoxb-1", base_url=slack.base_url)
@@ -68,6 +72,7 @@ class FakeSlack:
         self.oauth_codes: dict[str, dict] = {}  # code -> oauth.v2.access answer
         self._failures: list[tuple[str, int, int | None, str]] = []
         self.delays: dict[str, float] = {}  # api (or "response") -> seconds before answering
+        self.history: dict[str, list[dict]] = {}  # conversation id -> messages posted, oldest first
         self._ids = itertools.count(1)
         self._lock = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -215,6 +220,8 @@ class FakeSlack:
         with self._lock:
             self.requests.append(record)
             self._lock.notify_all()
+        # A post is in the channel once Slack has it, whenever the answer comes back.
+        posted = self._answer(api, params, record) if api == "chat.postMessage" and failure is None else None
         delay = self.delays.get("response" if parsed.path.startswith("/response/") else (api or ""))
         if delay:
             time.sleep(delay)
@@ -229,7 +236,7 @@ class FakeSlack:
             self.uploads[parsed.path.rsplit("/", 1)[1]] = raw
             self._send(http, 200, None, text=f"OK - {len(raw)}")
         elif api is not None:
-            self._send(http, 200, self._answer(api, params, record))
+            self._send(http, 200, posted or self._answer(api, params, record))
         else:
             self._send(http, 404, {"ok": False, "error": "not_found"})
 
@@ -249,7 +256,28 @@ class FakeSlack:
         for k, v in (headers or {}).items():
             http.send_header(k, v)
         http.end_headers()
-        http.wfile.write(data)
+        try:
+            http.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped waiting (its timeout); Slack would not notice either
+
+    @staticmethod
+    def _conversation(channel: str) -> str:
+        # Posting to a user id posts in the bot's DM with that user.
+        return "D" + channel[1:] if channel.startswith(("U", "W")) else channel
+
+    def _history(self, p: dict) -> dict:
+        with self._lock:
+            messages = list(reversed(self.history.get(p.get("channel", ""), [])))  # newest first
+        start = int(p.get("cursor") or 0)
+        limit = int(p.get("limit") or 100)
+        page = [dict(m) for m in messages[start:start + limit]]
+        if str(p.get("include_all_metadata", "")).lower() not in ("true", "1"):
+            for m in page:
+                m.pop("metadata", None)
+        more = start + limit < len(messages)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _ts(self) -> str:
         return f"1760000000.{next(self._ids):06d}"
@@ -262,8 +290,20 @@ class FakeSlack:
                     "bot_id": self.bot_id, "is_enterprise_install": False}
         if api == "chat.postMessage":
             ts = self._ts()
-            return {"ok": True, "channel": p.get("channel"), "ts": ts,
-                    "message": {"text": p.get("text"), "blocks": p.get("blocks"), "ts": ts}}
+            message = {"type": "message", "text": p.get("text"), "blocks": p.get("blocks"), "ts": ts,
+                       "bot_id": self.bot_id}
+            if p.get("metadata"):
+                message["metadata"] = p["metadata"]
+            with self._lock:
+                self.history.setdefault(self._conversation(p.get("channel") or ""), []).append(message)
+            return {"ok": True, "channel": p.get("channel"), "ts": ts, "message": message}
+        if api == "conversations.open":
+            users = str(p.get("users") or "")
+            if not users:
+                return {"ok": False, "error": "users_list_not_supplied"}
+            return {"ok": True, "channel": {"id": self._conversation(users.split(",")[0]), "is_im": True}}
+        if api == "conversations.history":
+            return self._history(p)
         if api == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._ts()}
         if api == "chat.update":
