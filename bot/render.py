@@ -19,15 +19,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.ids import ActionId, BlockId, CallbackId
 from partnerhub_core import i18n
+from partnerhub_core.paths import TEMPLATES_DIR  # the checkout's templates/, or the installed copy
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 # Slack's limits (SLACK_NOTES.md "Block Kit limits", plus the element limits of the
 # Block Kit reference that the notes do not repeat).

@@ -48,3 +48,11 @@ class NotSetUp(PartnerHubError):
 
 class UpstreamError(PartnerHubError):
     """A remote service (Webex, Slack) failed after retries."""
+
+
+class DatabaseUnavailable(PartnerHubError):
+    """The database cannot be reached (server down, wrong host, password refused)."""
+
+
+class DatabaseNotReady(PartnerHubError):
+    """The database answers but is not migrated to the schema this code expects."""

@@ -1,15 +1,13 @@
 """Run Alembic from code: ``partnerhub db upgrade``, readiness checks, tests."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+from partnerhub_core.paths import MIGRATIONS_DIR
 
 
 def alembic_config(database_url: str) -> Config:

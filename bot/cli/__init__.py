@@ -1,51 +1,128 @@
 """``partnerhub`` — the command line. Each command group lives in its own module and
-exposes ``register(app)``; this module only wires them and turns the core's typed
-errors into one line on stderr with a non-zero exit (never a traceback)."""
+exposes ``register(app)``; this module only lists them and turns the core's typed errors
+into one line on stderr with a documented exit code (never a traceback).
+
+Commands load lazily: ``COMMANDS`` names each top-level command, the module(s) that
+register it and the one line ``--help`` shows, so ``partnerhub --help`` imports nothing
+but Typer, and a command imports only what it needs (no pandas for ``db upgrade``, no
+Slack for ``kpis``). tests/cli/test_cli_app.py checks that every module's commands are
+listed here with the module's own help line.
+
+Exit codes (docs/cli.md): 0 success; 1 failure (an error without a more precise code,
+an unhealthy ``jobs status``, a pending migration in ``db current``); 2 bad input or
+usage (unknown option, bad value, bad setting); 3 not found; 4 not allowed; 5 the
+database cannot be reached; 6 the database is not migrated; 130 interrupted.
+"""
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 try:  # recent typer vendors its own copy of click
     from typer._click import exceptions as click_errors
 except ImportError:  # pragma: no cover - older typer
     from click import exceptions as click_errors
 
-from partnerhub_core.errors import BadInput, NotAllowed, NotFound, PartnerHubError
-from partnerhub_core.i18n import translations
-from partnerhub_core.i18n.resolve import cli_locale
+# name: (modules under bot.cli that register it, the line `partnerhub --help` shows).
+# In the order `--help` lists them. Add a command: one line here, `register(app)` there.
+COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "demo": (("demo",), "Build the demo partner in a local database, print what partner admins see, write the CSVs."),
+    "customers": (("customers",), "Customer lookup and list."),
+    "tags": (("tags",), "Custom tags on customers: list, show, create, rename, delete, add, remove."),
+    "kpis": (("analytics",), "Headline KPIs: customers, approaching expiration, renewals, low assignment, overage."),
+    "section": (("analytics",), "One analytics section for Meetings or Calling."),
+    "calling": (("calling",), "Webex Calling analytics (last completed week, 8-week trends)."),
+    "report": (("reports",), "Write one report as CSV (UTF-8 with BOM) and print the file's path."),
+    "report-template": (("reports",), "Custom report templates: saved columns and filters."),
+    "sync": (("sync",), "Sync customers, licenses, tags, admins, inventory and call history from Webex."),
+    "import": (("sync",), "Import data Webex's API does not give."),
+    "export": (("sync",), "Export data in the layout `partnerhub import` reads."),
+    "db": (("db",), "Database migrations."),
+    "purge": (("ops",), "Delete every row of one partner, in every table, and print what was removed."),
+    "secrets": (("ops",), "Encryption keys of the tokens stored in the database."),
+    "serve": (("serve",), "Run the Slack app: Events API, slash commands, interactivity and OAuth install."),
+    "jobs": (("jobs", "ops"), "Scheduled jobs of the worker."),
+    "worker": (("worker",), "Run the scheduler: digests, alerts, scheduled reports, the Sunday data refresh."),
+}
+
+
+def load_command(name: str):
+    """The click command ``name``, built from the module(s) that register it."""
+    from typer.main import get_group
+
+    holder = typer.Typer()
+    for module in COMMANDS[name][0]:
+        importlib.import_module(f"bot.cli.{module}").register(holder)
+    return get_group(holder).commands.get(name)
+
+
+class LazyGroup(TyperGroup):
+    """A group whose commands are imported when one is run (or its help is asked for)."""
+
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name in self.commands:
+            return self.commands[name]
+        if name not in COMMANDS:
+            return None
+        command = self.commands[name] = load_command(name)
+        return command
+
+    def format_help(self, ctx, formatter):
+        # Typer's rich help would build every command to show its line; the plain one
+        # shows COMMANDS' lines and imports nothing.
+        super(TyperGroup, self).format_help(ctx, formatter)
+
+    def format_commands(self, ctx, formatter):
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"partnerhub {version('partnerhub')}")
+        except PackageNotFoundError:  # a checkout that was never installed
+            typer.echo("partnerhub (not installed)")
+        raise typer.Exit()
+
 
 app = typer.Typer(
     name="partnerhub",
+    cls=LazyGroup,
     help="Webex Partner Hub, in Slack.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Command groups, in the order `--help` lists them. Add a module here to add a group.
-from bot.cli import analytics as _analytics  # noqa: E402
-from bot.cli import calling as _calling  # noqa: E402
-from bot.cli import customers as _customers  # noqa: E402
-from bot.cli import db as _db  # noqa: E402
-from bot.cli import demo as _demo  # noqa: E402
-from bot.cli import jobs as _jobs  # noqa: E402
-from bot.cli import ops as _ops  # noqa: E402
-from bot.cli import reports as _reports  # noqa: E402
-from bot.cli import serve as _serve  # noqa: E402
-from bot.cli import sync as _sync  # noqa: E402
-from bot.cli import tags as _tags  # noqa: E402
-from bot.cli import worker as _worker  # noqa: E402
 
-for _module in (_demo, _customers, _tags, _analytics, _calling, _reports, _sync, _db, _ops, _serve, _jobs, _worker):
-    _module.register(app)
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True,
+                                       callback=_version)) -> None:
+    """Webex Partner Hub, in Slack. `partnerhub COMMAND -h` explains each command."""
 
-EXIT_CODES = {BadInput: 2, NotFound: 3, NotAllowed: 4}
+
+# Exit codes by error type (the first match wins; see the module docstring).
+def _exit_code(exc: BaseException) -> int:
+    from partnerhub_core.errors import BadInput, DatabaseNotReady, DatabaseUnavailable, NotAllowed, NotFound
+
+    codes = ((BadInput, 2), (NotFound, 3), (NotAllowed, 4), (DatabaseUnavailable, 5), (DatabaseNotReady, 6))
+    return next((code for kind, code in codes if isinstance(exc, kind)), 1)
 
 
 def main() -> None:
+    from partnerhub_core.errors import PartnerHubError
+
     try:
         status = app(standalone_mode=False)
     except click_errors.NoArgsIsHelpError as exc:
@@ -62,9 +139,13 @@ def main() -> None:
         sys.exit(1)
     except PartnerHubError as exc:
         # In the language of --lang / PARTNERHUB_LANGUAGE (English by default).
+        from partnerhub_core.db import mask_url
+        from partnerhub_core.i18n import translations
+        from partnerhub_core.i18n.resolve import cli_locale
+
         locale = cli_locale(sys.argv[1:], os.environ)
-        typer.echo(f"error: {exc.render(translations(locale).gettext)}", err=True)
-        sys.exit(next((code for kind, code in EXIT_CODES.items() if isinstance(exc, kind)), 1))
+        typer.echo(f"error: {mask_url(exc.render(translations(locale).gettext))}", err=True)
+        sys.exit(_exit_code(exc))
     except OSError as exc:
         # Unwritable folders, missing files: say which, without a traceback.
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""

@@ -6,21 +6,39 @@ from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from partnerhub_core.db import make_engine
-from partnerhub_core.settings import Settings
+from partnerhub_core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
-def settings() -> Settings:
-    return Settings()
+def settings(database_url: str | None = None) -> Settings:
+    """The process's settings (environment and .env); ``--database-url`` wins when given.
+    A bad value stops here with one line naming the variable."""
+    if database_url:
+        return load_settings(database_url=database_url)
+    return load_settings()
 
 
 @lru_cache(maxsize=4)
-def engine_for(url: str):
-    return make_engine(url)
+def engine_for(url: str, create: bool = False) -> Engine:
+    """The engine of ``url``; a missing SQLite file is refused unless ``create``."""
+    from partnerhub_core.db import open_engine
+
+    return open_engine(url, create=create)
+
+
+def ready_engine(url: str, *, at_head: bool = True) -> Engine:
+    """The engine of a database that answers and is migrated (else one clear error)."""
+    from partnerhub_core.db import ensure_ready
+
+    engine = engine_for(url)
+    ensure_ready(engine, at_head=at_head)
+    return engine
 
 
 def _default(value: Any):

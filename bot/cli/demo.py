@@ -22,18 +22,19 @@ from pathlib import Path
 
 import typer
 from sqlalchemy import func, inspect, select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel
 
 from bot.cli.common import settings as load_settings
+from bot.cli.options import check_lang
 from bot.cli.customers import STATUS_LABELS, render_card
 from bot.cli.tables import ReadContext, parse_day, render_section, text_table
 from partnerhub_core import i18n, migrate
 from partnerhub_core.analytics import subscriptions
 from partnerhub_core.auth import Actor
 from partnerhub_core.customers import lookup_customer
-from partnerhub_core.db import make_engine, session_scope
+from partnerhub_core.db import mask_url, session_scope
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Customer, LicenseSnapshot, Partner, Subscription
@@ -98,25 +99,26 @@ def check_output_folder(run: DemoRun) -> None:
 
 def prepare_database(run: DemoRun) -> None:
     """Create or migrate the demo database's schema (Alembic), and open it."""
-    try:
-        url = make_url(run.url)
-    except ArgumentError:
-        raise BadInput(N_("{url} is not a database URL."), url=run.url) from None
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        folder = Path(url.database).expanduser().resolve().parent
+    from partnerhub_core.db import connection_problem, mask_url, open_engine, sqlite_file
+    from partnerhub_core.errors import DatabaseUnavailable
+
+    path = sqlite_file(run.url)  # a bad URL stops here, in one line
+    if path is not None:
+        folder = path.resolve().parent
         if not folder.is_dir() or not os.access(folder, os.W_OK):
             raise BadInput(N_("Cannot create the demo database in {path}: the folder is missing or not writable."),
                            path=str(folder))
     try:
+        run.engine = open_engine(run.url, create=True)
         migrate.upgrade(run.url)
-        run.engine = make_engine(run.url)
         missing = set(SQLModel.metadata.tables) - set(inspect(run.engine).get_table_names())
-    except OperationalError as exc:
-        raise BadInput(N_("Cannot open the demo database {url}: {reason}"), url=run.url,
-                       reason=str(exc.orig).splitlines()[0] if exc.orig else str(exc).splitlines()[0]) from None
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(N_("cannot connect to {url}: {reason}. Check that the database server is running "
+                                     "and the URL is right."), url=mask_url(run.url),
+                                  reason=connection_problem(exc)) from None
     if missing:
         raise BadInput(N_("The demo database {url} holds an older schema (missing {tables}): delete it and run "
-                          "the demo again."), url=run.url, tables=", ".join(sorted(missing)[:5]))
+                          "the demo again."), url=mask_url(run.url), tables=", ".join(sorted(missing)[:5]))
 
 
 def build(run: DemoRun) -> None:
@@ -143,7 +145,7 @@ def build(run: DemoRun) -> None:
     typer.echo(run._(N_("{name}: {customers} customers, {lines} subscription and trial lines, {snapshots} weekly "
                         "license snapshots, as of {as_of} (seed {seed})."),
                      name=name, as_of=run.as_of.isoformat(), seed=run.seed, **counts))
-    typer.echo(run._(N_("Database: {url}"), url=run.url))
+    typer.echo(run._(N_("Database: {url}"), url=mask_url(run.url)))
 
 
 def _demo_calling_module():
@@ -247,7 +249,7 @@ def show_files(run: DemoRun) -> None:
         typer.echo(f"  {path.name}")
     typer.echo("")
     typer.echo(run._(N_("Explore further, e.g.: partnerhub customers list status:expired --database-url {url}"),
-                     url=run.url))
+                     url=mask_url(run.url)))
 
 
 # The Slack half lives in its own module; it needs DemoRun and heading from above.
@@ -266,7 +268,8 @@ def demo(
     as_of: str = typer.Option(None, "--as-of", help="The demo's today, YYYY-MM-DD (default: PARTNERHUB_AS_OF "
                                                     "or today)."),
     seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same partner."),
-    lang: str = typer.Option("en", "--lang", help="Language of the text and CSV headers: en, pt-BR or es."),
+    lang: str = typer.Option("en", "--lang", help="Language of the text and CSV headers: en, pt-BR or es.",
+                             metavar="LANG", callback=check_lang),
 ) -> None:
     """Build the demo partner in a local database, print what partner admins see, write the CSVs."""
     cfg = load_settings()

@@ -5,24 +5,27 @@ import os
 
 import typer
 
-from bot.cli.common import engine_for, settings
+from bot.cli.common import ready_engine, settings
+from bot.cli.options import DB_OPT
 
 
 def serve(
-    host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
-    port: int = typer.Option(None, help="Port (default: $PORT, else 3000).", show_default=False),
+    host: str = typer.Option("0.0.0.0", help="Interface to listen on.", metavar="HOST"),
+    port: int = typer.Option(None, help="Port (default: $PORT, else 3000).", show_default=False, metavar="PORT"),
     socket: bool = typer.Option(False, "--socket", help="Socket Mode (development; needs SLACK_APP_TOKEN)."),
+    database_url: str = DB_OPT,
 ) -> None:
     """Run the Slack app: Events API, slash commands, interactivity and OAuth install."""
     from bot import server
-
     from partnerhub_core import secrets
     from partnerhub_core.logging import configure_logging
 
-    cfg = settings()
+    cfg = settings(database_url)
     configure_logging(cfg)  # JSON lines, tokens and secrets masked, level from settings
+    # A missing, unreachable or never-migrated database stops here in one line; a
+    # pending migration does not (a rolling deploy: /readyz answers 503 until it runs).
+    engine = ready_engine(cfg.database_url, at_head=False)
     secrets.configure(cfg)  # production without PARTNERHUB_SECRET_KEYS stops here, one line
-    engine = engine_for(cfg.database_url)
     if socket:
         server.serve_socket(cfg, engine)
         return

@@ -5,29 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import typer
 from sqlalchemy import select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.cli.common import engine_for, settings as load_settings
+from bot.cli.common import ready_engine, settings as load_settings
+from bot.cli.options import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT  # noqa: F401  (re-exported)
 from partnerhub_core import i18n
 from partnerhub_core.analytics.common import BOOL, DATE, FLOAT, INT, PERCENT, Section
+from partnerhub_core.db import mask_url
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Partner
 from partnerhub_core.settings import Settings
-
-# Options every read command takes.
-PARTNER_OPT = typer.Option(None, "--partner", help="Partner id (default: the only partner in the database).")
-AS_OF_OPT = typer.Option(None, "--as-of", help="Day to report on, YYYY-MM-DD (default: PARTNERHUB_AS_OF or today).")
-DB_OPT = typer.Option(None, "--database-url", help="SQLAlchemy URL (default: PARTNERHUB_DATABASE_URL).")
-JSON_OPT = typer.Option(False, "--json", help="Print JSON instead of a table.")
-LANG_OPT = typer.Option("en", "--lang", help="Language of the text: en, pt-BR or es.")
+from partnerhub_core.unknown import note_lines
 
 
 @dataclass
@@ -74,24 +68,14 @@ def resolve_partner(session: Session, partner_id: int | None, url: str) -> Partn
 
 
 def read_context(partner: int | None, as_of: str | None, database_url: str | None, lang: str = "en") -> ReadContext:
-    cfg = Settings(database_url=database_url) if database_url else load_settings()
+    cfg = load_settings(database_url)
     url = cfg.database_url
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
-            and not Path(parsed.database).expanduser().exists():
-        # Opening a missing SQLite file would create an empty one: refuse instead.
-        raise BadInput(N_("There is no database at {url}: run `partnerhub demo` or `partnerhub db upgrade` "
-                          "first, or pass --database-url."), url=url)
-    engine = engine_for(url)
-    try:
-        with Session(engine) as session:
-            found = resolve_partner(session, partner, url)
-            pid, name = found.id, found.name
-    except (OperationalError, ProgrammingError) as exc:
-        # No such table, no such database, server down: say so in one line.
-        reason = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
-        raise BadInput(N_("Cannot read partnerhub data from {url} ({reason}): run `partnerhub db upgrade` "
-                          "or `partnerhub demo` first."), url=url, reason=reason) from None
+    # A missing SQLite file is refused (not created), a server that does not answer and
+    # a schema that is missing or old each end in one line saying what to do.
+    engine = ready_engine(url)
+    with Session(engine) as session:
+        found = resolve_partner(session, partner, mask_url(url))
+        pid, name = found.id, found.name
     return ReadContext(cfg, engine, pid, name, parse_day(as_of, cfg.today()), i18n.normalize_locale(lang))
 
 
@@ -177,6 +161,9 @@ def render_section(section: Section, locale: str = "en", limit: int | None = Non
             ))
             if len(rows) > len(shown):
                 out.append(gettext(N_("… and {count} more rows.")).format(count=len(rows) - len(shown)))
+    notes = note_lines(section.notes, gettext, locale)  # unknown figures: which source, how to connect
+    if notes:
+        out += ["", *notes]
     return "\n".join(out)
 
 

@@ -223,7 +223,8 @@ def test_partner_choice(capsys, monkeypatch, env, demo_db, tmp_path):
         conn.commit()
     empty.dispose()
     code, _, err = run(capsys, monkeypatch, "kpis", "--database-url", f"sqlite:///{tmp_path / 'empty.db'}")
-    assert "Cannot read partnerhub data" in one_line_error(code, err)
+    assert "has no partnerhub schema yet: run `partnerhub db upgrade`" in one_line_error(code, err)
+    assert code == 6  # the database is not migrated (docs/cli.md, exit codes)
 
 
 def test_as_of_defaults_to_the_environment(capsys, monkeypatch, env, demo_db):
