@@ -29,6 +29,33 @@ ROLE_IN_CUSTOMER = {
     Role.READ_ONLY: "id_readonly_admin",
 }
 
+# What Webex's ``roleInCustomerOrg`` of an assigned partner admin means here: Webex made
+# them a full admin of that customer -> our partner admin (assigned customers); any other
+# customer role (read-only, support, user and device admin...) -> read-only. Applied to
+# admins a sync meets first; an admin we know keeps the role set in partnerhub.
+WEBEX_ROLE_EQUIVALENT = {"id_full_admin": Role.ADMIN}
+
+# The English names of Webex's customer roles, shown next to ours (translate outside).
+WEBEX_ROLE_LABELS = {
+    "id_full_admin": N_("full admin"),
+    "id_readonly_admin": N_("read-only admin"),
+    "id_support_admin": N_("support admin"),
+    "id_user_admin": N_("user and device admin"),
+    "id_device_admin": N_("device admin"),
+}
+
+
+def role_from_webex(role_in_customer: str | None) -> Role:
+    """Our role for a partner admin Webex lists with ``role_in_customer`` in a customer."""
+    return WEBEX_ROLE_EQUIVALENT.get(str(role_in_customer or "").strip(), Role.READ_ONLY)
+
+
+def webex_role_label(role_in_customer: str | None) -> str:
+    """The English msgid naming a Webex customer role (the raw value when unknown)."""
+    value = str(role_in_customer or "").strip()
+    return WEBEX_ROLE_LABELS.get(value, value)
+
+
 _ROLE_WORDS = {
     "full": Role.FULL_ADMIN, "full_admin": Role.FULL_ADMIN, "full admin": Role.FULL_ADMIN,
     "full partner admin": Role.FULL_ADMIN,

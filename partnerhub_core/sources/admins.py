@@ -17,12 +17,15 @@ from sqlmodel import Session, select
 from partnerhub_core import credentials
 from partnerhub_core.errors import BadInput, NotFound
 from partnerhub_core.i18n import N_
-from partnerhub_core.models import Customer, CustomerAdmin, PartnerAdmin, Role, SyncState
+from partnerhub_core.models import Customer, CustomerAdmin, ManagedBy, PartnerAdmin, SyncState
+from partnerhub_core.services.admins import role_from_webex
 from partnerhub_core.settings import Settings
 from partnerhub_core.sources.sync_common import OrgPart, state_row
 from partnerhub_core.sources.webex import WebexClient
 
 log = logging.getLogger(__name__)
+
+SCOPES = ("spark-admin:organizations_read",)  # read the partner admins of a customer
 
 
 @dataclass
@@ -77,7 +80,9 @@ def remember_admin_change(*, session: Session, partner_id: int, customer_id: int
 def _write_admins(session: Session, partner_id: int, customer: Customer, data: AdminsData | list[dict],
                   now: datetime, _settings: Settings) -> tuple[int, str]:
     """The customer's assigned partner admins become exactly Webex's list. Admins new to
-    us are created read-only: roles in partnerhub are granted in setup, not by Webex."""
+    us get the role equivalent to Webex's ``roleInCustomerOrg`` (``services.admins.
+    role_from_webex``); an admin we know keeps the role set here. Webex naming partner
+    admins with a role in the organization says the partner manages it as external admin."""
     items, pushed = (data.items, data.pushed) if isinstance(data, AdminsData) else (data, {})
     admins = list(session.exec(select(PartnerAdmin).where(PartnerAdmin.partner_id == partner_id)))
     by_person = {a.webex_person_id: a for a in admins if a.webex_person_id}
@@ -97,7 +102,8 @@ def _write_admins(session: Session, partner_id: int, customer: Customer, data: A
             name = item.get("displayName") or " ".join(
                 p for p in (item.get("firstName"), item.get("lastName")) if p) or emails[0]
             admin = PartnerAdmin(partner_id=partner_id, display_name=str(name)[:200], email=emails[0][:320],
-                                 webex_person_id=person, role=Role.READ_ONLY, created_at=now)
+                                 webex_person_id=person, created_at=now,
+                                 role=role_from_webex(item.get("roleInCustomerOrg")).value)
             session.add(admin)
             session.flush()
             by_person[person] = by_email[admin.email.casefold()] = admin
@@ -111,6 +117,8 @@ def _write_admins(session: Session, partner_id: int, customer: Customer, data: A
             session.delete(link)
         elif link.role_in_customer != wanted[admin_id]:
             link.role_in_customer = wanted[admin_id]
+    if wanted:
+        customer.managed_by = ManagedBy.EXTERNAL_ADMIN.value
     for admin_id in set(wanted) - set(have):
         session.add(CustomerAdmin(customer_id=customer.id, partner_admin_id=admin_id,
                                   partner_id=partner_id, role_in_customer=wanted[admin_id],

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from partnerhub_core.errors import PartnerHubError
-from partnerhub_core.models import Customer, ManagedBy, Partner, Region, SyncState, search_key
+from partnerhub_core.models import Customer, Partner, Region, SyncState, search_key
 from partnerhub_core.sources.sync_common import (
     PartnerPart,
     PartResult,
@@ -72,7 +72,7 @@ def upsert_organizations(session: Session, *, partner_id: int, items: list[dict]
         if customer is None:
             customer = Customer(
                 partner_id=partner_id, org_id=org_id, name=name, name_key=search_key(name),
-                region=partner.default_region or Region.US, managed_by=ManagedBy.EXTERNAL_ADMIN,
+                region=partner.default_region or Region.US,  # managed_by: unknown until the admins part
                 added_on=to_date(item.get("created")) or as_of,
             )
             session.add(customer)

@@ -175,7 +175,7 @@ def test_whole_partner_sync_stores_what_webex_served(engine, wx, wsettings, part
 
         admins = {x.webex_person_id: x for x in s.exec(select(PartnerAdmin))}
         assert {k: (v.display_name, v.email, v.role) for k, v in admins.items()} == {
-            "P1": ("Ana Lima", "ana@partner.example", "read_only"),
+            "P1": ("Ana Lima", "ana@partner.example", "admin"),  # Webex: id_full_admin
             "P2": ("Bo Ek", "bo@partner.example", "read_only"),
         }
         assigned = {(ca.customer_id, ca.partner_admin_id, ca.role_in_customer) for ca in s.exec(select(CustomerAdmin))}
