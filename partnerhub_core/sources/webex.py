@@ -3,7 +3,13 @@
 What it does for every call:
 - ``Authorization: Bearer <token>`` and our own ``TrackingID`` header (helps Cisco support);
 - RFC 5988 ``Link: rel="next"`` pagination, following the next URL as given (it carries
-  the filters) minus the ``max=null`` some next URLs are known to hold;
+  the filters) minus the ``max=null`` some next URLs are known to hold; a page without its
+  list (``items``) is an error, not an empty page;
+- the token goes only to Webex: every request (a next link, a 451 region redirect, a URL
+  given as a path) must be on a configured Webex host (``webex_api_url``, ``webex_cdr_url``,
+  the client's base URL) or one of its documented regional variants (``analytics-calling``
+  -> ``analytics-calling-eu`` …, same domain, https). Anything else stops with
+  ``ForeignHostError`` before a byte is sent;
 - 429/423: waits ``Retry-After`` seconds (a default when missing, capped), a bounded
   number of times;
 - 5xx, timeouts and connection errors: retries with exponential backoff;
@@ -29,6 +35,7 @@ from pydantic import SecretStr
 from partnerhub_core.errors import NotSetUp, UpstreamError
 from partnerhub_core.i18n import N_
 from partnerhub_core.settings import Settings
+from partnerhub_core.sources.webex_hosts import WebexHosts, region_host_from_451  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +91,26 @@ class WebexHTTPError(UpstreamError):
         )
 
 
+class ForeignHostError(WebexHTTPError):
+    """Webex pointed us (a next link, a 451 redirect) at a host that is not Webex's. Nothing
+    was sent there: the part that followed the link stops with this error."""
+
+    MESSAGES = {
+        "next": N_("Webex's next-page link points to {host}, which is not a Webex host: the listing "
+                   "stopped there, and the token was not sent."),
+        "redirect": N_("Webex's region redirect points to {host}, which is not a Webex host: stopped "
+                       "there, and the token was not sent."),
+        "url": N_("{host} is not a Webex host: nothing was sent there (the token goes only to Webex)."),
+    }
+
+    def __init__(self, *, url: str, via: str):
+        self.status = 0
+        self.body = None
+        self.tracking_id = "-"
+        self.url = url
+        UpstreamError.__init__(self, self.MESSAGES[via], host=urlsplit(url).netloc or url[:100])
+
+
 class WebexClient:
     """Synchronous and thread-safe: sync fetches several organizations in parallel with it."""
 
@@ -108,6 +135,7 @@ class WebexClient:
         self.base_url = (base_url or settings.webex_api_url).rstrip("/")
         self._sleep = sleep
         self._sem = _token_semaphore(token, settings.webex_concurrency)
+        self._hosts = WebexHosts(self.base_url, settings.webex_api_url, settings.webex_cdr_url)
         self._http = httpx.Client(
             timeout=settings.webex_timeout_s,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -130,6 +158,10 @@ class WebexClient:
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
+    def is_webex(self, url: str) -> bool:
+        """Whether ``url`` is on a configured Webex host or a documented regional variant."""
+        return self._hosts.allows(url)
+
     def _scrub(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text
 
@@ -142,6 +174,9 @@ class WebexClient:
                 accept: tuple[int, ...] = ()) -> httpx.Response:
         """One call with the retry rules. Statuses in ``accept`` are returned, not raised."""
         url = self.url(path)
+        if not self.is_webex(url):
+            log.error("webex %s: %s is not a Webex host; not sent", method, urlsplit(url).netloc or "?")
+            raise ForeignHostError(url=url, via="url")
         shown = self._short(str(httpx.URL(url, params=params) if params else url))
         s = self.settings
         retries = rate_waits = 0
@@ -231,7 +266,12 @@ class WebexClient:
             nxt = resp.links.get("next", {}).get("url")
             if not nxt:
                 return
-            nxt = drop_null_max(nxt)
+            nxt = drop_null_max(str(resp.url.join(nxt)))  # a relative link stays on this host
+            if not self.is_webex(nxt):
+                # A listing cut short here is not complete: stop this part with an error.
+                log.error("webex GET %s: next link to %s, not a Webex host; stopped, token not sent",
+                          self._short(url), urlsplit(nxt).netloc or "?")
+                raise ForeignHostError(url=nxt, via="next")
             if nxt in seen:  # a server that loops would otherwise keep us here forever
                 log.error("webex GET %s: next link repeats, stopping", self._short(nxt))
                 return
@@ -240,14 +280,15 @@ class WebexClient:
 
     def paginate(self, path: str, params: dict | None = None, key: str = "items",
                  absent: tuple[int, ...] = ()) -> Iterator[dict]:
-        """Every item of every page under ``key``; non-object items are logged and skipped."""
-        for body, _resp in self.pages(path, params, absent):
+        """Every item of every page under ``key``; non-object items are logged and skipped.
+        A page without the ``key`` list is an error: an empty listing says ``"items": []``."""
+        for body, resp in self.pages(path, params, absent):
             items = body.get(key) if isinstance(body, dict) else body
-            if items is None:
-                items = []
             if not isinstance(items, list):
-                log.warning("webex GET %s: %r is not a list, page skipped", self._short(self.url(path)), key)
-                continue
+                detail = f"the answer has no {key!r} list" if items is None else f"{key!r} is not a list"
+                log.error("webex GET %s: %s", self._short(str(resp.url)), detail)
+                raise WebexHTTPError(method="GET", path=self._short(str(resp.url)), status=resp.status_code,
+                                     detail=detail, tracking_id=self._tracking_id(resp) or "-")
             for item in items:
                 if isinstance(item, dict):
                     yield item
@@ -312,41 +353,14 @@ class WebexClient:
                 redirect = region_host_from_451(exc.body) if exc.status == 451 else None
                 if not redirect or redirect == host:
                     raise
+                if not self.is_webex(redirect):
+                    log.error("webex cdr_feed: 451 names %s, not a Webex host; token not sent",
+                              urlsplit(redirect).netloc or "?")
+                    raise ForeignHostError(url=redirect, via="redirect") from None
                 log.info("webex cdr_feed: org data lives on %s (451 from %s)", redirect, host)
                 host = redirect
         raise WebexHTTPError(method="GET", path="/cdr_feed", status=451,
                              detail="region redirect loop", tracking_id="-")
-
-
-_URL = re.compile(r"https?://[^\s\"'<>,;]+")
-
-
-def region_host_from_451(body: Any) -> str | None:
-    """The base URL (…/v1) of the regional host named in a 451 body, wherever it sits."""
-    texts: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            texts.append(value)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    walk(body)
-    for text in texts:
-        for match in _URL.findall(text):
-            url = match.rstrip(".)")
-            parts = urlsplit(url)
-            path = parts.path.rstrip("/")
-            if path.endswith("/cdr_feed"):
-                path = path[: -len("/cdr_feed")]
-            if not path.endswith("/v1"):
-                path = path + "/v1" if "/v1" not in path else path[: path.index("/v1") + 3]
-            return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-    return None
 
 
 def _json_or_none(resp: httpx.Response) -> Any:

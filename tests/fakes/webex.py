@@ -61,6 +61,7 @@ class FakeWebex:
     delay_s: float = 0.0  # every answer waits this long (concurrency and timeout tests)
     max_in_flight: int = 0  # the most requests handled at once
 
+    next_link_root: str | None = None  # set: next links point at this other server (a hostile page)
     def __post_init__(self):
         self._lock = threading.Lock()
         self._orgs_served: list[str] = []
@@ -208,7 +209,7 @@ class FakeWebex:
             nxt = dict(query, start=str(start + size))
             if self.null_max_in_next:
                 nxt["max"] = "null"
-            headers["Link"] = f'<{self.root}{path}?{urlencode(nxt)}>; rel="next"'
+            headers["Link"] = f'<{self.next_link_root or self.root}{path}?{urlencode(nxt)}>; rel="next"'
         return 200, {key: page}, headers
 
     def _route(self, method: str, path: str, query: dict, body: Any, tracking: str):
