@@ -33,6 +33,8 @@ from partnerhub_core.models import (
     Region,
     Subscription,
     Tag,
+    TrialRequest,
+    TrialRequestState,
     search_key,
 )
 from partnerhub_core.settings import Settings
@@ -241,6 +243,8 @@ class CustomerCard:
     admins: list[AdminView]
     control_hub_url: str
     as_of: date
+    # Trials asked for here and not seen in Webex yet (services/trials.py): shown as pending.
+    trial_requests: list[TrialRequest] = field(default_factory=list)
 
 
 @dataclass
@@ -388,6 +392,9 @@ def customer_card(*, session: Session, actor: Actor, customer_id: int, as_of: da
         .order_by(PartnerAdmin.display_name, PartnerAdmin.id)
     ).all()
     statuses = statuses_of(customer, subs, latest, as_of=as_of, settings=settings)
+    requests = session.execute(select(TrialRequest).where(
+        TrialRequest.partner_id == pid, TrialRequest.customer_id == customer.id,
+        TrialRequest.state == TrialRequestState.PENDING).order_by(TrialRequest.requested_at)).scalars().all()
     return CustomerCard(
         id=customer.id, org_id=customer.org_id, name=customer.name, region=customer.region,
         managed_by=customer.managed_by, external_id=customer.external_id, added_on=customer.added_on,
@@ -400,6 +407,7 @@ def customer_card(*, session: Session, actor: Actor, customer_id: int, as_of: da
         admins=[AdminView(a.id, a.display_name, a.email, a.role, role, a.slack_user_id) for a, role in admins],
         control_hub_url=control_hub_url(settings, customer.org_id),
         as_of=as_of,
+        trial_requests=list(requests),
     )
 
 

@@ -20,6 +20,7 @@ from partnerhub_core.analytics import subscriptions
 from partnerhub_core.analytics.common import PERCENT
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import CustomerStatus
+from partnerhub_core.services import trials
 
 ATTENTION_DAYS = 7
 ATTENTION_LINES = 10
@@ -72,6 +73,12 @@ def home_view(ctx: Ctx, product: str = "meetings") -> dict:
     for status, msgid in STATUS_LINES:
         if counts.get(status):
             lines.append("• " + ctx._(msgid, n=i18n.format_number(counts[status], ctx.locale)))
+    # Trials asked for here are only requests until a sync sees them in Webex (services/trials.py).
+    for request, name in trials.pending_with_names(session=ctx.session, partner_id=actor.partner_id,
+                                                   customer_ids=visible):
+        lines.append("• " + ctx._("*{customer}*: {product} trial requested on {day}, pending in Partner Hub",
+                                  customer=escape_mrkdwn(name), product=ctx._(trials.PRODUCT_LABELS.get(request.product, request.product)),
+                                  day=i18n.format_date(request.requested_at.date(), ctx.locale)))
     buttons = [{"label": ctx._(label), "command": command.format(product=product)}
                for label, command in SECTION_BUTTONS]
     return ctx.render("home.json.j2", state="ready", partner=ctx.partner.name, as_of=ctx.as_of, product=product,

@@ -1,12 +1,16 @@
-"""/partnerhub trial start — start a Webex trial for a customer (SPEC F5).
+"""/partnerhub trial start — request a Webex trial for a customer (SPEC F5).
 
     trial start <customer> <product> <licenses> [days]   straight away
     trial start <customer> [product]                     opens the trial modal
-    the "Start a trial" button of a customer card        opens the trial modal
+    the "Request a trial" button of a customer card      opens the trial modal
+
+Webex has no public API that starts a trial, so this records a trial request and answers
+with the Partner Hub link to finish it; it never says a trial started (a sync marks the
+request started once Webex has the trial: services/trials.py).
 
 The modal opens first (its trigger id lives 3 seconds), with nothing slower than one
 customer lookup before it; the submit is validated inline (pure), then the service runs
-and a confirmation goes to the channel the modal came from.
+and the answer goes to the channel the modal came from.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
+from bot import values
 from bot.commands import subcommand
 from bot.context import Ctx, Modal, on_action, on_view
 from bot.ids import ActionId, BlockId, CallbackId
@@ -47,9 +52,10 @@ def trial_command(ctx: Ctx, args: list[str]):
         licenses, days = words[-numbers], (words[-1] if numbers == 2 else None)
         product, customer_words = words[-numbers - 1], words[:-numbers - 1]
         customer = resolve_customer(ctx, " ".join(customer_words))
-        trial = trials.start_trial(session=ctx.session, actor=ctx.actor, customer_id=customer.id,
-                                   product=product, licenses=licenses, days=days, as_of=ctx.as_of, now=ctx.now)
-        return confirmation(ctx, customer, trial)
+        request = trials.request_trial(session=ctx.session, actor=ctx.actor, customer_id=customer.id,
+                                       product=product, licenses=licenses, days=days, as_of=ctx.as_of,
+                                       now=ctx.now)
+        return confirmation(ctx, customer, request)
     # No numbers: the rest names the customer, maybe followed by a product.
     product = None
     if len(words) > 1:
@@ -76,10 +82,7 @@ def modal(ctx: Ctx, customer: Customer, product: Product | None = None) -> Modal
 
 def on_open(ctx: Ctx, action: dict):
     auth.require(ctx.actor, Permission.START_TRIAL)
-    try:
-        customer_id = int(action.get("value") or "")
-    except ValueError:
-        raise BadInput(N_("That button is out of date; run the command again.")) from None
+    customer_id = values.record_id(action.get("value"))
     return modal(ctx, visible_customer(ctx.session, ctx.actor, customer_id))
 
 
@@ -102,28 +105,25 @@ def validate(values: dict, locale: str) -> dict[str, str]:
     return problems
 
 
-def on_submit(ctx: Ctx, values: dict) -> dict:
-    try:
-        customer_id = int(ctx.metadata.get("customer_id"))
-    except (TypeError, ValueError):
-        raise BadInput(N_("That form is out of date; start again.")) from None
+def on_submit(ctx: Ctx, inputs: dict) -> dict:
+    customer_id = values.record_id(ctx.metadata.get("customer_id"), values.STALE_FORM)
     customer = visible_customer(ctx.session, ctx.actor, customer_id)
-    trial = trials.start_trial(
+    request = trials.request_trial(
         session=ctx.session, actor=ctx.actor, customer_id=customer.id,
-        product=values.get(str(BlockId.TRIAL_PRODUCT)) or "", licenses=values.get(str(BlockId.TRIAL_LICENSES)) or "",
-        days=values.get(str(BlockId.TRIAL_DAYS)) or "", as_of=ctx.as_of, now=ctx.now,
+        product=inputs.get(str(BlockId.TRIAL_PRODUCT)) or "", licenses=inputs.get(str(BlockId.TRIAL_LICENSES)) or "",
+        days=inputs.get(str(BlockId.TRIAL_DAYS)) or "", as_of=ctx.as_of, now=ctx.now,
     )
-    return confirmation(ctx, customer, trial)
+    return confirmation(ctx, customer, request)
 
 
-def confirmation(ctx: Ctx, customer: Customer, trial) -> dict:
-    return ctx.render("trials_started.json.j2", customer=customer, trial=trial,
-                      days=(trial.end_date - trial.start_date).days)
+def confirmation(ctx: Ctx, customer: Customer, request) -> dict:
+    return ctx.render("trials_requested.json.j2", customer=customer, request=request,
+                      partner_hub_url=trials.partner_hub_url(ctx.settings))
 
 
 def register(app: AsyncApp) -> None:
     subcommand(app, "trial", aliases=("trials",), usage=N_("trial start <customer> <product> <licenses> [days]"),
-               help=N_("Start a Webex trial for a customer (or open a form to fill in)."),
+               help=N_("Request a Webex trial for a customer, to finish in Partner Hub (or open a form to fill in)."),
                group=N_("Customers"))(trial_command)
     on_action(app, ActionId.TRIAL_OPEN, on_open)
     on_view(app, CallbackId.TRIAL_START, on_submit, validate=validate)

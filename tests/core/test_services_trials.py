@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
 from sqlmodel import select
 
 from partnerhub_core.errors import BadInput, Conflict, NotAllowed, NotFound
-from partnerhub_core.models import Product, Role, Subscription
+from partnerhub_core.models import Product, Role, Subscription, TrialRequest
 from partnerhub_core.services import trials
 from tests.core.service_world import AS_OF, NOW, audit_rows, build
 
@@ -19,66 +18,83 @@ def world(session):
 
 def start(session, world, role=Role.SALES_ADMIN, customer=None, **kw):
     args = {"product": "meetings", "licenses": "25", "days": "30"} | kw
-    return trials.start_trial(
+    return trials.request_trial(
         session=session, actor=world.actor(role), customer_id=(customer or world.acme).id,
         as_of=AS_OF, now=NOW, **args,
     )
 
 
-def test_sales_admin_starts_a_trial_that_ends_after_the_given_days(session, world):
-    trial = start(session, world, product="Webex Calling", licenses="40", days="45")
-    assert (trial.is_trial, trial.product, trial.total_licenses) == (True, "calling", 40)
-    assert (trial.start_date, trial.end_date) == (date(2026, 11, 25), date(2027, 1, 9))
-    assert trial.auto_renew is False
-    assert re.fullmatch(r"TRIAL-[0-9A-F]{12}", trial.subscription_id)
-    [row] = audit_rows(session, "trial.start")
+def webex_trial(session, world, customer, product, sid, start=date(2026, 11, 25), end=date(2026, 12, 25)):
+    """A trial as a sync stores it once Webex has it."""
+    row = Subscription(partner_id=world.partner.id, customer_id=customer.id, subscription_id=sid, is_trial=True,
+                       product=product, total_licenses=25, start_date=start, end_date=end)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def test_asking_for_a_trial_records_a_pending_request_and_starts_nothing(session, world):
+    request = start(session, world, product="Webex Calling", licenses="40", days="45")
+    assert (request.state, request.product, request.licenses, request.days) == ("pending", "calling", 40, 45)
+    assert request.requested_at == NOW and request.subscription_id is None
+    # No trial subscription is invented: only Webex can say a trial exists.
+    assert session.exec(select(Subscription).where(Subscription.is_trial == True)).all() == []  # noqa: E712
+    [row] = audit_rows(session, "trial.request")
     assert (row.actor, row.target_type, row.target_id) == (
         f"admin:{world.admins[Role.SALES_ADMIN].id}", "customer", str(world.acme.id)
     )
     assert row.before == {"trials_in_progress": []}
-    assert row.after == {
-        "subscription_id": trial.subscription_id, "product": "calling", "licenses": 40,
-        "start_date": "2026-11-25", "end_date": "2027-01-09",
-    }
+    assert row.after == {"request_id": request.id, "product": "calling", "licenses": 40, "days": 45,
+                         "state": "pending"}
+    assert trials.pending_requests(session=session, partner_id=world.partner.id) == [request]
 
 
 def test_days_default_to_thirty(session, world):
-    trial = start(session, world, role=Role.FULL_ADMIN, customer=world.globex, days=None)
-    assert trial.end_date == date(2026, 12, 25)
+    assert start(session, world, role=Role.FULL_ADMIN, customer=world.globex, days=None).days == 30
 
 
 @pytest.mark.parametrize("role", [Role.READ_ONLY, Role.ADMIN])
-def test_only_full_and_sales_admins_start_trials(session, world, role):
+def test_only_full_and_sales_admins_request_trials(session, world, role):
     with pytest.raises(NotAllowed) as err:
         start(session, world, role=role)
     assert err.value.render().startswith("You need the full partner admin or sales admin role")
-    assert session.exec(select(Subscription)).all() == []
+    assert session.exec(select(TrialRequest)).all() == []
     assert audit_rows(session) == []
 
 
-def test_a_second_trial_of_the_same_product_in_progress_is_refused(session, world):
-    start(session, world, product="meetings", days="10")
+def test_a_second_request_or_a_running_trial_of_the_same_product_is_refused(session, world):
+    start(session, world, product="meetings")
     with pytest.raises(Conflict) as err:
         start(session, world, product="MEETINGS")
-    assert err.value.render() == "Acme Corp already has a meetings trial in progress (ends 2026-12-05)."
-    # Another product is fine; so is the same product once the first has ended.
-    start(session, world, product="calling")
-    ended = Subscription(
-        partner_id=world.partner.id, customer_id=world.globex.id, subscription_id="T-OLD", is_trial=True,
-        product="meetings", total_licenses=5, start_date=date(2026, 9, 1), end_date=date(2026, 11, 24),
-    )
-    session.add(ended)
-    session.flush()
-    start(session, world, role=Role.FULL_ADMIN, customer=world.globex, product="meetings")
-    # A paid subscription of the same product does not block a trial.
-    assert len(session.exec(select(Subscription).where(Subscription.customer_id == world.globex.id)).all()) == 2
+    assert err.value.render() == ("A meetings trial for Acme Corp was already requested on 2026-11-25; "
+                                  "finish it in Partner Hub.")
+    webex_trial(session, world, world.globex, "meetings", "WX-T1", end=date(2026, 12, 5))
+    with pytest.raises(Conflict) as err:
+        start(session, world, role=Role.FULL_ADMIN, customer=world.globex, product="meetings")
+    assert err.value.render() == "Globex already has a meetings trial in progress (ends 2026-12-05)."
+    # Another product is fine.
+    assert start(session, world, product="calling").state == "pending"
 
 
-def test_audit_before_lists_the_trials_already_running(session, world):
-    start(session, world, product="calling")
-    start(session, world, product="webinars")
-    row = audit_rows(session, "trial.start")[-1]
-    assert row.before == {"trials_in_progress": ["calling"]}
+def test_a_sync_that_sees_the_trial_marks_the_request_started(session, world):
+    meetings = start(session, world, product="meetings")
+    calling = start(session, world, product="calling")
+    # Nothing in Webex yet: the requests stay pending.
+    assert trials.reconcile_requests(session=session, partner_id=world.partner.id, now=NOW) == []
+    # An older trial of the same product (ended before the request) is not the one asked for;
+    # a trial of the same product for another customer is not either.
+    webex_trial(session, world, world.acme, "meetings", "WX-OLD", start=date(2026, 6, 1), end=date(2026, 7, 1))
+    webex_trial(session, world, world.globex, "meetings", "WX-GLOBEX")
+    assert trials.reconcile_requests(session=session, partner_id=world.partner.id, now=NOW) == []
+    webex_trial(session, world, world.acme, "meetings", "WX-NEW", start=date(2026, 11, 26))
+    later = NOW.replace(day=26)
+    assert trials.reconcile_requests(session=session, partner_id=world.partner.id, now=later) == [meetings]
+    assert (meetings.state, meetings.subscription_id, meetings.started_at) == ("started", "WX-NEW", later)
+    assert calling.state == "pending"
+    assert trials.pending_requests(session=session, partner_id=world.partner.id) == [calling]
+    [row] = audit_rows(session, "trial.started")
+    assert (row.actor, row.after) == ("system:sync", {"request_id": meetings.id, "state": "started",
+                                                       "subscription_id": "WX-NEW"})
 
 
 @pytest.mark.parametrize(
@@ -106,8 +122,8 @@ def test_bad_trial_input_gets_a_clear_message(session, world, args, message):
 
 
 def test_bounds_are_inclusive(session, world):
-    assert start(session, world, licenses="1", days="90").end_date == date(2027, 2, 23)
-    assert start(session, world, product="calling", licenses="1000", days="1").total_licenses == 1000
+    assert start(session, world, licenses="1", days="90").days == 90
+    assert start(session, world, product="calling", licenses="1000", days="1").licenses == 1000
 
 
 @pytest.mark.parametrize(
@@ -119,7 +135,7 @@ def test_product_words(typed, product):
     assert trials.parse_product(typed) is product
 
 
-def test_sales_admin_cannot_start_a_trial_for_an_unassigned_or_foreign_customer(session, world):
+def test_sales_admin_cannot_request_a_trial_for_an_unassigned_or_foreign_customer(session, world):
     with pytest.raises(NotFound):
         start(session, world, customer=world.globex)
     with pytest.raises(NotFound):
