@@ -23,6 +23,7 @@ from partnerhub_core import i18n
 from partnerhub_core.auth import ROLE_LABELS, Actor
 from partnerhub_core.customers import CustomerCard, CustomerFilters, CustomerPage, list_customers, lookup_customer
 from partnerhub_core.i18n import N_
+from partnerhub_core.services.admins import webex_role_label
 
 customers_app = typer.Typer(help="Customer lookup and list.", no_args_is_help=True)
 
@@ -121,7 +122,7 @@ def render_card(card: CustomerCard, ctx: ReadContext) -> str:
         + (format_value(card.last_admin_sign_in.date(), 'date', loc) if card.last_admin_sign_in else _(N_("never"))),
         f"  {_(N_('Control Hub'))}: {card.control_hub_url}",
         f"  {_(N_('Partner admins'))}: "
-        + (", ".join(f"{a.name} ({_(ROLE_LABELS.get(a.role, a.role))})" for a in card.admins) or "—"),
+        + (", ".join(_admin_text(a, _) for a in card.admins) or "—"),
         "",
         _(N_("Subscriptions")),
     ]
@@ -160,3 +161,11 @@ def _lines_table(lines, ctx: ReadContext) -> str:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(customers_app, name="customers")
+
+
+def _admin_text(admin, _) -> str:
+    """"Ana Lima (partner admin · in Webex: full admin)": our role, then Webex's."""
+    role = _(ROLE_LABELS.get(admin.role, admin.role))
+    if admin.role_in_customer:
+        role += " · " + _(N_("in Webex: {role}")).format(role=_(webex_role_label(admin.role_in_customer)))
+    return f"{admin.name} ({role})"
