@@ -58,10 +58,10 @@ class FakeWebex:
     failures: list[Failure] = field(default_factory=list)
     fail_after_orgs: int | None = None  # org-scoped calls for later orgs answer 500
     null_max_in_next: bool = True  # next links carry max=null, as some real ones do
+    next_link_root: str | None = None  # set: next links point at this other server (a hostile page)
     delay_s: float = 0.0  # every answer waits this long (concurrency and timeout tests)
     max_in_flight: int = 0  # the most requests handled at once
 
-    next_link_root: str | None = None  # set: next links point at this other server (a hostile page)
     def __post_init__(self):
         self._lock = threading.Lock()
         self._orgs_served: list[str] = []
