@@ -67,7 +67,7 @@ SCOPES: dict[SourceFamily, tuple[str, ...]] = {
     SourceFamily.ADMIN_SIGN_IN: ("audit:events_read",),
     SourceFamily.PARTNER_ADMINS: ("spark-admin:organizations_read",),
     SourceFamily.LOCATIONS: ("spark-admin:locations_read",),
-    SourceFamily.PSTN: ("spark-admin:telephony_config_read",),
+    SourceFamily.PSTN: ("spark-admin:telephony_pstn_read",),  # the PSTN API has its own scope
     SourceFamily.PEOPLE: ("spark-admin:people_read",),
     SourceFamily.DEVICES: ("spark-admin:devices_read",),
     SourceFamily.NUMBERS: ("spark-admin:telephony_config_read",),
