@@ -29,6 +29,7 @@ MAX_BYTES = 10 * 1024 * 1024  # Slack's file_input limit
 PART_LABELS = {
     "organizations": N_("Customer organizations"),
     "licenses": N_("Licenses"),
+    "license_usage": N_("Licence usage"),
     "tags": N_("Tags"),
     "admins": N_("Partner admins"),
     "numbers": N_("Phone numbers"),
@@ -55,7 +56,9 @@ def _when(ctx: Ctx, moment) -> str | None:
 def status_reply(ctx: Ctx) -> dict:
     auth.require(ctx.actor, Permission.VIEW)
     parts = sync_core.sync_status(session=ctx.session, partner_id=ctx.partner_id)
-    rows = [{"label": ctx._(PART_LABELS[p.part]), "success": _when(ctx, p.last_success_at),
+    # A part without a label yet is shown by its name rather than failing the whole status.
+    rows = [{"label": ctx._(PART_LABELS[p.part]) if p.part in PART_LABELS else p.part,
+             "success": _when(ctx, p.last_success_at),
              "failed_at": _when(ctx, p.last_error_at), "error": p.last_error,
              "failed": p.organizations_failed, "resuming": p.resuming} for p in parts]
     return ctx.render("sync_status.json.j2", rows=rows, never=not any(r["success"] or r["failed_at"] for r in rows))

@@ -38,7 +38,16 @@ from partnerhub_core.errors import BadInput, NotFound
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Partner, SyncState
 from partnerhub_core.settings import Settings
-from partnerhub_core.sources import admins, call_history, devices, licenses, numbers, organizations, tags
+from partnerhub_core.sources import (
+    admins,
+    call_history,
+    devices,
+    license_usage,
+    licenses,
+    numbers,
+    organizations,
+    tags,
+)
 from partnerhub_core.sources.org_walk import walk_organizations
 from partnerhub_core.sources.sync_common import (
     OrgPart,
@@ -75,6 +84,7 @@ log = logging.getLogger(__name__)
 REGISTRY: tuple[OrgPart | PartnerPart, ...] = (
     organizations.PART,
     licenses.PART,
+    license_usage.PART,  # after licenses: usage goes on the week's licence snapshot
     tags.PART,
     admins.PART,
     numbers.PART,

@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from tests.fakes.webex_reports import PartnerReportRoutes
+
 
 @dataclass
 class Recorded:
@@ -42,7 +44,7 @@ class Failure:
 
 
 @dataclass
-class FakeWebex:
+class FakeWebex(PartnerReportRoutes):  # + Partner Reports (tests/fakes/webex_reports.py)
     token: str = "fake-token"
     page_size: int = 2  # small, so that every listing spans several pages
     orgs: list[dict] = field(default_factory=list)
@@ -213,6 +215,9 @@ class FakeWebex:
         return 200, {key: page}, headers
 
     def _route(self, method: str, path: str, query: dict, body: Any, tracking: str):
+        answer = self._partner_report_route(method, path, query, body, tracking)
+        if answer is not None:
+            return answer
         if method == "GET" and path == "/v1/organizations":
             return 200, {"items": list(self.orgs)}, {}
         if method == "GET" and path == "/v1/wholesale/customers":
@@ -290,11 +295,12 @@ class FakeWebex:
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict | None = None):
-        data = b"" if payload is None else json.dumps(payload).encode()
+        raw = isinstance(payload, bytes)  # a file (a Partner Reports download)
+        data = payload if raw else b"" if payload is None else json.dumps(payload).encode()
         h.send_response(status)
         for k, v in (headers or {}).items():
             h.send_header(k, v)
-        if data:
+        if data and not raw:
             h.send_header("Content-Type", "application/json")
         h.send_header("Content-Length", str(len(data)))
         h.send_header("trackingid", "ROUTER_hdr")
