@@ -4,7 +4,14 @@ Each organization keeps its own cursor: the end of the last 12-hour window inges
 the regional host learnt from a 451. Records appear 5 minutes after a call ends and the
 feed keeps 30 days.
 
-Webex: ``GET /cdr_feed`` (analytics host). See docs/webex-sources.md."""
+Webex: ``GET /cdr_feed`` (analytics host). See docs/webex-sources.md.
+
+Provenance: the walk records the ``CALL_HISTORY`` family (usage, features, queues). Media
+quality (``CALL_QUALITY``) is not in the feed, and Webex's documented quality source,
+``GET /v1/analytics/callQualityStats``, takes no organization: it describes the token's
+own organization only (and needs Pro Pack), so a partner's token cannot read a
+customer's. Each run records that as the family's failure: quality figures stay unknown
+("—"), never 0."""
 from __future__ import annotations
 
 import base64
@@ -16,10 +23,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from partnerhub_core import provenance
 from partnerhub_core.errors import BadInput
 from partnerhub_core.models import Customer
+from partnerhub_core.provenance import SourceFamily
 from partnerhub_core.settings import Settings
-from partnerhub_core.sources.sync_common import OrgPart, as_utc
+from partnerhub_core.sources.recorded_walk import walk_and_record
+from partnerhub_core.sources.sync_common import OrgPart, PartnerPart, PartResult, SyncContext, as_utc
 
 log = logging.getLogger(__name__)
 
@@ -117,4 +127,19 @@ def _write_cdr(session: Session, partner_id: int, customer: Customer, batch: Cdr
     return added, cursor
 
 
-PART = OrgPart("cdr", _fetch_cdr, _write_cdr, calling_only=True)
+SCOPES = ("spark-admin:calling_cdr_read",)
+QUALITY_UNREADABLE = ("Webex's call quality statistics (analytics/callQualityStats) cover only the token's own "
+                      "organization and need Pro Pack: no customer's media quality can be read")
+ORG_PART = OrgPart("cdr", _fetch_cdr, _write_cdr, calling_only=True)
+
+
+def _run(ctx: SyncContext) -> PartResult:
+    result = walk_and_record(ctx, ORG_PART, SourceFamily.CALL_HISTORY, SCOPES)
+    with ctx.factory() as session:
+        provenance.record_failure(session, partner_id=ctx.partner_id, family=SourceFamily.CALL_QUALITY,
+                                  now=ctx.now, error=QUALITY_UNREADABLE)
+        session.commit()
+    return result
+
+
+PART = PartnerPart("cdr", _run)
