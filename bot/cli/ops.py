@@ -1,5 +1,5 @@
-"""Operator commands: ``partnerhub purge``, ``partnerhub secrets rotate|generate-key``,
-``partnerhub jobs status``."""
+"""Operator commands: ``partnerhub purge``, ``partnerhub secrets
+rotate|generate-key|set-webex-token|forget-webex-token``, ``partnerhub jobs status``."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,7 +8,8 @@ import typer
 from sqlmodel import Session
 
 from bot.cli.common import echo_json, engine_for, settings
-from partnerhub_core import credentials, jobs, purge as purge_core, secrets
+from partnerhub_core import audit, credentials, jobs, purge as purge_core, secrets
+from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
@@ -78,6 +79,8 @@ def rotate() -> None:
 @secrets_app.command("set-webex-token")
 def set_webex_token(
     partner: int = typer.Option(..., "--partner", help="Id of the partner the token belongs to."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite a stored token even when no configured "
+                                 "key can read it (its key was lost)."),
 ) -> None:
     """Store a partner's Webex token, encrypted. The token is read from standard input
     (or asked for without echo), never from the command line."""
@@ -89,9 +92,33 @@ def set_webex_token(
         token = typer.prompt("Webex token", hide_input=True)
     else:
         token = sys.stdin.readline()
+    now = utcnow()
     with session_scope(engine_for(cfg.database_url)) as session:
-        credentials.set_webex_token(session, partner_id=partner, token=token, now=utcnow(), by="cli")
+        credentials.set_webex_token(session, partner_id=partner, token=token, now=now, by="cli", replace=replace)
+        audit.record(session, actor=Actor.system(partner, label="cli:secrets"), action="webex_token.set",
+                     target_type="partner", target_id=partner, after={"replace": replace}, at=now)
     typer.echo(f"Stored the Webex token of partner {partner} (encrypted).")
+
+
+@secrets_app.command("forget-webex-token")
+def forget_webex_token(
+    partner: int = typer.Option(..., "--partner", help="Id of the partner whose stored token goes."),
+) -> None:
+    """Delete a partner's stored Webex token, even one no configured key can read (its key
+    was lost). The partner then syncs with PARTNERHUB_WEBEX_TOKEN, if set, until a new
+    token is stored with `partnerhub secrets set-webex-token`."""
+    cfg = settings()
+    secrets.configure(cfg)
+    now = utcnow()
+    with session_scope(engine_for(cfg.database_url)) as session:
+        if session.get(Partner, partner) is None:
+            raise BadInput(N_("There is no partner with id {partner_id}."), partner_id=partner)
+        if not credentials.forget_webex_token(session, partner_id=partner):
+            typer.echo(f"Partner {partner} has no stored Webex token; nothing to forget.")
+            return
+        audit.record(session, actor=Actor.system(partner, label="cli:secrets"), action="webex_token.forget",
+                     target_type="partner", target_id=partner, at=now)
+    typer.echo(f"Forgot the stored Webex token of partner {partner}.")
 
 
 # --- jobs status -------------------------------------------------------------------------
