@@ -1,32 +1,65 @@
-# The two commands of the README: `make demo` and `make test`. Each makes .venv and
-# installs the project with its dev extras when needed (again whenever pyproject.toml
-# changes), then runs.
+# The README's commands: `make demo` and `make test`. Each makes .venv and installs what it
+# needs from the lock files when needed (again whenever pyproject.toml or a lock changes),
+# then runs. `make demo` installs the runtime only (requirements.txt); `make test` adds the
+# test and benchmark tools (requirements-dev.txt). `make lock` rewrites both locks.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-runtime
 LOCALES := pt_BR es
 I18N   := partnerhub_core/i18n
 I18N_ERRORS := PartnerHubError NotFound NotAllowed BadInput Conflict NotSetUp UpstreamError
+LOCK_HEADER := \# Pinned by `make lock` (uv pip compile --universal, Python 3.11+) from pyproject.toml; do not edit.
 
-.PHONY: demo test bench install migration i18n-extract i18n-update i18n-check i18n-compile clean
+.PHONY: demo test bench install install-runtime lock lint migration i18n-extract i18n-update i18n-check i18n-compile clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	@touch $(STAMP)
+$(BIN)/python:
+	@echo "==> Creating $(VENV) with $$($(PYTHON) --version)"
+	$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Runtime only: what `make demo` needs.
+$(RUN_STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	@echo "==> Installing the pinned runtime dependencies (requirements.txt); the first time takes a minute or two"
+	$(BIN)/python -m pip install --progress-bar on -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(RUN_STAMP)
+
+# Runtime + tests, benchmarks and tools: what `make test` needs.
+$(STAMP): requirements-dev.txt pyproject.toml | $(BIN)/python
+	@echo "==> Installing the pinned dependencies with the dev tools (requirements-dev.txt)"
+	$(BIN)/python -m pip install --progress-bar on -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
+install-runtime: $(RUN_STAMP)
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
+	@echo "==> Building the demo (partnerhub demo)"
 	$(BIN)/partnerhub demo
+	@echo ""
+	@echo "Next: activate the environment, then explore the demo database:"
+	@echo "  . $(BIN)/activate"
+	@echo "  partnerhub kpis --product calling --region EU"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Rewrite the locks from pyproject.toml (pins already in a lock are kept unless a range
+# excludes them; `make lock UPGRADE=--upgrade` takes the newest allowed).
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --no-header $(UPGRADE) -o requirements.txt
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --no-header --extra dev $(UPGRADE) -o requirements-dev.txt
+	for f in requirements.txt requirements-dev.txt; do \
+	  { echo '$(LOCK_HEADER)'; grep -v '^# Pinned by' $$f; } > $$f.tmp && mv $$f.tmp $$f; done
 
 # Regenerate the single pre-release migration from the models.
 migration: $(STAMP)

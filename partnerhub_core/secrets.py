@@ -101,18 +101,17 @@ def configure(settings) -> bool:
             )
         )
     if _keyring is None or not _keyring.ephemeral:
+        # The warning waits for a token actually being stored (encrypt), once per process:
+        # commands that never store one stay quiet.
         _keyring = _Keyring(MultiFernet([Fernet(Fernet.generate_key())]), ephemeral=True)
-        log.warning(
-            "PARTNERHUB_SECRET_KEYS is not set: using a throwaway key; tokens stored now "
-            "cannot be read after a restart or by another process"
-        )
     return True
 
 
 def reset() -> None:
-    """Forget the keyring (tests)."""
-    global _keyring
+    """Forget the keyring and the warning given (tests)."""
+    global _keyring, _warned_throwaway
     _keyring = None
+    _warned_throwaway = False
 
 
 def keyring() -> MultiFernet:
@@ -130,8 +129,19 @@ def is_ephemeral() -> bool:
     return bool(_keyring and _keyring.ephemeral)
 
 
+_warned_throwaway = False
+
+
 def encrypt(plain: str) -> str:
-    return keyring().encrypt(plain.encode("utf-8")).decode("ascii")
+    global _warned_throwaway
+    fernet = keyring()
+    if _keyring is not None and _keyring.ephemeral and not _warned_throwaway:
+        _warned_throwaway = True
+        log.warning(
+            "PARTNERHUB_SECRET_KEYS is not set: using a throwaway key; tokens stored now "
+            "cannot be read after a restart or by another process"
+        )
+    return fernet.encrypt(plain.encode("utf-8")).decode("ascii")
 
 
 def decrypt(token: str) -> str:

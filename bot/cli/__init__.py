@@ -50,6 +50,39 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+def _use_database_url(value: str | None) -> str | None:
+    # Every setting is read from the environment, so the option is that variable for
+    # this process: the command and everything it calls read the same database.
+    if value:
+        os.environ["PARTNERHUB_DATABASE_URL"] = value
+    return value
+
+
+def _database_url_option():
+    """A ``--database-url`` option object to give commands that do not declare one."""
+    from typer.main import get_command
+
+    probe = typer.Typer()
+
+    @probe.command()
+    def _probe(_database_url: str = typer.Option(
+            None, "--database-url", metavar="URL", expose_value=False, is_eager=True, callback=_use_database_url,
+            help="Database URL (default: PARTNERHUB_DATABASE_URL, else DATABASE_URL).")) -> None:
+        pass
+
+    return next(p for p in get_command(probe).params if "--database-url" in p.opts)
+
+
+def _with_database_url(command) -> None:
+    """Every command takes ``--database-url`` (those that do not declare it get ours)."""
+    if hasattr(command, "commands"):  # a group
+        for sub in command.commands.values():
+            _with_database_url(sub)
+        return
+    if not any("--database-url" in getattr(p, "opts", ()) for p in command.params):
+        command.params.append(_database_url_option())
+
+
 def load_command(name: str):
     """The click command ``name``, built from the module(s) that register it."""
     from typer.main import get_group
@@ -57,7 +90,10 @@ def load_command(name: str):
     holder = typer.Typer()
     for module in COMMANDS[name][0]:
         importlib.import_module(f"bot.cli.{module}").register(holder)
-    return get_group(holder).commands.get(name)
+    command = get_group(holder).commands.get(name)
+    if command is not None:
+        _with_database_url(command)
+    return command
 
 
 class LazyGroup(TyperGroup):

@@ -24,6 +24,22 @@ def settings(database_url: str | None = None) -> Settings:
     return load_settings()
 
 
+def read_settings(database_url: str | None = None) -> Settings:
+    """Settings for a command that reads what is there. With no database configured
+    (no --database-url, PARTNERHUB_DATABASE_URL, DATABASE_URL or .env) and no default
+    ``partnerhub.db`` yet, it reads the demo's database when the demo built one: after
+    ``make demo`` the README's read commands work as printed."""
+    cfg = settings(database_url)
+    if database_url or "database_url" in cfg.model_fields_set:
+        return cfg
+    from partnerhub_core.db import sqlite_file
+
+    default, demo = sqlite_file(cfg.database_url), sqlite_file(cfg.demo_database_url)
+    if default is not None and not default.exists() and demo is not None and demo.exists():
+        cfg.database_url = cfg.demo_database_url
+    return cfg
+
+
 @lru_cache(maxsize=4)
 def engine_for(url: str, create: bool = False) -> Engine:
     """The engine of ``url``; a missing SQLite file is refused unless ``create``."""

@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 
 import typer
 
-from bot.cli.common import echo_json, engine_for, settings
+from bot.cli.common import echo_json, ready_engine, settings
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 
@@ -76,7 +76,7 @@ def run(
     cfg = settings().model_copy(update=overrides)
     configure_logging(cfg)
     secrets.configure(cfg)
-    outcomes = run_job(name, cfg, engine_for(cfg.database_url), now=_parse_now(now))
+    outcomes = run_job(name, cfg, ready_engine(cfg.database_url), now=_parse_now(now))
     if as_json:
         echo_json([o.__dict__ for o in outcomes])
         return

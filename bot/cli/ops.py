@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import typer
 from sqlmodel import Session
 
-from bot.cli.common import echo_json, engine_for, settings
+from bot.cli.common import echo_json, ready_engine, settings
 from partnerhub_core import audit, credentials, jobs, purge as purge_core, secrets
 from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
@@ -28,7 +28,7 @@ def purge(
     Covers customers, tags, schedules, audit trail, the Slack installations of its
     workspaces ... Asks for confirmation unless --yes."""
     cfg = settings()
-    engine = engine_for(cfg.database_url)
+    engine = ready_engine(cfg.database_url)
     with Session(engine) as session:
         row = session.get(Partner, partner)
         if row is None:
@@ -70,7 +70,7 @@ def rotate() -> None:
     if cfg.secret_keys is None or not cfg.secret_keys.get_secret_value().strip():
         raise BadInput(N_("Set PARTNERHUB_SECRET_KEYS (newest key first) before rotating."))
     secrets.configure(cfg)
-    with session_scope(engine_for(cfg.database_url)) as session:
+    with session_scope(ready_engine(cfg.database_url)) as session:
         counts = secrets.rotate(session)
     typer.echo(f"Re-encrypted {sum(counts.values())} values with the newest key.")
     _print_counts(counts)
@@ -87,13 +87,17 @@ def set_webex_token(
     import sys
 
     cfg = settings()
-    secrets.configure(cfg)
+    if secrets.configure(cfg):
+        # A throwaway key: no other process, and not this one after it exits, could read it.
+        raise BadInput(N_("PARTNERHUB_SECRET_KEYS is not set, so the token could never be read back: make a key "
+                          "with `partnerhub secrets generate-key`, set PARTNERHUB_SECRET_KEYS on every process, "
+                          "then store the token."))
     if sys.stdin.isatty():
         token = typer.prompt("Webex token", hide_input=True)
     else:
         token = sys.stdin.readline()
     now = utcnow()
-    with session_scope(engine_for(cfg.database_url)) as session:
+    with session_scope(ready_engine(cfg.database_url)) as session:
         credentials.set_webex_token(session, partner_id=partner, token=token, now=now, by="cli", replace=replace)
         audit.record(session, actor=Actor.system(partner, label="cli:secrets"), action="webex_token.set",
                      target_type="partner", target_id=partner, after={"replace": replace}, at=now)
@@ -110,7 +114,7 @@ def forget_webex_token(
     cfg = settings()
     secrets.configure(cfg)
     now = utcnow()
-    with session_scope(engine_for(cfg.database_url)) as session:
+    with session_scope(ready_engine(cfg.database_url)) as session:
         if session.get(Partner, partner) is None:
             raise BadInput(N_("There is no partner with id {partner_id}."), partner_id=partner)
         if not credentials.forget_webex_token(session, partner_id=partner):
@@ -158,7 +162,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         known = sorted(job_specs())
     except ImportError:  # pragma: no cover - the worker ships with the bot
         known = []
-    with Session(engine_for(cfg.database_url)) as session:
+    with Session(ready_engine(cfg.database_url)) as session:
         report = jobs.jobs_status(session, now=now, stale_after=stale_after, known_jobs=known)
     if as_json:
         echo_json({"now": now, "healthy": report.healthy, "worker": report.worker, "jobs": report.jobs,

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from sqlmodel import Session
 
-from bot.cli.common import echo_json, engine_for, settings
+from bot.cli.common import echo_json, ready_engine, settings
 from bot.cli.tables import resolve_partner
 from partnerhub_core import secrets
 from partnerhub_core.auth import Actor
@@ -32,7 +32,7 @@ PARTNER_OPT = typer.Option(None, "--partner", help="Partner id (default: the onl
 def _setup():
     cfg = settings()
     secrets.configure(cfg)  # stored Webex tokens are encrypted
-    return cfg, engine_for(cfg.database_url)
+    return cfg, ready_engine(cfg.database_url)
 
 
 def _partner_id(engine, cfg, partner: int | None) -> int:
@@ -114,7 +114,7 @@ def subscriptions(
 ) -> None:
     """Import a subscription CSV: every row is checked first; one bad row imports nothing."""
     cfg = settings()
-    engine = engine_for(cfg.database_url)
+    engine = ready_engine(cfg.database_url)
     pid = _partner_id(engine, cfg, partner)
     with session_scope(engine) as session:
         result = import_subscriptions(session=session, actor=Actor.system(pid, label="cli"), source=file,
@@ -137,7 +137,7 @@ def export(
     """Write the partner's subscriptions in the import's layout: importing the file gives
     the same lines back."""
     cfg = settings()
-    engine = engine_for(cfg.database_url)
+    engine = ready_engine(cfg.database_url)
     pid = _partner_id(engine, cfg, partner)
     with Session(engine) as session, open(file, "wb") as out:
         rows = export_subscriptions(session=session, partner_id=pid, out=out)

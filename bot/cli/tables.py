@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.cli.common import ready_engine, settings as load_settings
+from bot.cli.common import read_settings, ready_engine
 from bot.cli.options import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT  # noqa: F401  (re-exported)
 from partnerhub_core import i18n
 from partnerhub_core.analytics.common import BOOL, DATE, FLOAT, INT, PERCENT, Section
@@ -68,7 +68,7 @@ def resolve_partner(session: Session, partner_id: int | None, url: str) -> Partn
 
 
 def read_context(partner: int | None, as_of: str | None, database_url: str | None, lang: str = "en") -> ReadContext:
-    cfg = load_settings(database_url)
+    cfg = read_settings(database_url)
     url = cfg.database_url
     # A missing SQLite file is refused (not created), a server that does not answer and
     # a schema that is missing or old each end in one line saying what to do.

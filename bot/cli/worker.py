@@ -14,10 +14,10 @@ def worker(database_url: str = DB_OPT) -> None:
     from partnerhub_core.logging import configure_logging
 
     cfg = settings(database_url)
-    configure_logging(cfg)
     # A database that is missing, down or not migrated stops the worker here, in one
     # line, before it writes its heartbeat (and before a SQLite file could be created).
     engine = ready_engine(cfg.database_url)
+    configure_logging(cfg)
     secrets.configure(cfg)
     run_worker(cfg, engine)
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from partnerhub_core import credentials, jobs, secrets
+from partnerhub_core.errors import BadInput
 from partnerhub_core.models import Customer, Partner, SlackInstallation, Workspace, utcnow
 from partnerhub_core.settings import Settings
 
@@ -146,7 +147,8 @@ def test_jobs_status_with_a_fresh_heartbeat_exits_0(engine, db_url):
 def test_set_webex_token_reads_stdin_and_stores_it_encrypted(engine, db_url):
     with Session(engine) as s:
         _seed(s)
-    result = _run(["secrets", "set-webex-token", "--partner", "1"], db_url, input="wx-own-token-42\n")
+    result = _run(["secrets", "set-webex-token", "--partner", "1"], db_url, input="wx-own-token-42\n",
+                  PARTNERHUB_SECRET_KEYS=Fernet.generate_key().decode())
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "Stored the Webex token of partner 1 (encrypted)."
     with engine.connect() as conn:
@@ -156,3 +158,22 @@ def test_set_webex_token_reads_stdin_and_stores_it_encrypted(engine, db_url):
 
     with Session(engine) as s:
         assert webex_token_for(s, 1) == "wx-own-token-42"
+
+
+def test_set_webex_token_refuses_a_throwaway_key_and_stores_nothing(engine, db_url, monkeypatch):
+    monkeypatch.delenv("PARTNERHUB_SECRET_KEYS", raising=False)
+    with Session(engine) as s:
+        _seed(s)
+    result = _run(["secrets", "set-webex-token", "--partner", "1"], db_url, input="wx-own-token-42\n")
+    assert isinstance(result.exception, BadInput)  # exit 2 through main()
+    assert "PARTNERHUB_SECRET_KEYS is not set, so the token could never be read back" in str(result.exception)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM webexcredential")).scalar_one() == 0
+
+
+def test_the_throwaway_key_warning_comes_once_and_only_when_a_token_is_stored(caplog):
+    secrets.configure(Settings(secret_keys=None, environment="development"))
+    assert not [r for r in caplog.records if "throwaway" in r.getMessage()]  # configuring alone is quiet
+    secrets.encrypt("xoxb-one")
+    secrets.encrypt("xoxb-two")
+    assert len([r for r in caplog.records if "throwaway" in r.getMessage()]) == 1
