@@ -4,8 +4,11 @@ Alerts, per customer, for one partner on ``as_of`` (optionally only customers wi
 or in a region):
 
 ``expiring``
-    subscription lines and trials in force that end within ``expiring_soon_days`` and will
-    not auto-renew — exactly the lines that give a customer the ``expiring_soon`` status.
+    subscription lines and trials in force that end within ``expiring_soon_days`` —
+    exactly the lines that give a customer the ``expiring_soon`` status. Auto-renew lines
+    alert too (the guide counts them as expiring, and a renewal at the current licence
+    count is a moment to talk to the customer); the alert marks them "auto-renew". With
+    ``expiring_excludes_auto_renew`` they are left out, as the status leaves them out.
 ``overage``
     lines in force whose newest weekly snapshot has more licenses assigned than bought —
     the lines behind ``license_overage``.
@@ -64,7 +67,7 @@ from partnerhub_core.models import (
 )
 from partnerhub_core.schedules import schedule_scope
 from partnerhub_core.settings import Settings
-from partnerhub_core.statuses import count_by_status, statuses_frame
+from partnerhub_core.statuses import count_by_status, counts_as_expiring, statuses_frame
 from partnerhub_core.timeutil import last_completed_week_ending
 
 ALERT_TITLES = {
@@ -267,17 +270,19 @@ def expiring_alert(customers: pd.DataFrame, subs: pd.DataFrame, *, as_of: date, 
     """Lines that make their customer ``expiring_soon`` (same rule as statuses.py)."""
     lines = _lines_in_force(subs, as_of)
     days_left = (lines["end_ts"] - pd.Timestamp(as_of)).dt.days
-    keep = lines["end_ts"].notna() & (days_left <= settings.expiring_soon_days) & (
-        lines["is_trial"].astype(bool) | ~lines["auto_renew"].astype(bool))
+    keep = lines["end_ts"].notna() & (days_left <= settings.expiring_soon_days) & counts_as_expiring(
+        lines["is_trial"].astype(bool), lines["auto_renew"].astype(bool), settings)
     lines = lines[keep.fillna(False).astype(bool)].copy()
     lines["days_left"] = days_left[lines.index].astype("int64")
     table = lines.merge(customers[["customer_id", "customer", "region"]], on="customer_id")
     table["trial"] = table["is_trial"].astype(bool)
+    table["auto_renew"] = table["auto_renew"].astype(bool)
     table["end_date"] = table["end_ts"].dt.date
     table = table.sort_values(["days_left", "customer", "subscription_id"]).reset_index(drop=True)
     columns = [
         Column("customer", N_("Customer")), Column("subscription_id", N_("Subscription ID")),
         Column("product", N_("Product")), Column("trial", N_("Trial"), BOOL),
+        Column("auto_renew", N_("Auto-renew"), BOOL),
         Column("end_date", N_("Ends on"), DATE), Column("days_left", N_("Days left"), INT),
         Column("total_licenses", N_("Total licenses"), INT), Column("region", N_("Region")),
     ]
@@ -384,7 +389,8 @@ def _rows(kind: str, section: Section) -> list[AlertRow]:
         if kind == AlertKind.EXPIRING:
             facts = {"lines": [
                 {"subscription_id": r["subscription_id"], "product": r["product"], "trial": bool(r["trial"]),
-                 "end_date": r["end_date"], "days_left": int(r["days_left"])} for r in group]}
+                 "auto_renew": bool(r["auto_renew"]), "end_date": r["end_date"], "days_left": int(r["days_left"])}
+                for r in group]}
             fp = fingerprint(kind, *sorted(f"{x['subscription_id']}:{x['product']}:{x['end_date']}" for x in facts["lines"]))
         elif kind == AlertKind.OVERAGE:
             facts = {"lines": [

@@ -16,8 +16,10 @@ Terms
     a paid (non-trial) line is in force, paid and provisioned.
 ``expiring_soon``
     a line in force ends within ``expiring_soon_days``: ``0 <= end_date - as_of <= N``
-    days (exactly N days away counts). A paid line set to auto-renew does not expire, it
-    renews (see the "renewing" analytics), so it does not count; trials never auto-renew.
+    days (exactly N days away counts), whether or not it is set to auto-renew: the guide's
+    "a subscription or trial of the customer will expire in a few days". With
+    ``expiring_excludes_auto_renew`` (the earlier reading) a paid auto-renew line renews
+    instead and does not count (``counts_as_expiring``).
 ``license_overage``
     a line in force has more licenses assigned (its newest weekly snapshot on or before
     ``as_of``, at most 14 days old) than purchased (``total_licenses``).
@@ -82,6 +84,28 @@ def sign_in_known(checked_day: date | None, as_of: date, settings: Settings) -> 
     return checked_day is not None and (as_of - checked_day).days <= settings.source_stale_days
 
 
+def counts_as_expiring(is_trial, auto_renew, settings: Settings):
+    """Whether a line that ends soon is *expiring* (bools, or boolean Series alike): every
+    line in the guide's reading; with ``expiring_excludes_auto_renew`` only lines that will
+    not renew themselves (trials, and paid lines without auto-renew)."""
+    if isinstance(auto_renew, pd.Series):
+        if not settings.expiring_excludes_auto_renew:
+            return pd.Series(True, index=auto_renew.index)
+        return is_trial.astype(bool) | ~auto_renew.astype(bool)
+    return not settings.expiring_excludes_auto_renew or bool(is_trial) or not auto_renew
+
+
+def counts_as_renewing(is_trial, auto_renew, settings: Settings):
+    """Whether a line that ends soon *renews* (the renewing table): every auto-renew line,
+    trials included, in the guide's reading ("until the subscription or trial is renewed
+    automatically"); with ``expiring_excludes_auto_renew`` paid auto-renew lines only."""
+    if isinstance(auto_renew, pd.Series):
+        if not settings.expiring_excludes_auto_renew:
+            return auto_renew.astype(bool)
+        return auto_renew.astype(bool) & ~is_trial.astype(bool)
+    return bool(auto_renew) and (not settings.expiring_excludes_auto_renew or not is_trial)
+
+
 def _in_force(sub: Subscription, as_of: date) -> bool:
     return sub.start_date <= as_of and _left(sub, as_of)
 
@@ -141,7 +165,7 @@ def statuses_of(
         if (
             sub.end_date is not None
             and (sub.end_date - as_of).days <= settings.expiring_soon_days
-            and (sub.is_trial or not sub.auto_renew)
+            and counts_as_expiring(sub.is_trial, sub.auto_renew, settings)
         ):
             found.add(CustomerStatus.EXPIRING_SOON)
         snap = latest.get(sub.id)
@@ -206,9 +230,8 @@ def statuses_frame(
         provisioned = subs["provisioning_state"] == ProvisioningState.PROVISIONED.value
         pending = subs["provisioning_state"] == ProvisioningState.PENDING_SETUP.value
         days_left = (end - day).dt.days
-        expiring = in_force & end.notna() & (days_left <= settings.expiring_soon_days) & (
-            trial | ~subs["auto_renew"].astype(bool)
-        )
+        expiring = in_force & end.notna() & (days_left <= settings.expiring_soon_days) & counts_as_expiring(
+            trial, subs["auto_renew"].astype(bool), settings)
         assigned = subs["sub_pk"].map(
             snaps.set_index("sub_pk")["assigned"] if not snaps.empty else pd.Series(dtype="float64")
         )

@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "sync": (("sync",), "Sync customers, licenses, tags, admins, inventory and call history from Webex."),
     "import": (("sync",), "Import data Webex's API does not give."),
     "export": (("sync",), "Export data in the layout `partnerhub import` reads."),
+    "export": (("sync",), "Export data in the layout `partnerhub import` reads."),
     "db": (("db",), "Database migrations."),
     "purge": (("ops",), "Delete every row of one partner, in every table, and print what was removed."),
     "secrets": (("ops",), "Encryption keys of the tokens stored in the database."),

@@ -20,10 +20,12 @@ Definitions (also in the README, "Rules and formulas"), with W = ``settings.anal
   snapshot leaves the change empty.
 * *Recently added*: lines started 0..W days before ``as_of``. *Days since added* =
   ``as_of − start_date``.
-* *Expiring*: end date 0..W days after ``as_of`` and the line will not renew itself: every
-  trial, and paid lines without auto-renew. *Renewing*: paid lines with auto-renew whose
-  renewal (end) date is 0..W days ahead. The two are disjoint: an auto-renewing
-  subscription does not expire. *Days until* = ``end_date − as_of``.
+* *Expiring* (the guide's reading): every subscription or trial line whose end date is
+  0..W days after ``as_of``, auto-renew or not. *Renewing*: its auto-renew part ("which
+  subscription about to expire is set to renew automatically"), trials included. A customer
+  can be in both. With ``expiring_excludes_auto_renew`` (the earlier reading) they are
+  disjoint: auto-renew paid lines only renew, trials never do (``statuses.counts_as_*``).
+  *Days until* = ``end_date − as_of``.
 * Assignment % = Σ assigned ÷ Σ total; usage % = Σ used (7 days) ÷ Σ total, over the
   section's lines. Usage when assigned (low assignment) = Σ used ÷ Σ assigned.
 * **Low assignment.** Per product, a customer's assignment ratio is Σ assigned ÷ Σ total
@@ -78,6 +80,7 @@ from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, Product, Region, Subscription
 from partnerhub_core.settings import Settings
+from partnerhub_core.statuses import counts_as_expiring, counts_as_renewing
 
 PRODUCTS = (Product.MEETINGS.value, Product.CALLING.value)
 TREND_WEEKS = 52
@@ -240,14 +243,18 @@ def _window(settings: Settings) -> int:
     return settings.analytics_window_days
 
 
-def _expiring_mask(df: pd.DataFrame, window: int) -> pd.Series:
-    soon = df["days_left"].notna() & (df["days_left"] >= 0) & (df["days_left"] <= window)
-    return (soon & (df["is_trial"] | ~df["auto_renew"])).fillna(False).astype(bool)
+def _ending_soon(df: pd.DataFrame, window: int) -> pd.Series:
+    return df["days_left"].notna() & (df["days_left"] >= 0) & (df["days_left"] <= window)
 
 
-def _renewing_mask(df: pd.DataFrame, window: int) -> pd.Series:
-    soon = df["days_left"].notna() & (df["days_left"] >= 0) & (df["days_left"] <= window)
-    return (soon & ~df["is_trial"] & df["auto_renew"]).fillna(False).astype(bool)
+def _expiring_mask(df: pd.DataFrame, settings: Settings) -> pd.Series:
+    soon = _ending_soon(df, _window(settings))
+    return (soon & counts_as_expiring(df["is_trial"], df["auto_renew"], settings)).fillna(False).astype(bool)
+
+
+def _renewing_mask(df: pd.DataFrame, settings: Settings) -> pd.Series:
+    soon = _ending_soon(df, _window(settings))
+    return (soon & counts_as_renewing(df["is_trial"], df["auto_renew"], settings)).fillna(False).astype(bool)
 
 
 def _low_mask(df: pd.DataFrame, frame: Frame) -> pd.Series:
@@ -314,7 +321,7 @@ def _ending(frame: Frame, product: str, settings: Settings, *, key: str, mask, d
     """F12 and F13 share one table: lines ending (or renewing) in the window, soonest first."""
     w = _window(settings)
     df = _selected(frame, product)
-    df = df[mask(df, w)]
+    df = df[mask(df, settings)]
     columns = [
         Column("customer", N_("Customer"), TEXT),
         Column("subscription_id", N_("Subscription ID"), TEXT),
@@ -415,8 +422,8 @@ def _headline(frame: Frame, settings: Settings) -> Section:
     lines = frame.lines
     cur = frame.in_force
     total = int(lines.loc[lines["started"], "customer_id"].nunique())
-    expiring = int(cur.loc[_expiring_mask(cur, w), "customer_id"].nunique())
-    renewing = int(cur.loc[_renewing_mask(cur, w), "customer_id"].nunique())
+    expiring = int(cur.loc[_expiring_mask(cur, settings), "customer_id"].nunique())
+    renewing = int(cur.loc[_renewing_mask(cur, settings), "customer_id"].nunique())
     low = int(cur.loc[_low_mask(cur, frame), "customer_id"].nunique())
     over = int(cur.loc[cur["assigned"] > cur["total_licenses"], "customer_id"].nunique())
     thresholds = ", ".join(f"{p} {v * 100:.1f}%" for p, v in sorted(frame.thresholds.items())) or "—"
@@ -485,8 +492,8 @@ def _section_fn(builder: Callable[[Frame, str, Settings], Section], doc: str):
 
 
 recently_added = _section_fn(_recent, "F11: lines added in the last W days (see the module doc).")
-expiring = _section_fn(_expiring, "F12: lines that end in the next W days and will not renew.")
-renewing = _section_fn(_renewing, "F13: paid auto-renew lines renewing in the next W days.")
+expiring = _section_fn(_expiring, "F12: lines that end in the next W days (see the module doc).")
+renewing = _section_fn(_renewing, "F13: the auto-renew part of them (see the module doc).")
 low_assignment = _section_fn(_low, "F14: lines of customers with low assignment (rule in the module doc).")
 overage = _section_fn(_overage, "F15: lines with more licenses assigned than purchased.")
 for _fn, _name in ((recently_added, "recently_added"), (expiring, "expiring"), (renewing, "renewing"),

@@ -30,7 +30,8 @@ def test_headline_kpis_with_the_low_assignment_rule_shown(slack, fake_slack, wor
     answer = ask(slack, fake_slack, "kpis")
     # Customers: Acme Corp (Meetings, renews in 51 days), Acme Labs (Calling trial ending in
     # 10 days, 25 of 20 assigned), Globex (Calling, ends in 68 days, 10 of 50 assigned).
-    assert fields(answer) == {"Total customers": "3", "Approaching expiration": "2", "Upcoming renewal": "1",
+    # Approaching expiration counts all three (the guide: auto-renew lines expire too).
+    assert fields(answer) == {"Total customers": "3", "Approaching expiration": "3", "Upcoming renewal": "1",
                               "Low license assignment": "1", "Exceeded license limit": "1"}
     # Calling ratios 0.2 and 1.25: the 25th percentile is 0.2 + 0.25 × 1.05 = 0.4625.
     assert "at or below the 25th percentile of this partner's customers (calling 46.2%, meetings 80.0%) " \

@@ -109,7 +109,9 @@ def world(session):
     c = make_customer(session, p, "Gamma", region="EU", last_admin_sign_in=RECENT)
     d = make_customer(session, p, "Delta", last_admin_sign_in=RECENT)
     sa = make_subscription(session, a, subscription_id="SUB-A", end=AS_OF + timedelta(days=10))
-    sb = make_subscription(session, b, subscription_id="SUB-B", end=AS_OF + timedelta(days=10), auto_renew=True)
+    # Beta renews itself in 40 days: past the 30-day "expiring soon" window either way
+    # (test_auto_renew_lines_alert_marked_unless_the_earlier_reading covers one inside it).
+    sb = make_subscription(session, b, subscription_id="SUB-B", end=AS_OF + timedelta(days=40), auto_renew=True)
     make_snapshot(session, sb, date(2026, 11, 21), assigned=120)  # 20 over its 100
     make_subscription(session, c, subscription_id="TRIAL-C", is_trial=True, total=25,
                       start=date(2026, 11, 1), end=AS_OF + timedelta(days=5))
@@ -123,6 +125,19 @@ ALERTS = ["expiring", "overage"]
 def _build(session, settings, world, as_of=AS_OF, **kw):
     return alerts.build_digest(session=session, partner_id=world["partner"].id, as_of=as_of, settings=settings,
                                alerts=kw.pop("alerts", ALERTS), **kw)
+
+
+def test_auto_renew_lines_alert_marked_unless_the_earlier_reading(session, settings, world):
+    renews = make_customer(session, world["partner"], "Epsilon", last_admin_sign_in=RECENT)
+    make_subscription(session, renews, subscription_id="SUB-E", end=AS_OF + timedelta(days=7), auto_renew=True)
+    expiring = _build(session, settings, world, alerts=["expiring"]).alerts[0]
+    # Gamma's trial in 5 days, Epsilon's auto-renew line in 7, Alpha's in 10.
+    assert [(r.customer, r.facts["lines"][0]["days_left"], r.facts["lines"][0]["auto_renew"])
+            for r in expiring.rows] == [("Gamma", 5, False), ("Epsilon", 7, True), ("Alpha", 10, False)]
+    assert [r["auto_renew"] for r in expiring.section.rows()] == [False, True, False]
+    earlier = settings.model_copy(update={"expiring_excludes_auto_renew": True})
+    assert [r.customer for r in _build(session, earlier, world, alerts=["expiring"]).alerts[0].rows] == [
+        "Gamma", "Alpha"]
 
 
 def test_digest_rows_kpis_and_csv_section(session, settings, world):

@@ -63,10 +63,21 @@ def test_subscription_ending_today_is_still_in_force_and_expiring(session, setti
     assert both(session, settings, c) == [S.ACTIVE, S.EXPIRING_SOON]
 
 
-def test_auto_renewing_subscription_does_not_expire(session, settings, partner):
+def test_auto_renewing_subscription_ending_soon_is_expiring_as_the_guide_reads(session, settings, partner):
     c = make_customer(session, partner, last_admin_sign_in=RECENT)
+    # 2026-03-20 is 6 days after AS_OF; it auto-renews, and the guide's "expires in a few days" still holds.
     make_subscription(session, c, start=date(2025, 3, 20), end=date(2026, 3, 20), auto_renew=True)
-    assert both(session, settings, c) == [S.ACTIVE]
+    assert both(session, settings, c) == [S.ACTIVE, S.EXPIRING_SOON]
+    earlier = settings.model_copy(update={"expiring_excludes_auto_renew": True})
+    assert both(session, earlier, c) == [S.ACTIVE]  # the earlier reading: it renews, it does not expire
+
+
+def test_auto_renewing_trial_is_expiring_under_either_reading(session, settings, partner):
+    c = make_customer(session, partner, last_admin_sign_in=RECENT)
+    make_subscription(session, c, is_trial=True, start=date(2026, 3, 1), end=date(2026, 3, 31), auto_renew=True)
+    assert both(session, settings, c) == [S.TRIAL, S.EXPIRING_SOON]
+    earlier = settings.model_copy(update={"expiring_excludes_auto_renew": True})
+    assert both(session, earlier, c) == [S.TRIAL, S.EXPIRING_SOON]
 
 
 def test_expiring_threshold_comes_from_settings(session, settings, partner):

@@ -67,8 +67,14 @@ def test_headline_kpis_over_meetings_and_calling(session, settings, world):
     p, _ = world
     got = kpis(call(subs.headline_kpis, session, settings, p))
     # 7 customers with a Meetings or Calling line (Foxtrot is Messaging only);
-    # expiring: Bravo, Echo; renewing: Charlie; low: Delta, Hotel; overage: Charlie.
-    assert got == {"total_customers": 7, "expiring": 2, "renewing": 1, "low_assignment": 2, "overage": 1}
+    # expiring (the guide: every line ending within 90 days, auto-renew too): Bravo (30 d),
+    # Echo (47 d), Charlie (60 d, auto-renew); renewing (their auto-renew part): Charlie, who
+    # is in both; low: Delta, Hotel; overage: Charlie.
+    assert got == {"total_customers": 7, "expiring": 3, "renewing": 1, "low_assignment": 2, "overage": 1}
+    # The earlier reading (a setting): auto-renew lines renew, they do not expire.
+    earlier = settings.model_copy(update={"expiring_excludes_auto_renew": True})
+    assert kpis(call(subs.headline_kpis, session, earlier, p)) == {
+        "total_customers": 7, "expiring": 2, "renewing": 1, "low_assignment": 2, "overage": 1}
 
 
 def test_headline_kpis_for_calling_only(session, settings, world):
@@ -96,15 +102,42 @@ def test_recently_added(session, settings, world):
 def test_expiring(session, settings, world):
     p, _ = world
     s = call(subs.expiring, session, settings, p)
-    # assigned (150 + 8) / total (200 + 20) = 158/220; used 106/220.
-    assert kpis(s) == {"customers": 2, "assignment_pct": pytest.approx(158 / 220),
-                       "usage_pct": pytest.approx(106 / 220)}
+    # B1, E1 and the auto-renew C1: assigned (150 + 8 + 60) / total (200 + 20 + 50) = 218/270;
+    # used (100 + 6 + 45) = 151/270.
+    assert kpis(s) == {"customers": 3, "assignment_pct": pytest.approx(218 / 270),
+                       "usage_pct": pytest.approx(151 / 270)}
     assert s.rows() == [
         {"customer": "Bravo", "subscription_id": "B1", "days_left": 30, "total_licenses": 200, "used_7d": 100,
          "assigned": 150, "available": 50, "used_90d": 140},
         {"customer": "Echo", "subscription_id": "E1", "days_left": 47, "total_licenses": 20, "used_7d": 6,
          "assigned": 8, "available": 12, "used_90d": 6},
+        {"customer": "Charlie", "subscription_id": "C1", "days_left": 60, "total_licenses": 50, "used_7d": 45,
+         "assigned": 60, "available": 0, "used_90d": 55},
     ]
+    # The earlier reading: C1 renews instead; (150 + 8) / (200 + 20) = 158/220, used 106/220.
+    earlier = call(subs.expiring, session, settings.model_copy(update={"expiring_excludes_auto_renew": True}), p)
+    assert kpis(earlier) == {"customers": 2, "assignment_pct": pytest.approx(158 / 220),
+                             "usage_pct": pytest.approx(106 / 220)}
+    assert [r["subscription_id"] for r in earlier.rows()] == ["B1", "E1"]
+
+
+def test_an_auto_renew_trial_renews_and_expires(session, settings, world):
+    p, _ = world
+    india = make_customer(session, p, "India")
+    t = make_subscription(session, india, subscription_id="I1", total=15, start=date(2026, 3, 1),
+                          end=date(2026, 4, 3), is_trial=True, auto_renew=True)  # 20 days ahead
+    make_snapshot(session, t, AS_OF, assigned=5, used_7d=3, used_90d=3)
+    renewing = call(subs.renewing, session, settings, p)
+    # C1 (60 d) and the trial I1 (20 d): assigned (60 + 5) / (50 + 15) = 1.0; used (45 + 3) / 65.
+    assert kpis(renewing) == {"customers": 2, "assignment_pct": pytest.approx(1.0),
+                              "usage_pct": pytest.approx(48 / 65)}
+    assert [(r["subscription_id"], r["days_left"]) for r in renewing.rows()] == [("I1", 20), ("C1", 60)]
+    assert [r["subscription_id"] for r in call(subs.expiring, session, settings, p).rows()] == [
+        "I1", "B1", "E1", "C1"]
+    assert kpis(call(subs.headline_kpis, session, settings, p))["renewing"] == 2  # Charlie, India
+    earlier = settings.model_copy(update={"expiring_excludes_auto_renew": True})
+    assert [r["subscription_id"] for r in call(subs.renewing, session, earlier, p).rows()] == ["C1"]
+    assert [r["subscription_id"] for r in call(subs.expiring, session, earlier, p).rows()] == ["I1", "B1", "E1"]
 
 
 def test_renewing(session, settings, world):
