@@ -71,12 +71,6 @@ class Settings(BaseSettings):
     # expiring, and trials never renew. Governs the expiring_soon status, the
     # "approaching expiration" and "upcoming renewal" KPIs, their tables and the alert.
     expiring_excludes_auto_renew: bool = False
-    # False (default, the guide's reading): a line ending soon is expiring whether or not
-    # it auto-renews, and the renewing table is the auto-renew part of it, trials included.
-    # True (partnerhub's reading before): auto-renew paid lines are renewing, never
-    # expiring, and trials never renew. Governs the expiring_soon status, the
-    # "approaching expiration" and "upcoming renewal" KPIs, their tables and the alert.
-    expiring_excludes_auto_renew: bool = False
     no_recent_activity_days: int = Field(default=30, ge=1, le=3650)
 
     # --- subscription analytics (F9–F15) ---------------------------------------------
