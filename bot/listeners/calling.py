@@ -24,6 +24,7 @@ from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection, 
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Region
+from partnerhub_core.unknown import note_lines
 
 ROWS_SHOWN = 10
 VIEW_NAMES = {  # button labels (msgids)
@@ -150,6 +151,7 @@ def show(ctx: Ctx, query: CallingQuery, *, with_charts: bool = True) -> dict:
         charts=uploaded,
         chart_problem=problem,
         others=buttons,
+        notes=note_lines(section.notes, ctx._, ctx.locale),  # unknown figures: which source, how to connect
     )
 
 

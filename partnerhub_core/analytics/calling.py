@@ -37,9 +37,12 @@ from partnerhub_core.analytics.common import (
     load_customers,
     ratio,
 )
+from partnerhub_core.analytics import calling_sources
 from partnerhub_core.calling import ROLLUP_SUMS
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import CallRollup, EndpointType
+from partnerhub_core.provenance import SourceFamily
+from partnerhub_core.rounding import displayed_figures
 from partnerhub_core.settings import Settings
 from partnerhub_core.timeutil import last_completed_week_ending
 
@@ -88,6 +91,7 @@ class CallingSection(Section):
                 out[name] = {
                     "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in cols],
                     "rows": _records(frame, [c.key for c in cols]),
+                    "displayed": displayed_figures([], cols, _records(frame, [c.key for c in cols]))["rows"],
                 }
         return out
 
@@ -202,7 +206,8 @@ def usage(*, session: Session, partner_id: int, as_of: date, settings: Settings,
                                      tag=tag, customer_ids=customer_ids)
     last, prev = weeks[-1], weeks[-2]
     trend = _per_week(data, weeks)
-    trend["minutes"] = (trend["duration_s"] / 60).round(1)
+    # Exact figures here; what people read is rounded half-up where it is shown (rounding.py).
+    trend["minutes"] = trend["duration_s"] / 60
     now_w, prev_w = trend.iloc[-1], trend.iloc[-2]
 
     if len(data):
@@ -210,8 +215,8 @@ def usage(*, session: Session, partner_id: int, as_of: date, settings: Settings,
         cur = _week(data, last)[["calls", "legs", "duration_s"]]
         before = _week(data, prev)[["calls"]].rename(columns={"calls": "calls_prev"})
         table = total.join(cur, how="left").join(before, how="left").fillna(0)
-        table["calls_avg"] = (table["calls_total"] / len(weeks)).round(1)
-        table["minutes"] = (table["duration_s"] / 60).round(1)
+        table["calls_avg"] = table["calls_total"] / len(weeks)
+        table["minutes"] = table["duration_s"] / 60
         table["calls_change"] = _share(table["calls"] - table["calls_prev"], table["calls_prev"])
         table = _named(table, customers)
         # Falling usage first: biggest drop on top; customers without a prior week last.
@@ -225,7 +230,7 @@ def usage(*, session: Session, partner_id: int, as_of: date, settings: Settings,
         Kpi("calls_change", N_("Change from the week before"),
             ratio(now_w["calls"] - prev_w["calls"], prev_w["calls"]), PERCENT),
         Kpi("legs", N_("Call legs"), int(now_w["legs"])),
-        Kpi("minutes", N_("Call minutes"), round(float(now_w["duration_s"]) / 60, 1), FLOAT),
+        Kpi("minutes", N_("Call minutes"), float(now_w["duration_s"]) / 60, FLOAT),
         Kpi("active_customers", N_("Customers with calls"),
             int((_week(data, last)["legs"] > 0).sum()) if len(data) else 0),
     ]
@@ -298,11 +303,17 @@ def quality(*, session: Session, partner_id: int, as_of: date, settings: Setting
             hint=POOR_RULE_HINT, hint_params=hint_params),
         Kpi("customers_with_poor", N_("Customers with poor-quality calls"), int(len(per_customer))),
     ]
-    return CallingSection(
+    section = CallingSection(
         key="quality", title=N_("Call quality"), kpis=kpis, table=table, columns=QUALITY_COLUMNS,
         product="calling", as_of=as_of, trend=trend, trend_columns=QUALITY_TREND_COLUMNS,
         breakdown=by_endpoint, breakdown_columns=ENDPOINT_COLUMNS, week_ending=last,
     )
+    # The call history has no media figures: without a quality source they are unknown, not 0.
+    state = calling_sources.family_state(session, partner_id=partner_id, as_of=as_of, settings=settings,
+                                         family=SourceFamily.CALL_QUALITY)
+    if not calling_sources.quality_known(state, data):
+        return calling_sources.mark_quality_unknown(section, state=state, week=week, customers=customers)
+    return section
 
 
 def _num(value: float) -> int | float:
@@ -379,8 +390,8 @@ def _queue_figures(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["abandon_rate"] = _share(frame["queue_abandoned"], frame["queue_calls"])
     frame["avg_answer_s"] = _share(frame["queue_answer_wait_s"],
-                                   frame["queue_answered"] + frame["queue_transferred"]).round(1)
-    frame["avg_abandon_wait_s"] = _share(frame["queue_abandon_wait_s"], frame["queue_abandoned"]).round(1)
+                                   frame["queue_answered"] + frame["queue_transferred"])
+    frame["avg_abandon_wait_s"] = _share(frame["queue_abandon_wait_s"], frame["queue_abandoned"])
     return frame
 
 

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -200,3 +200,23 @@ def test_report_with_region_and_date_range_words(slack, fake_slack, world):
     assert not [b for b in buttons(answer) if b["action_id"].startswith("ph_report_run")]
     bad = ask(slack, fake_slack, "report call-usage 2026-11-20..2026-11-01")
     assert "The start date 2026-11-20 is after the end date 2026-11-01." in blocks_text(bad)
+
+
+def test_quality_from_call_history_alone_is_unknown_with_a_footnote(slack, fake_slack, session, linked):
+    # Rollups from the CDR feed carry no media figures, and no quality source could be read.
+    from partnerhub_core import provenance
+    from partnerhub_core.provenance import SourceFamily
+
+    found = add_customers(session, linked)
+    _rollup(session, found.globex, date(2026, 11, 16), "desk_phone", calls=30, legs=40, duration_s=2400)
+    provenance.record_failure(session, partner_id=linked.partner_id, family=SourceFamily.CALL_QUALITY,
+                              now=datetime(2026, 11, 25, 6, tzinfo=timezone.utc), error="quality not readable")
+    session.commit()
+    answer = ask(slack, fake_slack, "calling quality")
+    assert fields(answer) == {"Call legs with media figures": "—", "Poor-quality call legs": "—",
+                              "Poor-quality share": "—", "Customers with poor-quality calls": "—"}
+    text = blocks_text(answer)
+    assert "*Globex* · Region: US · Call legs with media figures: — · Poor-quality call legs: — · " \
+           "Poor-quality share: —" in text
+    assert "Call quality known for 0 of 1 customers." in text
+    assert "— Call quality: its last read failed (quality not readable)." in text

@@ -139,3 +139,30 @@ def test_abandoned_call_spike_fires_on_real_records(session, world):
     row = spikes.iloc[0]
     assert (int(row.queue_calls), int(row.queue_abandoned), row.rate) == (20, 10, 0.5)
     assert row.baseline_rate == pytest.approx(0.05)
+
+
+def test_quality_is_unknown_not_zero_without_a_quality_source(session, world):
+    from partnerhub_core import provenance
+    from partnerhub_core.analytics.calling import quality
+    from partnerhub_core.provenance import SourceFamily
+
+    _ingest(session, world, _week_of_queue_calls())
+    provenance.record_failure(session, partner_id=world.id, family=SourceFamily.CALL_QUALITY, now=NOW,
+                              error="not readable")
+    section = quality(session=session, partner_id=world.id, as_of=AS_OF, settings=S)
+    assert {k.key: k.value for k in section.kpis} == {
+        "legs_with_media": None, "poor_legs": None, "poor_share": None, "customers_with_poor": None}
+    assert all(k.source == "call_quality" for k in section.kpis)
+    # One row per customer with calls, its quality figures unknown; the trend has no zeros.
+    assert section.rows() == [{"customer": "Acme Corp", "region": "US", "legs_with_media": None, "poor_legs": None,
+                               "poor_share": None}]
+    assert section.trend["poor_legs"].isna().all() and section.breakdown["poor_share"].isna().all()
+    [note] = section.notes
+    assert (note.family, note.known, note.total, note.unit) == ("call_quality", 0, 1, "customers")
+    assert note.state.last_error == "not readable"
+    assert section.to_dict()["sources"]["call_quality"]["figures_known"] == 0
+
+    # The same week with the family known: figures are numbers again (no leg reported media: 0).
+    provenance.record_refresh(session, partner_id=world.id, family=SourceFamily.CALL_QUALITY, now=NOW, rows=0)
+    known = quality(session=session, partner_id=world.id, as_of=AS_OF, settings=S)
+    assert {k.key: k.value for k in known.kpis}["legs_with_media"] == 0 and known.notes == []

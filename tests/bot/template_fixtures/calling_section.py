@@ -16,7 +16,7 @@ CASES = {
     "large": {"title": LONG, "week_ending": date(2026, 11, 21), "query": QUERY, "kpis": KPIS, "columns": COLUMNS,
               "rows": [ROW] * 40, "total_rows": 987654, "breakdown": BREAKDOWN, "csv_value": QUERY.value(),
               "charts": [LONG[:100]] * 5, "chart_problem": LONG,
-              "others": [{"text": LONG[:100], "value": QUERY.value()}] * 30},
+              "others": [{"text": LONG[:100], "value": QUERY.value()}] * 30, "notes": [LONG] * 6},
     "empty": {"title": "Call queue insights", "week_ending": date(2026, 11, 21), "query": CallingQuery("queues"),
               "kpis": KPIS[:4], "columns": COLUMNS[:3], "rows": [], "total_rows": 0, "breakdown": None,
               "csv_value": CallingQuery("queues").value(), "charts": [], "chart_problem": None, "others": []},
