@@ -40,11 +40,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import render as _render
+from bot import values as _values
 from bot.slack_client import web_client, webhook_client
 from partnerhub_core import i18n
 from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
-from partnerhub_core.errors import NotAllowed, NotSetUp, PartnerHubError
+from partnerhub_core.errors import BadInput, NotAllowed, NotSetUp, PartnerHubError
 from partnerhub_core.i18n import N_
 from partnerhub_core.i18n.resolve import resolve_locale
 from partnerhub_core.models import Partner, PartnerAdmin, Workspace
@@ -495,6 +496,11 @@ async def handle(app_rt: Runtime, handler: Callable[..., Reply], *args, body: di
 # ---------------------------------------------------------------------------------
 # Registration helpers for features
 # ---------------------------------------------------------------------------------
+def stale_input(ctx: Ctx, _value: Any) -> Reply:
+    """The answer to a forged or impossible button value or form input."""
+    raise BadInput(_values.STALE)
+
+
 def on_action(app: AsyncApp, action_id: Any, handler: Callable[[Ctx, dict], Reply]) -> None:
     """Button / select: ``handler(ctx, action)`` where ``action`` is the clicked element
     (``action["value"]``, ``action["selected_option"]``...). A message reply from a button
@@ -505,10 +511,15 @@ def on_action(app: AsyncApp, action_id: Any, handler: Callable[[Ctx, dict], Repl
     rt = runtime(app)
     rt.register_handler(handler)
 
+    rt.register_handler(stale_input)
+
     async def _listener(ack, body, context, client):
         await ack()
         action = (body.get("actions") or [{}])[0]
-        await handle(rt, handler, action, body=body, context=context, client=client, via_response_url=True)
+        # A value no Slack client sends (not a string, too long, a NUL byte) never reaches
+        # the handler: the person hears "that button is out of date" (bot/values.py).
+        chosen = handler if _values.clean_action(action) else stale_input
+        await handle(rt, chosen, action, body=body, context=context, client=client, via_response_url=True)
 
     _listener.__name__ = f"action_{getattr(handler, '__name__', 'handler')}"
     pattern = action_id if hasattr(action_id, "pattern") else re.compile(rf"^{re.escape(str(action_id))}(:.*)?$")
@@ -557,8 +568,14 @@ def on_view(app: AsyncApp, callback_id: Any, handler: Callable[[Ctx, dict], Repl
     rt = runtime(app)
     rt.register_handler(handler)
 
+    rt.register_handler(stale_input)
+
     async def _listener(ack, body, context, client):
         values = view_values(body)
+        if not _values.clean_view_values(values):
+            await ack()
+            await handle(rt, stale_input, values, body=body, context=context, client=client)
+            return
         if validate is not None:
             locale = i18n.normalize_locale(((body.get("user") or {}).get("locale")) or None)
             cached = rt.cached_user(context.get("team_id") or "", context.get("user_id") or "")

@@ -284,10 +284,12 @@ class RateLimit:
         return allowed
 
 
-def rate_limited(handler, limit: RateLimit):
+def rate_limited(handler, limit: RateLimit, overall: RateLimit | None = None):
+    """``limit`` per client address; ``overall`` for all clients together (an address is
+    easy to vary: behind the platform's router it comes from X-Forwarded-For)."""
     async def handle(request: Request) -> Response:
         client = request.client.host if request.client else "unknown"
-        if not limit.allow(client):
+        if not limit.allow(client) or (overall is not None and not overall.allow("*")):
             request.state.rejected = "too many requests from this client"
             return Response(status_code=429, headers={"Retry-After": str(int(limit.seconds))})
         return await handler(request)

@@ -31,6 +31,7 @@ from partnerhub_core.settings import Settings
 log = logging.getLogger("partnerhub.server")
 
 INSTALL_PER_MINUTE = 10  # per client address; a person installing needs one or two
+INSTALL_PER_MINUTE_OVERALL = 300  # all addresses together: at most this many state rows a minute
 REDIRECT_PER_MINUTE = 20
 
 
@@ -49,7 +50,8 @@ def build_asgi(settings: Settings, engine: Engine, app: AsyncApp | None = None,
         return router is not None and router.find(word) is not None
 
     # Each GET of /slack/install writes a state row: a stranger gets a few a minute, not more.
-    install = logged(rate_limited(oauth_pages, RateLimit(INSTALL_PER_MINUTE, 60)), engine, known_word)
+    install = logged(rate_limited(oauth_pages, RateLimit(INSTALL_PER_MINUTE, 60),
+                                  RateLimit(INSTALL_PER_MINUTE_OVERALL, 60)), engine, known_word)
     redirect = logged(rate_limited(oauth_pages, RateLimit(REDIRECT_PER_MINUTE, 60)), engine, known_word)
 
     async def healthz(_request: Request):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from slack_bolt.async_app import AsyncApp
 from sqlmodel import select
 
+from bot import values
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.files import upload_section_csv
@@ -61,7 +62,8 @@ class Query:
             key = str(data["k"])
             if key not in ("kpis", "trend", *SECTION_KEYS):
                 raise ValueError(key)
-            return cls(key, data.get("p"), data.get("r"), data.get("t"))
+            # Each filter a short string or absent: {"p": 5} is not a button we wrote.
+            return cls(key, *(values.optional_text(data.get(k), 200) for k in ("p", "r", "t")))
         except (ValueError, KeyError, TypeError):
             raise BadInput(N_("That button is out of date; run the command again.")) from None
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot import values
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.files import UNREACHABLE, slack_error, upload_section_csv
@@ -52,7 +53,7 @@ class CallingQuery:
             data = json.loads(raw or "")
             if data["k"] not in CALLING_SECTIONS:
                 raise ValueError(data["k"])
-            return cls(data["k"], data.get("r"), data.get("t"))
+            return cls(data["k"], *(values.optional_text(data.get(k), 200) for k in ("r", "t")))
         except (ValueError, KeyError, TypeError):
             raise BadInput(N_("That button is out of date; run the command again.")) from None
 

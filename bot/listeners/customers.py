@@ -15,6 +15,7 @@ from dataclasses import fields
 
 from slack_bolt.async_app import AsyncApp
 
+from bot import values
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.ids import ActionId
@@ -73,22 +74,20 @@ def list_message(ctx: Ctx, filters: CustomerFilters, page: int) -> dict:
 
 
 def on_open(ctx: Ctx, action: dict) -> dict:
-    try:
-        customer_id = int(action.get("value") or "")
-    except ValueError:
-        raise BadInput(STALE) from None
+    customer_id = values.record_id(action.get("value"))
     card = customers.customer_card(session=ctx.session, actor=ctx.actor, customer_id=customer_id,
                                    as_of=ctx.as_of, settings=ctx.settings)
     return card_message(ctx, card)
 
 
 def on_page(ctx: Ctx, action: dict) -> dict:
-    try:
-        data = json.loads(action.get("value") or "")
-        state, page = dict(data["f"]), int(data["p"])
-        tokens = [f"{key}:{val}" for key, val in state.items() if isinstance(val, str)]
-    except (ValueError, KeyError, TypeError):
-        raise BadInput(STALE) from None
+    data = values.json_object(action.get("value"))
+    state, page = data.get("f"), values.page_number(data.get("p"))
+    if not isinstance(state, dict):
+        raise BadInput(STALE)
+    # Keys and values of filters we wrote: short, printable (a NUL would reach the query).
+    tokens = [f"{values.text(key, 40)}:{values.text(val, 200)}" for key, val in state.items()
+              if isinstance(val, str)]
     # Re-parse rather than trust the button: the same checks as typed filters.
     message = list_message(ctx, CustomerFilters.parse(tokens), max(page, 1))
     message["replace_original"] = True

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import worker
+from bot import values, worker
 from bot.commands import subcommand
 from bot.context import Ctx, Modal, on_action, on_view
 from bot.ids import ActionId, BlockId, CallbackId
@@ -115,9 +115,11 @@ def schedule_command(ctx: Ctx, args: list[str]) -> dict:
     if word == "list":
         return list_reply(ctx, kind=None)
     if word == "delete":
-        if len(rest) != 1 or not rest[0].lstrip("#").isdigit():
-            raise BadInput(N_("Usage: /partnerhub schedule delete <number> (see /partnerhub schedule list)"))
-        sched = schedules.delete_schedule(session=ctx.session, actor=ctx.actor, schedule_id=int(rest[0].lstrip("#")),
+        usage = N_("Usage: /partnerhub schedule delete <number> (see /partnerhub schedule list)")
+        if len(rest) != 1:
+            raise BadInput(usage)
+        sched = schedules.delete_schedule(session=ctx.session, actor=ctx.actor,
+                                          schedule_id=values.record_id(rest[0], usage),
                                           now=ctx.now)
         return _notice(ctx, ctx._("Deleted schedule {id}.", id=sched.id))
     if word == "report":
@@ -208,11 +210,26 @@ def _notice(ctx: Ctx, text: str, detail: str | None = None, *, error: bool = Fal
 # The alert menu: acknowledge, snooze (date picker), owner (user picker)
 # ---------------------------------------------------------------------------------
 def _parse_alert(value: str) -> tuple[str, str, int, str]:
-    try:
-        verb, kind, customer, fingerprint = value.split("|")
-        return verb, kind, int(customer), fingerprint
-    except ValueError:
-        raise BadInput(N_("That button is out of date; run the command again.")) from None
+    parts = value.split("|")
+    if len(parts) != 4:
+        raise BadInput(values.STALE)
+    verb, kind, customer, fingerprint = parts
+    return verb, _alert_kind(kind), values.record_id(customer), _fingerprint(fingerprint)
+
+
+def _alert_kind(raw, message: str = values.STALE) -> str:
+    return values.text(raw, 20, message, empty_ok=False)  # AlertState.kind is 20 characters
+
+
+def _fingerprint(raw, message: str = values.STALE) -> str:
+    return values.text(raw, 64, message)  # AlertState.fingerprint is 64 characters
+
+
+def _alert_meta(ctx: Ctx) -> tuple[str, int, str]:
+    """(kind, customer id, fingerprint) from the modal's private_metadata, which we wrote."""
+    meta = ctx.metadata
+    return (_alert_kind(meta.get("kind"), values.STALE_FORM), values.record_id(meta.get("customer"), values.STALE_FORM),
+            _fingerprint(meta.get("fp", ""), values.STALE_FORM))
 
 
 def on_alert_menu(ctx: Ctx, action: dict):
@@ -230,28 +247,30 @@ def on_alert_menu(ctx: Ctx, action: dict):
     return Modal(ctx.render(template, metadata=meta, suggested=ctx.as_of + timedelta(days=7)))
 
 
-def on_snooze_submit(ctx: Ctx, values: dict):
-    meta = ctx.metadata
-    until = date.fromisoformat(values[BlockId.ALERT_SNOOZE_UNTIL])
-    alerts.snooze(session=ctx.session, actor=ctx.actor, kind=meta["kind"], customer_id=int(meta["customer"]),
-                  fingerprint=meta["fp"], until=until, as_of=ctx.as_of, now=ctx.now)
+def on_snooze_submit(ctx: Ctx, inputs: dict):
+    kind, customer_id, fingerprint = _alert_meta(ctx)
+    until = values.calendar_day(inputs.get(BlockId.ALERT_SNOOZE_UNTIL))
+    if until is None:  # validate_snooze keeps a real client's modal open; this one was forged
+        raise BadInput(values.STALE_FORM)
+    alerts.snooze(session=ctx.session, actor=ctx.actor, kind=kind, customer_id=customer_id,
+                  fingerprint=fingerprint, until=until, as_of=ctx.as_of, now=ctx.now)
     return _notice(ctx, ctx._("Snoozed until {date}, unless the alert changes before.", date=until.isoformat()))
 
 
-def validate_snooze(values: dict, locale: str) -> dict[str, str]:
+def validate_snooze(inputs: dict, locale: str) -> dict[str, str]:
     from partnerhub_core.i18n import translations
 
-    if not values.get(BlockId.ALERT_SNOOZE_UNTIL):
+    if values.calendar_day(inputs.get(BlockId.ALERT_SNOOZE_UNTIL)) is None:  # missing, or 2026-02-30
         return {BlockId.ALERT_SNOOZE_UNTIL: translations(locale).gettext("Pick a day.")}
     return {}
 
 
-def on_owner_submit(ctx: Ctx, values: dict):
-    meta = ctx.metadata
-    owner = values.get(BlockId.ALERT_OWNER_USER)
+def on_owner_submit(ctx: Ctx, inputs: dict):
+    kind, customer_id, _fingerprint_unused = _alert_meta(ctx)
+    owner = inputs.get(BlockId.ALERT_OWNER_USER)
     if owner is not None and not USER.match(f"<@{owner}>"):
         raise BadInput(N_("Pick a person."))
-    alerts.assign_owner(session=ctx.session, actor=ctx.actor, kind=meta["kind"], customer_id=int(meta["customer"]),
+    alerts.assign_owner(session=ctx.session, actor=ctx.actor, kind=kind, customer_id=customer_id,
                         owner_slack_user_id=owner, now=ctx.now)
     return _notice(ctx, ctx._("<@{user}> follows this alert up.", user=owner) if owner
                    else ctx._("This alert has no owner now."))

@@ -20,7 +20,7 @@ from datetime import date
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot import fairuse
+from bot import fairuse, values
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.ids import ActionId
@@ -163,12 +163,11 @@ def report_command(ctx: Ctx, args: list[str]) -> dict | None:
 
 
 def on_run(ctx: Ctx, action: dict) -> dict | None:
-    try:
-        request = json.loads(action.get("value") or "")
-        if not isinstance(request, dict) or not request.get("n"):
-            raise ValueError
-    except ValueError:
-        raise BadInput(N_("That button is out of date; run the command again.")) from None
+    request = values.json_object(action.get("value"))
+    # n: report name, r: region, s/e: start/end days, each a short string we wrote.
+    request = {k: values.optional_text(request.get(k), 200) for k in ("n", "r", "s", "e")}
+    if not request["n"]:
+        raise BadInput(values.STALE)
     return run(ctx, request)
 
 
