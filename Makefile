@@ -38,7 +38,7 @@ install-runtime: $(RUN_STAMP)
 
 demo: $(RUN_STAMP)
 	@echo "==> Building the demo (partnerhub demo)"
-	$(BIN)/partnerhub demo
+	$(BIN)/partnerhub demo $(DEMO_ARGS)
 	@echo ""
 	@echo "Next: activate the environment, then explore the demo database:"
 	@echo "  . $(BIN)/activate"
