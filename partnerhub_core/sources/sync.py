@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_
@@ -164,9 +164,18 @@ def sync_partner(
 def _run(ctx: SyncContext, spec: OrgPart | PartnerPart) -> PartResult:
     if isinstance(spec, OrgPart):
         return walk_organizations(ctx, spec)
-    ctx.progress(Progress(spec.name, 0, 1))
-    result = spec.run(ctx)
-    ctx.progress(Progress(spec.name, 1, 1, result.failed))
+    # A partner-level part that walks organizations itself reports them; the others are
+    # one step (0 of 1, then 1 of 1).
+    outer, own = ctx.progress, []
+
+    def relay(event: Progress) -> None:
+        own.append(event)
+        outer(event)
+
+    outer(Progress(spec.name, 0, 1))
+    result = spec.run(replace(ctx, progress=relay))
+    if not own:
+        outer(Progress(spec.name, 1, 1, result.failed))
     return result
 
 
