@@ -49,13 +49,13 @@ def posting_client(client: WebClient, settings: Settings) -> WebClient:
     retries a connection reset or a disconnect *after* the request was sent, which would post
     twice; only a URLError (raised while connecting or sending, so Slack never had the whole
     request) is still retried. 429 and 5xx retries stay: Slack did not take those posts."""
-    client.timeout = settings.worker_slack_timeout_seconds
-    client.retry_handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=1, error_types=[URLError])
-        if isinstance(h, ConnectionErrorRetryHandler) else h
-        for h in client.retry_handlers
-    ]
-    return client
+    # A new client with the same token and address: the caller's (a listener's) stays as it was.
+    return WebClient(
+        token=client.token, base_url=client.base_url, headers=dict(client.headers or {}), ssl=client.ssl,
+        proxy=client.proxy, timeout=settings.worker_slack_timeout_seconds,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1, error_types=[URLError])
+                        if isinstance(h, ConnectionErrorRetryHandler) else h for h in client.retry_handlers],
+    )
 
 
 def post(client: WebClient, schedule: Schedule, delivery: Delivery, message: dict) -> dict:

@@ -187,6 +187,9 @@ def send_now(ctx: Ctx, channel: str) -> dict:
         return _notice(ctx, ctx._("The digest was just sent to <#{channel}>.", channel=channel))
     if outcome.status == "skipped":
         return _notice(ctx, ctx._("Nothing needs attention, and this subscription stays quiet then."))
+    if outcome.status == "unknown":  # the post went out and no answer came back
+        return _notice(ctx, ctx._("Slack did not answer in time, so the digest may already be in <#{channel}>: "
+                                  "look there before sending it again.", channel=channel), error=True)
     return _notice(ctx, ctx._("Slack did not take the digest ({error}).", error=outcome.error or "?"), error=True)
 
 
