@@ -37,6 +37,7 @@ from partnerhub_core import credentials
 from partnerhub_core.errors import BadInput, NotFound
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Partner, SyncState
+from partnerhub_core.services import trials
 from partnerhub_core.settings import Settings
 from partnerhub_core.sources import (
     admins,
@@ -158,6 +159,10 @@ def sync_partner(
     finally:
         if own_client:
             client.close()
+    # Trials asked for in Slack become "started" only once Webex has them (services/trials.py).
+    with session_factory() as session:
+        trials.reconcile_requests(session=session, partner_id=partner_id, now=now)
+        session.commit()
     return report
 
 
