@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import quote
 
 from sqlalchemy import func, or_, select
@@ -38,7 +38,7 @@ from partnerhub_core.models import (
     search_key,
 )
 from partnerhub_core.settings import Settings
-from partnerhub_core.statuses import SNAPSHOT_LOOKBACK_DAYS, customer_statuses, statuses_of
+from partnerhub_core.statuses import SNAPSHOT_LOOKBACK_DAYS, customer_statuses, sign_in_known, statuses_of
 
 MAX_PAGE_SIZE = 200
 MAX_QUERY_CHARS = 200
@@ -245,6 +245,9 @@ class CustomerCard:
     as_of: date
     # Trials asked for here and not seen in Webex yet (services/trials.py): shown as pending.
     trial_requests: list[TrialRequest] = field(default_factory=list)
+    # The sign-in source read this customer recently (statuses.sign_in_known): without it
+    # ``last_admin_sign_in`` None means unknown ("—"), not "never".
+    sign_in_known: bool = False
 
 
 @dataclass
@@ -408,6 +411,7 @@ def customer_card(*, session: Session, actor: Actor, customer_id: int, as_of: da
         control_hub_url=control_hub_url(settings, customer.org_id),
         as_of=as_of,
         trial_requests=list(requests),
+        sign_in_known=sign_in_known(_utc_day(customer.sign_in_checked_at), as_of, settings),
     )
 
 
@@ -522,3 +526,10 @@ def _rows(session: Session, pid: int, ids: list[int], statuses, as_of: date) -> 
                                products=sorted(products[i]), statuses=[s.value for s in statuses.get(i, [])],
                                tags=tags[i], next_end_date=next_end[i]))
     return out
+
+
+def _utc_day(value: datetime | None) -> date | None:
+    """The UTC day of an instant (SQLite hands instants back naive; they were stored as UTC)."""
+    if value is None:
+        return None
+    return (value.astimezone(timezone.utc) if value.tzinfo else value).date()

@@ -119,7 +119,8 @@ def render_card(card: CustomerCard, ctx: ReadContext) -> str:
         f"  {_(N_('Products'))}: {', '.join(_(PRODUCT_LABELS.get(p, p)) for p in card.products) or '—'}",
         f"  {_(N_('Tags'))}: {', '.join(card.tags) or '—'}",
         f"  {_(N_('Last sign-in of its admins'))}: "
-        + (format_value(card.last_admin_sign_in.date(), 'date', loc) if card.last_admin_sign_in else _(N_("never"))),
+        + (format_value(card.last_admin_sign_in.date(), 'date', loc) if card.last_admin_sign_in
+           else _(N_("never")) if card.sign_in_known else "—"),
         f"  {_(N_('Control Hub'))}: {card.control_hub_url}",
         f"  {_(N_('Partner admins'))}: "
         + (", ".join(_admin_text(a, _) for a in card.admins) or "—"),

@@ -34,7 +34,9 @@ def test_card_shows_statuses_subscriptions_licenses_invoice_orders_tags_admins_a
     assert "20 excess licenses: purchased but not assigned" in text
     assert "Invoice: INV-77" in text
     assert "Orders: Jan 10, 2025 `ORD-1` × 80; Mar 2, 2026 `ORD-2` × 20" in text
-    assert "*Partner admins*\nU_ADMIN (partner admin), U_SALES (sales admin)" in text
+    # Our role, then the role Webex gives them in the customer organization (roleInCustomerOrg).
+    assert ("*Partner admins*\nU_ADMIN (partner admin · in Webex: full admin), "
+            "U_SALES (sales admin · in Webex: full admin)") in text
     assert "No trial in progress." in text
     hub = [b for b in buttons(card) if b.get("url")]
     assert hub[0]["url"] == "https://admin.webex.com/overview?orgId=org-acme"

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from partnerhub_core import provenance, reports, statuses
 from partnerhub_core.auth import Actor
-from partnerhub_core.customers import CustomerFilters, list_customers
+from partnerhub_core.customers import CustomerFilters, customer_card, list_customers
 from partnerhub_core.models import (
     Customer,
     CustomerAdmin,
@@ -149,6 +149,10 @@ def run_sync(engine, partner_id, wsettings):
                              partner_id=partner_id, settings=wsettings, now=NOW, parts=PARTS)
 
 
+def actor_of(partner_id: int) -> Actor:
+    return Actor(partner_id=partner_id, role=Role.FULL_ADMIN, admin_id=None, label="test")
+
+
 def figures(engine, partner_id, settings) -> dict:
     """Every figure these sources feed, by a readable key ("" / None: unknown)."""
     out: dict = {}
@@ -162,10 +166,12 @@ def figures(engine, partner_id, settings) -> dict:
             out[("no_recent_activity", name)] = CustomerStatus.NO_RECENT_ACTIVITY in stat[c.id]
             out[("region", name)] = c.region
             out[("managed_by", name)] = c.managed_by
+            card = customer_card(session=s, actor=actor_of(partner_id), customer_id=c.id, as_of=NOW.date(),
+                                 settings=settings)
+            out[("card_sign_in_known", name)] = card.sign_in_known  # "never" or "—" when None
         admin = s.exec(select(PartnerAdmin)).first()
         if admin is not None:
-            actor = Actor(partner_id=partner_id, role=Role.FULL_ADMIN, admin_id=None, label="test")
-            page = list_customers(session=s, actor=actor, filters=CustomerFilters.parse(["managed:external"]),
+            page = list_customers(session=s, actor=actor_of(partner_id), filters=CustomerFilters.parse(["managed:external"]),
                                   as_of=NOW.date(), settings=settings)
             out[("managed_filter",)] = sorted(r.name for r in page.items)
         else:
@@ -191,6 +197,7 @@ EXPECTED = {
     ("sign_in", "A"): (datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc), True),
     ("sign_in", "B"): (datetime(2026, 9, 1, 10, 0, tzinfo=timezone.utc), True),
     ("sign_in", "C"): (None, True),
+    ("card_sign_in_known", "A"): True, ("card_sign_in_known", "B"): True, ("card_sign_in_known", "C"): True,
     ("no_recent_activity", "A"): False,
     ("no_recent_activity", "B"): True,
     ("no_recent_activity", "C"): True,
@@ -274,7 +281,7 @@ def test_every_source_answering_gives_the_hand_worked_figures(engine, wx, wsetti
 REMOVED = {
     # source: (path prefix Webex refuses, family, missing scope, figure kinds that become unknown)
     "sign_in": ("/v1/adminAudit/", SourceFamily.ADMIN_SIGN_IN, "audit:events_read",
-                {"sign_in": (None, False), "no_recent_activity": False}),
+                {"sign_in": (None, False), "no_recent_activity": False, "card_sign_in_known": False}),
     "region": ("/v1/organizations/", SourceFamily.ORGANIZATIONS, "spark-admin:organizations_read",
                {"region": "CA"}),  # the partner's default: no source named a region
     "admins": ("/v1/partner/organizations/", SourceFamily.PARTNER_ADMINS, "spark-admin:organizations_read",
