@@ -24,7 +24,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.ids import ActionId, BlockId, CallbackId
-from partnerhub_core import i18n
+from partnerhub_core import i18n, unknown
 from partnerhub_core.paths import TEMPLATES_DIR  # the checkout's templates/, or the installed copy
 
 
@@ -108,6 +108,13 @@ def environment(locale: str) -> Environment:
         day=lambda v: i18n.format_date(v, locale),
     )
     env.globals.update(ActionId=ActionId, BlockId=BlockId, CallbackId=CallbackId, locale=locale)
+    # Unknown figures (partnerhub_core/unknown.py): the same words as the CLI and CSVs.
+    gettext = i18n.translations(locale).gettext
+    env.globals.update(
+        source_notes=lambda notes: unknown.note_lines(notes, gettext, locale),
+        source_footnote=lambda state: unknown.footnote(state, gettext, locale),
+        source_label=lambda family: gettext(unknown.LABELS[unknown.SourceFamily(family)]),
+    )
     return env
 
 

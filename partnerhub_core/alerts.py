@@ -53,6 +53,7 @@ from partnerhub_core.analytics.common import (
     load_latest_snapshots,
     load_subscriptions,
 )
+from partnerhub_core.alert_inputs import ALERT_SOURCES, OffAlert, has_rows, input_missing, sign_in_note
 from partnerhub_core.auth import Actor, Permission, require, visible_customer_ids
 from partnerhub_core.errors import BadInput, NotFound
 from partnerhub_core.i18n import N_
@@ -65,9 +66,10 @@ from partnerhub_core.models import (
     DigestSnapshot,
     Schedule,
 )
+from partnerhub_core.provenance import SourceFamily, source_states
 from partnerhub_core.schedules import schedule_scope
 from partnerhub_core.settings import Settings
-from partnerhub_core.statuses import count_by_status, counts_as_expiring, statuses_frame
+from partnerhub_core.statuses import count_by_status, counts_as_expiring, sign_in_known_mask, statuses_frame
 from partnerhub_core.timeutil import last_completed_week_ending
 
 ALERT_TITLES = {
@@ -247,9 +249,14 @@ class Digest:
     changes: Changes | None  # None: the first digest of this schedule
     names: dict[int, str]  # customer id -> name, for the changes
     statuses: dict[int, list[str]]  # what the next digest compares with
+    # Alerts chosen but off, their input source missing (alert_inputs.OffAlert), and notes
+    # on figures over partial data (unknown.SourceNote: sign-in known for some customers).
+    off: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not any(a.rows for a in self.alerts) and (self.changes is None or self.changes.is_empty())
+        return (not any(a.rows for a in self.alerts) and not self.off
+                and (self.changes is None or self.changes.is_empty()))
 
 
 def fingerprint(*parts: Any) -> str:
@@ -455,20 +462,30 @@ def build_digest(
         snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of)
     statuses = statuses_frame(customers, subs, snaps, as_of=as_of, settings=settings)
     counts = count_by_status(statuses)
+    sources = {s.family: s for s in source_states(session, partner_id=partner_id, as_of=as_of, settings=settings)}
+    sign_in = sign_in_note(sign_in_known_mask(customers, as_of, settings), sources[SourceFamily.ADMIN_SIGN_IN])
     kpis = [
         Kpi("customers", N_("Customers managed"), len(statuses)),
         Kpi("active", N_("Active"), counts[CustomerStatus.ACTIVE]),
         Kpi("trial", N_("In trial"), counts[CustomerStatus.TRIAL]),
         Kpi("expiring_soon", N_("Expiring soon"), counts[CustomerStatus.EXPIRING_SOON]),
         Kpi("license_overage", N_("Over the license limit"), counts[CustomerStatus.LICENSE_OVERAGE]),
-        Kpi("no_recent_activity", N_("No recent activity"), counts[CustomerStatus.NO_RECENT_ACTIVITY]),
+        # Over the customers whose sign-in is known; none known: unknown, not 0.
+        Kpi("no_recent_activity", N_("No recent activity"),
+            counts[CustomerStatus.NO_RECENT_ACTIVITY] if sign_in.known or not sign_in.total else None,
+            source=SourceFamily.ADMIN_SIGN_IN.value),
     ]
     states = {
         (s.kind, s.customer_id): s
         for s in session.exec(select(AlertState).where(AlertState.partner_id == partner_id)).all()
     }
     built: list[Alert] = []
+    off: list[OffAlert] = []
     for kind in [k for k in AlertKind if k.value in alerts]:
+        family = ALERT_SOURCES[kind]
+        if input_missing(sources[family], has_rows(session, family, partner_id=partner_id, subs=subs)):
+            off.append(OffAlert(kind.value, ALERT_TITLES[kind], family.value, sources[family]))
+            continue
         history = None
         if kind == AlertKind.EXPIRING:
             section = expiring_alert(customers, subs, as_of=as_of, settings=settings)
@@ -497,6 +514,7 @@ def build_digest(
         partner_id=partner_id, as_of=as_of, tag=tag, region=region, kpis=kpis, alerts=built,
         changes=changes, names=names,
         statuses={cid: [s.value for s in found] for cid, found in statuses.items()},
+        off=off, notes=[sign_in],
     )
 
 

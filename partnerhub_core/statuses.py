@@ -254,12 +254,18 @@ def statuses_frame(
         if cid not in with_left:
             result[cid].add(CustomerStatus.EXPIRED)
     sign_in_day = _utc_day(customers["last_admin_sign_in"])
-    checked_day = _utc_day(customers["sign_in_checked_at"])
-    known = checked_day.notna() & ((day - checked_day).dt.days <= settings.source_stale_days)
+    known = sign_in_known_mask(customers, as_of, settings)
     stale = sign_in_day.isna() | ((day - sign_in_day).dt.days > settings.no_recent_activity_days)
     for cid in customers.loc[(known & stale.fillna(True)).astype(bool), "customer_id"]:
         result[int(cid)].add(CustomerStatus.NO_RECENT_ACTIVITY)
     return {cid: [s for s in ORDER if s in found] for cid, found in result.items()}
+
+
+def sign_in_known_mask(customers: pd.DataFrame, as_of: date, settings: Settings) -> pd.Series:
+    """Per customer of a ``load_customers`` frame: is its sign-in known (``sign_in_known``)."""
+    checked_day = _utc_day(customers["sign_in_checked_at"])
+    return (checked_day.notna() & ((pd.Timestamp(as_of) - checked_day).dt.days <= settings.source_stale_days)
+            ).astype(bool)
 
 
 def _utc_day(values: pd.Series) -> pd.Series:

@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "report": (("reports",), "Write one report as CSV (UTF-8 with BOM) and print the file's path."),
     "report-template": (("reports",), "Custom report templates: saved columns and filters."),
     "sync": (("sync",), "Sync customers, licenses, tags, admins, inventory and call history from Webex."),
+    "sources": (("sources",), "Where each figure comes from: which Webex sources are connected, when they were "
+                              "last read, what is missing."),
     "import": (("sync",), "Import data Webex's API does not give."),
     "export": (("sync",), "Export data in the layout `partnerhub import` reads."),
     "export": (("sync",), "Export data in the layout `partnerhub import` reads."),

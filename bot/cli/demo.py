@@ -256,7 +256,17 @@ def show_files(run: DemoRun) -> None:
 from bot.cli.demo_slack import show_bot_answers, show_weekly_digest  # noqa: E402
 
 # The demo, in order. Add a step as a function taking the run.
-STEPS = [build, show_headline, show_customer, show_statuses, show_subscription_sections, show_calling,
+def show_sources(run: DemoRun) -> None:
+    from bot.cli.sources import render_sources
+    from partnerhub_core.provenance import source_states
+
+    heading(run._(N_("Data sources (every one connected in the demo)")))
+    with run.session() as session:
+        states = source_states(session, partner_id=run.partner_id, as_of=run.as_of, settings=run.settings)
+    typer.echo(render_sources(states, run.locale))
+
+
+STEPS = [build, show_sources, show_headline, show_customer, show_statuses, show_subscription_sections, show_calling,
          show_bot_answers, show_weekly_digest, show_files]
 
 

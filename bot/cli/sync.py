@@ -130,6 +130,8 @@ def status(
         flag = " (resumes)" if p.resuming else ""
         typer.echo(f"{p.part:<14}{_stamp(p.last_success_at):<22}{_stamp(p.last_error_at):<22}"
                    f"{p.organizations_ok:>8}{p.organizations_failed:>8}  {(p.last_error or '')[:120]}{flag}")
+    typer.echo("")
+    typer.echo("Which figures each source gives, and what is missing: partnerhub sources")
 
 
 @import_app.command("subscriptions")

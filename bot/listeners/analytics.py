@@ -29,6 +29,7 @@ from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.i18n.glossary import region_label
 from partnerhub_core.models import Customer, Region
+from partnerhub_core.unknown import note_lines
 
 ROWS_SHOWN = 10
 SECTION_KEYS = ("recent", "expiring", "renewing", "low", "overage")
@@ -128,6 +129,7 @@ def show(ctx: Ctx, query: Query) -> dict:
         switch=[{"product": q.product, "value": q.value()} for q in switch],
         others=[{"text": ctx._(SECTION_NAMES[q.key]), "value": q.value()} for q in others],
         regions=region_buttons,
+        notes=note_lines(section.notes, ctx._, ctx.locale),  # unknown figures: which source, how to connect
     )
 
 

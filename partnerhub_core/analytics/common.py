@@ -38,6 +38,7 @@ class Column:
     key: str
     label: str
     kind: str = TEXT
+    source: str | None = None  # provenance.SourceFamily of its values: None there is unknown ("—")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Kpi:
     kind: str = INT
     hint: str = ""  # English msgid that explains the rule (e.g. the low-assignment threshold)
     hint_params: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None  # provenance.SourceFamily: None is then unknown, not "nothing to divide"
 
 
 @dataclass
@@ -63,6 +65,8 @@ class Section:
     product: str | None = None
     as_of: date | None = None
     title_params: dict[str, Any] = field(default_factory=dict)  # values for ``title``
+    # unknown.SourceNote per source family its figures come from: how many rows are known.
+    notes: list = field(default_factory=list)
 
     def heading(self, gettext=None) -> str:
         text = gettext(self.title) if gettext else self.title
@@ -90,11 +94,14 @@ class Section:
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "kpis": [
                 {"key": k.key, "label": k.label, "value": _plain(k.value), "kind": k.kind,
-                 "hint": _hint(k)}
+                 "hint": _hint(k), "source": k.source}
                 for k in self.kpis
             ],
-            "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns],
+            "columns": [{"key": c.key, "label": c.label, "kind": c.kind, "source": c.source}
+                        for c in self.columns],
             "rows": self.rows(),
+            # Unknown figures are null in "rows"/"kpis"; this says which source and how much.
+            "sources": {n.family: n.to_dict() for n in self.notes},
         }
 
 

@@ -57,7 +57,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from partnerhub_core.analytics.common import (
@@ -78,7 +78,9 @@ from partnerhub_core.analytics.common import (
 )
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
+from partnerhub_core.analytics.usage import mask_stale_usage, note_usage, usage_state
 from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, Product, Region, Subscription
+from partnerhub_core.provenance import SourceState
 from partnerhub_core.settings import Settings
 from partnerhub_core.statuses import counts_as_expiring, counts_as_renewing
 
@@ -117,6 +119,7 @@ class Frame:
     thresholds: dict[str, float]  # product -> percentile value of assignment ratios
     as_of: date
     products: tuple[str, ...]
+    usage: SourceState | None = None  # the licence usage source (analytics/usage.py)
 
     @property
     def in_force(self) -> pd.DataFrame:
@@ -149,6 +152,8 @@ def load_frame(
         subs = load_subscriptions(session, partner_id=partner_id, products=products)
         snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of, products=products,
                                       with_previous=True)
+    usage = usage_state(session, partner_id=partner_id, as_of=as_of, settings=settings)
+    snaps = mask_stale_usage(snaps, usage)
     lines = subs.merge(
         all_customers[["customer_id", "customer", "org_id", "region"]], on="customer_id", how="inner"
     ).merge(snaps, on="sub_pk", how="left")
@@ -160,7 +165,7 @@ def load_frame(
                                 customer_ids=customer_ids)
         lines = lines[lines["customer_id"].isin(set(chosen["customer_id"]))]
     return Frame(lines=lines.reset_index(drop=True), low=low, thresholds=thresholds, as_of=as_of,
-                 products=products)
+                 products=products, usage=usage)
 
 
 def _derive(df: pd.DataFrame, as_of: date) -> pd.DataFrame:
@@ -485,7 +490,7 @@ def _section_fn(builder: Callable[[Frame, str, Settings], Section], doc: str):
         product = check_product(product)
         frame = load_frame(session=session, partner_id=partner_id, as_of=as_of, settings=settings,
                            products=(product,), region=region, tag=tag, customer_ids=customer_ids)
-        return builder(frame, product, settings)
+        return note_usage(builder(frame, product, settings), frame.usage)
 
     section.__doc__ = doc
     return section
@@ -526,7 +531,7 @@ def overview(
     product = check_product(product)
     frame = load_frame(session=session, partner_id=partner_id, as_of=as_of, settings=settings,
                        products=PRODUCTS, region=region, tag=tag, customer_ids=customer_ids)
-    sections = {key: build(frame, product, settings) for key, build in _BUILDERS.items()}
+    sections = {key: note_usage(build(frame, product, settings), frame.usage) for key, build in _BUILDERS.items()}
     return _headline(frame, settings), sections
 
 
@@ -551,7 +556,7 @@ def license_trend(
     since = as_of - timedelta(weeks=weeks)
     stmt = (
         select(ls.week_ending, func.sum(ls.total), func.sum(ls.assigned), func.sum(ls.used_7d),
-               func.sum(case((ls.used_7d.is_not(None), ls.total), else_=0)))
+               func.count(ls.used_7d), func.count())
         .join(sub, sub.id == ls.subscription_pk)
         .join(cust, cust.id == sub.customer_id)
         .where(ls.partner_id == partner_id, sub.partner_id == partner_id, sub.product == product,
@@ -567,20 +572,24 @@ def license_trend(
     if customer_ids is not None:
         stmt = stmt.where(cust.id.in_(sorted(set(customer_ids)) or [-1]))
     rows = session.execute(stmt).all()
-    df = pd.DataFrame(rows, columns=["week_ending", "total_licenses", "assigned", "used_7d", "used_of_total"])
-    for col in ("total_licenses", "assigned", "used_of_total"):
+    df = pd.DataFrame(rows, columns=["week_ending", "total_licenses", "assigned", "used_7d", "used_known",
+                                     "lines"])
+    for col in ("total_licenses", "assigned"):
         df[col] = pd.to_numeric(df[col]).fillna(0).astype("int64")
-    # SUM over no known usage is NULL: that week's usage is unknown, not 0.
-    df["used_7d"] = pd.to_numeric(df["used_7d"]).astype("Int64")
+    # A week's usage is known only when every line of it has a usage figure: a sum over
+    # some of them is not that week's usage (analytics/usage.py).
+    usage = usage_state(session, partner_id=partner_id, as_of=as_of, settings=settings)
+    complete = (pd.to_numeric(df["used_known"]) == pd.to_numeric(df["lines"])) & (not usage.stale)
+    df["used_7d"] = pd.to_numeric(df["used_7d"]).astype("Int64").where(complete, pd.NA)
+    df = df.drop(columns=["used_known", "lines"])
     df["assigned_pct"] = _share(df["assigned"], df["total_licenses"])
-    # Usage % over the lines whose usage is known.
-    df["used_pct"] = _share(df["used_7d"], df["used_of_total"])
-    df = df.drop(columns=["used_of_total"])
+    df["used_pct"] = _share(df["used_7d"], df["total_licenses"])
     last = df.iloc[-1] if len(df) else None
     kpis = [
         Kpi("total_licenses", N_("Total licenses"), None if last is None else int(last["total_licenses"])),
         Kpi("assigned", N_("Assigned"), None if last is None else int(last["assigned"])),
-        Kpi("used", N_("Used (last 7 days)"), None if last is None or pd.isna(last["used_7d"]) else int(last["used_7d"])),
+        Kpi("used", N_("Used (last 7 days)"),
+            None if last is None or pd.isna(last["used_7d"]) else int(last["used_7d"])),
         Kpi("assignment_pct", N_("License assignment"),
             None if last is None else ratio(int(last["assigned"]), int(last["total_licenses"])), PERCENT),
         Kpi("usage_pct", N_("License usage (last 7 days)"),
@@ -594,4 +603,5 @@ def license_trend(
         Column("assigned_pct", N_("Assigned %"), PERCENT),
         Column("used_pct", N_("Used %"), PERCENT),
     ]
-    return Section("trend", N_("License distribution trend"), kpis, df, columns, product=product, as_of=as_of)
+    section = Section("trend", N_("License distribution trend"), kpis, df, columns, product=product, as_of=as_of)
+    return note_usage(section, usage, unit="weeks")

@@ -45,6 +45,7 @@ from partnerhub_core.reports.templates import (
     save_template,
 )
 from partnerhub_core.timeutil import last_completed_week_ending
+from partnerhub_core.unknown import UNKNOWN, note_lines
 
 __all__ = [
     "REPORTS", "BOM", "ReportColumn", "ReportDef", "ResolvedReport", "run_report", "section_csv",
@@ -194,10 +195,17 @@ def section_csv(section, locale: str = "en") -> bytes:
         values = []
         for c in columns:
             value = record.get(c.key)
-            if c.kind == "percent" and value is not None:
+            if value is None and c.source:  # unknown, not empty: its source gave no figure
+                value = UNKNOWN
+            elif c.kind == "percent" and value is not None:
                 value = round(float(value) * 100, 2)
             elif c.kind == "bool" and value is not None:
                 value = gettext(N_("Yes")) if value else gettext(N_("No"))
             values.append(value)
         writer.row(values)
+    notes = note_lines(getattr(section, "notes", []), gettext, locale)
+    if notes:  # after a blank row, one line per missing source: which, and how to connect it
+        writer.row([])
+        for line in notes:
+            writer.row([line])
     return buf.getvalue()

@@ -449,7 +449,9 @@ def build_demo_partner(session: Session, *, customers: int = 300, as_of: date, s
 
 
 def _record_sources(session: Session, pid: int, now: datetime) -> None:
-    """The demo fills every figure, so every source family counts as read just now."""
+    """The demo fills every figure, so every source family counts as read just now, for
+    every customer organization."""
+    customers = session.execute(sa.select(Customer.id).where(Customer.partner_id == pid)).all()
     def count(model, *where) -> int:
         return session.execute(sa.select(sa.func.count()).select_from(model)
                                .where(model.partner_id == pid, *where)).scalar_one()
@@ -465,7 +467,8 @@ def _record_sources(session: Session, pid: int, now: datetime) -> None:
         SourceFamily.CALL_HISTORY: 0, SourceFamily.CALL_QUALITY: 0,
     }
     for family, n in rows.items():
-        record_refresh(session, partner_id=pid, family=family, now=now, rows=n)
+        record_refresh(session, partner_id=pid, family=family, now=now, rows=n, covered=len(customers),
+                       total=len(customers))
 
 
 def _orders(gen: _Gen, pid: int, sub_ids: list[int], lines: list[_Line]) -> list[dict]:

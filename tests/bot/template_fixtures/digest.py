@@ -1,13 +1,17 @@
 """Digest fixtures: a quiet first digest, and the largest one a channel can get (every
 alert full, long names, many changes)."""
+from dataclasses import replace
 from datetime import date
 from functools import partial
 
 import pandas as pd
 
+from partnerhub_core.alert_inputs import OffAlert
 from partnerhub_core.alerts import Alert, AlertRow, Changes, Digest
 from partnerhub_core.analytics.common import Kpi, Section
 from partnerhub_core.models import Schedule
+from partnerhub_core.provenance import SourceFamily, SourceState
+from partnerhub_core.unknown import SourceNote
 
 LONG = "Ünïcödé «ação» <!channel> & " * 20
 AS_OF = date(2026, 11, 23)
@@ -48,6 +52,12 @@ def _digest(changes, alerts, tag=None, region=None):
                   alerts, changes, {i: LONG for i in range(1000, 1100)}, {})
 
 
+def _missing_state():
+    return SourceState(SourceFamily.CALL_HISTORY, connected=False, stale=False, last_refresh_at=None, rows=0,
+                       covered=None, total=None, last_error=LONG[:200], last_error_at=None,
+                       missing_scopes=["spark-admin:calling_cdr_read"])
+
+
 KINDS = ["expiring", "overage", "low_assignment", "abandoned_spike"]
 TITLES = {"expiring": "Expiring subscriptions and trials", "overage": "Over the license limit",
           "low_assignment": "Low license assignment", "abandoned_spike": "Abandoned-call spikes"}
@@ -61,7 +71,14 @@ def CASES():
         [Alert(k, TITLES[k], _rows(k, 40), 7, _section()) for k in KINDS], tag=LONG[:25], region="EU")
     empty = _digest(None, [Alert(k, TITLES[k], [], 0, _section()) for k in KINDS])
     unchanged = _digest(Changes(), [Alert("overage", TITLES["overage"], [], 3, _section())])
+    # Every alert on but the spike (its call history source lacks a scope), and the sign-in
+    # known for 412 of 1,980 customers.
+    big_off = replace(big, alerts=big.alerts[:3], off=[OffAlert("abandoned_spike", TITLES["abandoned_spike"],
+                                                                "call_history", _missing_state())],
+                      notes=[SourceNote("admin_sign_in", 412, 1980, "customers", None)])
     return {
+        "large_with_unknowns": {"digest": big_off, "schedule": schedule, "rows_per_alert": 10, "preview": False,
+                                "status_label": _label},
         "large": {"digest": big, "schedule": schedule, "rows_per_alert": 10, "preview": False,
                   "status_label": _label},
         "large_preview": {"digest": big, "schedule": schedule, "rows_per_alert": 10, "preview": True,
