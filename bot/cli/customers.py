@@ -137,7 +137,7 @@ def render_card(card: CustomerCard, ctx: ReadContext) -> str:
     if card.trials:
         out.append(_lines_table(card.trials, ctx))
     else:
-        out.append("  " + _(N_("No trial in progress; a full or sales admin can start one from Slack.")))
+        out.append("  " + _(N_("No trial in progress; a full or sales admin can request one from Slack and finish it in Partner Hub.")))
     return "\n".join(out)
 
 
