@@ -31,9 +31,14 @@ PART_LABELS = {
     "licenses": N_("Licenses"),
     "license_usage": N_("Licence usage"),
     "tags": N_("Tags"),
+    "region": N_("Region"),
     "admins": N_("Partner admins"),
+    "sign_in": N_("Admin sign-in"),
+    "locations": N_("Locations"),
     "numbers": N_("Phone numbers"),
     "devices": N_("Devices"),
+    "pstn": N_("PSTN connections"),
+    "people": N_("People"),
     "cdr": N_("Call history"),
 }
 

@@ -37,19 +37,26 @@ from partnerhub_core import credentials
 from partnerhub_core.errors import BadInput, NotFound
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Partner, SyncState
+from partnerhub_core.provenance import SourceFamily
 from partnerhub_core.services import trials
 from partnerhub_core.settings import Settings
 from partnerhub_core.sources import (
+    admin_sign_in,
     admins,
     call_history,
     devices,
     license_usage,
     licenses,
+    locations,
     numbers,
+    org_region,
     organizations,
+    people,
+    pstn,
     tags,
 )
 from partnerhub_core.sources.org_walk import walk_organizations
+from partnerhub_core.sources.recorded_walk import recorded_part
 from partnerhub_core.sources.sync_common import (
     OrgPart,
     PartnerPart,
@@ -84,12 +91,17 @@ log = logging.getLogger(__name__)
 
 REGISTRY: tuple[OrgPart | PartnerPart, ...] = (
     organizations.PART,
+    org_region.PART,  # region (organization details)
     licenses.PART,
     license_usage.PART,  # after licenses: usage goes on the week's licence snapshot
     tags.PART,
-    admins.PART,
+    recorded_part(admins.PART, SourceFamily.PARTNER_ADMINS, admins.SCOPES),
+    admin_sign_in.PART,  # admin audit events: last customer admin sign-in
+    locations.PART,  # before numbers: they name locations too
     numbers.PART,
     devices.PART,
+    pstn.PART,  # after locations and numbers: writes each location's numbers
+    people.PART,  # after numbers and devices: fills their owners' emails
     call_history.PART,
 )
 PARTS = tuple(p.name for p in REGISTRY)

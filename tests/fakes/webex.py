@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from tests.fakes.webex_org_data import OrgDataRoutes
 from tests.fakes.webex_reports import PartnerReportRoutes
 
 
@@ -44,7 +45,7 @@ class Failure:
 
 
 @dataclass
-class FakeWebex(PartnerReportRoutes):  # + Partner Reports (tests/fakes/webex_reports.py)
+class FakeWebex(OrgDataRoutes, PartnerReportRoutes):  # + sign-in, region, locations, PSTN, people; Partner Reports
     token: str = "fake-token"
     page_size: int = 2  # small, so that every listing spans several pages
     orgs: list[dict] = field(default_factory=list)
@@ -215,7 +216,9 @@ class FakeWebex(PartnerReportRoutes):  # + Partner Reports (tests/fakes/webex_re
         return 200, {key: page}, headers
 
     def _route(self, method: str, path: str, query: dict, body: Any, tracking: str):
-        answer = self._partner_report_route(method, path, query, body, tracking)
+        answer = self._org_data_route(method, path, query, tracking)
+        if answer is None:
+            answer = self._partner_report_route(method, path, query, body, tracking)
         if answer is not None:
             return answer
         if method == "GET" and path == "/v1/organizations":
