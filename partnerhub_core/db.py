@@ -94,6 +94,7 @@ def connection_problem(exc: BaseException) -> str:
     text = lines[0] if lines else type(orig).__name__
     # psycopg: 'connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused'
     text = text.rsplit("failed: ", 1)[-1] if "failed: " in text else text
+    text = re.sub(r"^(FATAL|ERROR):\s*", "", text)  # PostgreSQL's severity adds nothing here
     return mask_url(text[:1].lower() + text[1:])
 
 

@@ -38,6 +38,12 @@ _TOKEN_PATTERNS = [
 ]
 MASK = "***"
 _HANDLER_NAME = "partnerhub-json"
+# The password of a URL (`postgresql://user:PASSWORD@host/db`) in any text.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
+# Terminal colours some libraries (uvicorn) put into their messages.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Extra fields of third-party records that only repeat the message, with colours.
+_DROPPED_FIELDS = frozenset({"color_message"})
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -47,7 +53,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, MASK)
     for pattern in _TOKEN_PATTERNS:
         text = pattern.sub(lambda m: _mask_match(m.group(0)), text)
-    return text
+    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{MASK}@", text)
 
 
 def _mask_match(found: str) -> str:
@@ -100,10 +106,10 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage(),
+            "event": _ANSI.sub("", record.getMessage()),
         }
         for key, value in vars(record).items():
-            if key in _STANDARD_ATTRS or key.startswith("_"):
+            if key in _STANDARD_ATTRS or key.startswith("_") or key in _DROPPED_FIELDS:
                 continue
             if key in PRIVATE_FIELDS and record.levelno >= logging.INFO:
                 continue
@@ -113,6 +119,19 @@ class JsonFormatter(logging.Formatter):
         elif record.exc_text:
             out["exc"] = record.exc_text
         return json.dumps(out, default=str, ensure_ascii=False)
+
+
+class TextFormatter(JsonFormatter):
+    """Development on a terminal: ``10:31:02 INFO  partnerhub.worker job_run job=tick …``
+    (the same fields as the JSON lines, readable)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = json.loads(super().format(record))
+        head = (f"{fields.pop('ts')[11:19]} {fields.pop('level').upper():<7} {fields.pop('logger')} "
+                f"{fields.pop('event')}")
+        exc = fields.pop("exc", None)
+        tail = " ".join(f"{k}={v}" for k, v in fields.items())
+        return f"{head} {tail}".rstrip() + (f"\n{exc}" if exc else "")
 
 
 def settings_secrets(settings) -> list[str]:
@@ -137,13 +156,22 @@ def configure_logging(settings, stream=None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name(_HANDLER_NAME)
     handler.addFilter(RedactingFilter(settings_secrets(settings)))
-    handler.setFormatter(JsonFormatter())
+    # JSON for machines (production, files, pipes); readable lines for a person at a
+    # terminal in development.
+    out = handler.stream
+    readable = str(getattr(settings, "environment", "")).lower() != "production" and getattr(out, "isatty", bool)()
+    handler.setFormatter(TextFormatter() if readable else JsonFormatter())
     root.addHandler(handler)
     level = logging.getLevelName(str(settings.log_level).upper())
     root.setLevel(level if isinstance(level, int) else logging.INFO)
     # Libraries that log request bodies or headers at DEBUG stay quieter than ours.
     for noisy in ("httpx", "httpcore", "urllib3", "slack_sdk.web", "slack_bolt"):
         logging.getLogger(noisy).setLevel(max(root.level, logging.INFO))
+    # Chatter: the scheduler's "job executed" lines (six a minute) and Alembic's plugin
+    # set-up show only at DEBUG.
+    chatter = logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
+    for noisy in ("apscheduler", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(chatter)
     return handler
 
 

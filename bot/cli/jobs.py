@@ -74,9 +74,10 @@ def run(
         except ValueError:
             raise BadInput(N_("--as-of takes a date such as 2026-11-23, not {value}."), value=as_of) from None
     cfg = settings().model_copy(update=overrides)
+    engine = ready_engine(cfg.database_url)  # a missing, down or old database: one line, before any log
     configure_logging(cfg)
     secrets.configure(cfg)
-    outcomes = run_job(name, cfg, ready_engine(cfg.database_url), now=_parse_now(now))
+    outcomes = run_job(name, cfg, engine, now=_parse_now(now))
     if as_json:
         echo_json([o.__dict__ for o in outcomes])
         return

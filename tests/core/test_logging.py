@@ -77,3 +77,31 @@ def test_level_comes_from_settings():
 
 def test_redact_leaves_ordinary_text_alone():
     assert redact("customer T1 has 12 licenses, box-like words stay") == "customer T1 has 12 licenses, box-like words stay"
+
+
+def test_third_party_records_are_normalised_and_url_passwords_masked():
+    import io
+
+    stream = io.StringIO()
+    configure_logging(Settings(log_level="INFO"), stream=stream)
+    logging.getLogger("uvicorn.error").info("Started \x1b[1mserver\x1b[0m", extra={"color_message": "\x1b[32mx\x1b[0m"})
+    logging.getLogger("partnerhub.test").warning("cannot reach postgresql://app:hunter22@db/hub")
+    logging.getLogger("apscheduler.executors.default").info("Job executed successfully")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == ["Started server", "cannot reach postgresql://app:***@db/hub"]
+    assert "color_message" not in lines[0]
+
+
+def test_a_terminal_in_development_gets_readable_lines():
+    import io
+
+    from partnerhub_core.logging import TextFormatter
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    handler = configure_logging(Settings(log_level="INFO", environment="development"), stream=Tty())
+    assert isinstance(handler.formatter, TextFormatter)
+    assert not isinstance(configure_logging(Settings(log_level="INFO", environment="production"),
+                                            stream=Tty()).formatter, TextFormatter)
