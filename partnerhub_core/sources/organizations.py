@@ -11,8 +11,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from partnerhub_core import provenance
 from partnerhub_core.errors import PartnerHubError
 from partnerhub_core.models import Customer, Partner, Region, SyncState, search_key
+from partnerhub_core.provenance import SourceFamily
 from partnerhub_core.sources.sync_common import (
     PartnerPart,
     PartResult,
@@ -33,6 +35,13 @@ def sync_organizations(ctx: SyncContext) -> PartResult:
     except PartnerHubError as exc:
         result.failed, result.errors = 1, [str(exc)]
         record_failure(factory, partner_id, "organizations", "", now, str(exc))
+        status = getattr(exc, "status", 0)
+        with factory() as session:  # names and regions are unknown without the listing
+            provenance.record_failure(
+                session, partner_id=partner_id, family=SourceFamily.ORGANIZATIONS, now=now,
+                error=f"the organizations listing failed (HTTP {status})" if status else "the organizations listing failed",
+                missing_scopes=list(provenance.SCOPES[SourceFamily.ORGANIZATIONS]) if status == 403 else None)
+            session.commit()
         return result
     try:
         wholesale = client.wholesale_customers()
@@ -46,6 +55,9 @@ def sync_organizations(ctx: SyncContext) -> PartResult:
             _external_ids(session, partner_id, wholesale)
         row = state_row(session, partner_id, "organizations")
         row.last_success_at, row.last_error, row.items = now, None, result.items
+        # The region part (org_region.py) records this family again with its coverage.
+        provenance.record_refresh(session, partner_id=partner_id, family=SourceFamily.ORGANIZATIONS,
+                                  now=now, rows=result.items)
         session.commit()
     result.succeeded = 1
     return result

@@ -308,7 +308,8 @@ def test_each_source_removed_leaves_exactly_its_figures_unknown(engine, wx, wset
         states = {st.family: st for st in provenance.source_states(
             s, partner_id=partner_id, as_of=NOW.date(), settings=wsettings)}
     st = states[family]
-    assert (st.connected, st.missing_scopes) == (False, [scope])
+    # Organizations: the listing still answered (names known); the details did not.
+    assert (st.connected, st.missing_scopes) == (family == SourceFamily.ORGANIZATIONS, [scope])
     # PSTN walks the Calling customers (A, B), people those with owners (A, B): 2 of 2.
     walked = 2 if family in (SourceFamily.PSTN, SourceFamily.PEOPLE) else 3
     assert st.last_error == f"{walked} of {walked} organizations could not be read (HTTP 403 ×{walked})"
@@ -352,3 +353,14 @@ def test_field_readers():
     assert [role_from_webex(r) for r in ("id_full_admin", "id_readonly_admin", "id_support_admin", None)] == [
         Role.ADMIN, Role.READ_ONLY, Role.READ_ONLY, Role.READ_ONLY]
     assert (webex_role_label("id_full_admin"), webex_role_label("id_new_role")) == ("full admin", "id_new_role")
+
+
+def test_a_refused_organizations_listing_names_its_scope(engine, wx, wsettings, partner_id):
+    wx.deny("/v1/organizations", "spark-admin:organizations_read")
+    report = run_sync(engine, partner_id, wsettings)
+    assert [p.part for p in report.parts] == ["organizations"]  # nothing else runs without the listing
+    with Session(engine) as s:
+        st = {x.family: x for x in provenance.source_states(
+            s, partner_id=partner_id, as_of=NOW.date(), settings=wsettings)}[SourceFamily.ORGANIZATIONS]
+    assert (st.connected, st.missing_scopes, st.last_error) == (
+        False, ["spark-admin:organizations_read"], "the organizations listing failed (HTTP 403)")
