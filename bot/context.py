@@ -351,6 +351,8 @@ def run_in_transaction(rt: Runtime, info: RequestInfo, handler: Callable[..., Re
             reply = handler(ctx, *args)
         return with_notes(reply, run_after_commit(rt, ctx), locale), locale
     except PartnerHubError as exc:
+        if isinstance(exc, errors.OPERATOR_ERRORS):  # a stored token no key can read
+            errors.alert_operator_once(f"{info.enterprise_id or ''}/{info.team_id or ''}", exc)
         return errors.error_message(exc, locale, setup_possible=True), locale
     except Exception:  # noqa: BLE001 - the one place that turns a bug into a polite answer
         ref = uuid.uuid4().hex[:8]

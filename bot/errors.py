@@ -27,6 +27,7 @@ from partnerhub_core.errors import (
 )
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Role
+from partnerhub_core.secrets import SecretsNotConfigured, SecretUnreadable
 
 log = logging.getLogger("partnerhub.bot")
 
@@ -83,10 +84,38 @@ def localized_text(exc: PartnerHubError, locale: str | None) -> str:
         return text
 
 
+# Errors only the operator can mend (a key that cannot read what is stored): the person is
+# told that, not the operator's instructions.
+OPERATOR_ERRORS = (SecretUnreadable, SecretsNotConfigured)
+_operator_told: set[str] = set()
+
+
+def alert_operator_once(installation: str, exc: Exception) -> None:
+    """One ERROR line per installation (per process) for an error only the operator can
+    mend, however many requests run into it."""
+    if installation in _operator_told:
+        return
+    if len(_operator_told) > 10_000:
+        _operator_told.clear()
+    _operator_told.add(installation)
+    log.error("operator_needed", extra={"installation": installation, "error": type(exc).__name__,
+                                        "detail": getattr(exc, "message", str(exc))})
+
+
+def operator_needed_message(locale: str | None) -> dict:
+    gettext = i18n.translations(locale).gettext
+    return render("notice.json.j2", locale=locale, title=None,
+                  text=gettext("This workspace needs its operator: Partner Hub cannot read its stored "
+                               "credentials. The operator has been alerted; please try again later."),
+                  detail=[], hint=None, buttons=[], level="error")
+
+
 def error_message(exc: PartnerHubError, locale: str | None, *, setup_possible: bool = True) -> dict:
     """An ephemeral message for a typed error (NotSetUp: the setup prompt)."""
     if isinstance(exc, NotSetUp) and setup_possible:
         return setup_prompt(locale)
+    if isinstance(exc, OPERATOR_ERRORS):
+        return operator_needed_message(locale)
     gettext = i18n.translations(locale).gettext
     detail: list[str] = []
     if isinstance(exc, NotFound) and exc.suggestions:
@@ -140,6 +169,20 @@ def install(app: AsyncApp) -> None:
                 response.status, response.body, response.headers = 401, "", {}
             logger.info("error on an unverified request; refused without an answer")
             return
+        if isinstance(error, OPERATOR_ERRORS):
+            # E.g. the installation's token no key can decrypt (bot/installation.py). A 200,
+            # so that Slack does not retry what only the operator can mend; the person hears
+            # that, once per request; the operator reads it once per installation.
+            context = request.context
+            alert_operator_once(f"{context.enterprise_id or ''}/{context.team_id or ''}", error)
+            if response is not None:
+                response.status, response.body, response.headers = 200, "", {}
+            if respond is not None and isinstance(body, dict) and body.get("response_url"):
+                try:
+                    await respond(**operator_needed_message(_known_locale(rt, body)), response_type="ephemeral")
+                except Exception:  # noqa: BLE001 - nothing more we can tell the user
+                    logger.warning("could not answer after an error", exc_info=True)
+            return
         acked = request.context.ack.response
         if acked is not None and response is not None:
             # Slack already has the ack; bolt (process_before_response) would now answer
@@ -169,5 +212,5 @@ def _known_locale(rt, body) -> str | None:
     return i18n.normalize_locale(cached["locale"]) if i18n.is_supported(cached.get("locale")) else None
 
 
-__all__ = ["error_message", "setup_prompt", "unexpected_message", "localized_text", "install",
+__all__ = ["error_message", "alert_operator_once", "operator_needed_message", "setup_prompt", "unexpected_message", "localized_text", "install",
            "role_label"]
