@@ -12,7 +12,7 @@ I18N   := partnerhub_core/i18n
 I18N_ERRORS := PartnerHubError NotFound NotAllowed BadInput Conflict NotSetUp UpstreamError
 LOCK_HEADER := \# Pinned by `make lock` (uv pip compile --universal, Python 3.11+) from pyproject.toml; do not edit.
 
-.PHONY: demo test bench install install-runtime lock lint migration i18n-extract i18n-update i18n-check i18n-compile clean
+.PHONY: demo test bench install install-runtime lock lint docs migration i18n-extract i18n-update i18n-check i18n-compile clean
 
 $(BIN)/python:
 	@echo "==> Creating $(VENV) with $$($(PYTHON) --version)"
@@ -52,6 +52,10 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The generated command reference (tests/cli/test_cli_app.py compares).
+docs: $(STAMP)
+	$(BIN)/python -m bot.cli.reference > docs/cli.md
 
 # Rewrite the locks from pyproject.toml (pins already in a lock are kept unless a range
 # excludes them; `make lock UPGRADE=--upgrade` takes the newest allowed).

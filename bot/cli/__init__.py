@@ -34,7 +34,8 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "customers": (("customers",), "Customer lookup and list."),
     "tags": (("tags",), "Custom tags on customers: list, show, create, rename, delete, add, remove."),
     "kpis": (("analytics",), "Headline KPIs: customers, approaching expiration, renewals, low assignment, overage."),
-    "section": (("analytics",), "One analytics section for Meetings or Calling."),
+    "section": (("analytics",), "One analytics section for Meetings or Calling: recent, expiring, renewing, low or "
+                                "overage."),
     "calling": (("calling",), "Webex Calling analytics (last completed week, 8-week trends)."),
     "report": (("reports",), "Write one report as CSV (UTF-8 with BOM) and print the file's path."),
     "report-template": (("reports",), "Custom report templates: saved columns and filters."),
@@ -42,7 +43,6 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "sources": (("sources",), "Where each figure comes from: which Webex sources are connected, when they were "
                               "last read, what is missing."),
     "import": (("sync",), "Import data Webex's API does not give."),
-    "export": (("sync",), "Export data in the layout `partnerhub import` reads."),
     "export": (("sync",), "Export data in the layout `partnerhub import` reads."),
     "db": (("db",), "Database migrations."),
     "purge": (("ops",), "Delete every row of one partner, in every table, and print what was removed."),
@@ -76,14 +76,36 @@ def _database_url_option():
     return next(p for p in get_command(probe).params if "--database-url" in p.opts)
 
 
+_METAVARS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH", "bool": ""}
+
+
+def _metavar(param) -> str | None:
+    """What help shows after an option: nothing for a flag, ``TEXT``/``INTEGER``/``PATH``
+    or the choices for a value (Typer's default is ``<bool>``, ``<str>``)."""
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return ""
+    try:
+        label = param.display_type(None).strip("<>")
+    except Exception:  # noqa: BLE001 - choices need a context: keep Typer's own
+        return None
+    return _METAVARS.get(label, label if "|" in label else label.upper())
+
+
 def _with_database_url(command) -> None:
-    """Every command takes ``--database-url`` (those that do not declare it get ours)."""
+    """Every command takes ``--database-url`` (those that do not declare it get ours),
+    and every option a plain metavar."""
     if hasattr(command, "commands"):  # a group
         for sub in command.commands.values():
             _with_database_url(sub)
         return
     if not any("--database-url" in getattr(p, "opts", ()) for p in command.params):
         command.params.append(_database_url_option())
+    for param in command.params:
+        kind = getattr(param, "param_type_name", "")
+        if kind == "option" and param.metavar is None:
+            param.metavar = _metavar(param)
+        elif kind == "argument" and param.metavar is None and param.name:
+            param.metavar = param.name.upper()
 
 
 def load_command(name: str):

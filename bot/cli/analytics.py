@@ -46,7 +46,7 @@ def section(
     json_out: bool = JSON_OPT,
     lang: str = LANG_OPT,
 ) -> None:
-    """One analytics section (F10–F15) for Meetings or Calling."""
+    """One analytics section for Meetings or Calling: recent, expiring, renewing, low or overage."""
     key = name.strip().lower()
     if key not in SECTION_NAMES:
         raise BadInput(N_("Unknown section {name}: use one of {allowed}."), name=name,

@@ -60,7 +60,7 @@ def list_(
     json_out: bool = JSON_OPT,
     lang: str = LANG_OPT,
 ) -> None:
-    """Customers with their statuses, filtered (F4) and paginated."""
+    """Customers with their statuses, filtered and paginated."""
     parsed = CustomerFilters.parse(list(filters or []))
     ctx = read_context(partner, as_of, database_url, lang)
     with ctx.session() as session:

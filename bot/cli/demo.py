@@ -177,7 +177,7 @@ def show_customer(run: DemoRun) -> None:
 
 
 def show_statuses(run: DemoRun) -> None:
-    heading(run._(N_("Customers by status (F1)")))
+    heading(run._(N_("Customers by status")))
     with run.session() as session:
         found = customer_statuses(session=session, partner_id=run.partner_id, as_of=run.as_of,
                                   settings=run.settings)

@@ -18,7 +18,6 @@ from sqlalchemy.sql import Select
 
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import CallRollup, Customer, Device, EndpointType, Location, PhoneNumber
-from partnerhub_core.provenance import UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -194,10 +193,7 @@ def _devices_query(partner_id: int, flt: ReportFilter) -> Select:
 
 def _devices_shape(row: Any, _gettext) -> tuple:
     _pk, external_id, *rest = row
-    out = [v if v is not None else "" for v in rest]
-    if out[-1] and not out[-2]:  # an owner whose email the people source did not give: unknown
-        out[-2] = UNKNOWN
-    return (external_id or "", *out)
+    return (external_id or "", *[v if v is not None else "" for v in rest])
 
 
 # ---------------------------------------------------------------------------------
@@ -244,18 +240,16 @@ def _numbers_shape(row: Any, gettext) -> tuple:
     number = number or ""
     user_type = user_type or ""
     return (
-        # "" from Webex means unknown (the locations / PSTN / people source did not say): "—".
-        external_id or "", customer, org, location_id or "", location_name or "", country or UNKNOWN,
+        external_id or "", customer, org, location_id or "", location_name or "", country or "",
         number,
         # The guide: "Ramal (este campo fica vazio para números de telefone)" — a number's
         # row leaves Extension empty even when Webex lists one beside it.
         "" if number else extension or "",
-        (pstn or UNKNOWN) if number else "",  # extensions have no PSTN connection
+        pstn or "" if number else "",  # extensions have no PSTN connection
         gettext(ACTIVE if active else INACTIVE),
         user_type,
         number_type or "" if number and user_type else "",  # not for extensions or unassigned
-        # a person who owns it, whose email the people source did not give: unknown
-        user_id or (UNKNOWN if user_uuid and user_type == "People" else ""),
+        user_id or "",
         user_uuid or "",
     )
 
