@@ -18,6 +18,7 @@ from sqlalchemy.sql import Select
 
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import CallRollup, Customer, Device, EndpointType, Location, PhoneNumber
+from partnerhub_core.provenance import UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,10 @@ def _devices_query(partner_id: int, flt: ReportFilter) -> Select:
 
 def _devices_shape(row: Any, _gettext) -> tuple:
     _pk, external_id, *rest = row
-    return (external_id or "", *[v if v is not None else "" for v in rest])
+    out = [v if v is not None else "" for v in rest]
+    if out[-1] and not out[-2]:  # an owner whose email the people source did not give: unknown
+        out[-2] = UNKNOWN
+    return (external_id or "", *out)
 
 
 # ---------------------------------------------------------------------------------
@@ -240,16 +244,18 @@ def _numbers_shape(row: Any, gettext) -> tuple:
     number = number or ""
     user_type = user_type or ""
     return (
-        external_id or "", customer, org, location_id or "", location_name or "", country or "",
+        # "" from Webex means unknown (the locations / PSTN / people source did not say): "—".
+        external_id or "", customer, org, location_id or "", location_name or "", country or UNKNOWN,
         number,
         # The guide: "Ramal (este campo fica vazio para números de telefone)" — a number's
         # row leaves Extension empty even when Webex lists one beside it.
         "" if number else extension or "",
-        pstn or "" if number else "",  # extensions have no PSTN connection
+        (pstn or UNKNOWN) if number else "",  # extensions have no PSTN connection
         gettext(ACTIVE if active else INACTIVE),
         user_type,
         number_type or "" if number and user_type else "",  # not for extensions or unassigned
-        user_id or "",
+        # a person who owns it, whose email the people source did not give: unknown
+        user_id or (UNKNOWN if user_uuid and user_type == "People" else ""),
         user_uuid or "",
     )
 
