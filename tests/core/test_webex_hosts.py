@@ -147,3 +147,35 @@ def test_a_configured_regional_host_allows_its_siblings_and_a_local_stand_in_has
     assert local.allows("http://127.0.0.1:8080/analytics-eu/v1")
     assert not local.allows("http://127.0.0.1:8081/v1")
     assert not local.allows("http://localhost:8080/v1")
+
+
+def test_a_sync_whose_listing_a_foreign_page_cuts_short_is_not_ok(engine, settings, wx, stranger):
+    from datetime import datetime, timezone
+
+    from sqlmodel import Session
+
+    from partnerhub_core.models import Partner
+    from partnerhub_core.sources import sync
+    from tests.core.test_webex_sync import webex_id
+
+    partner_org, org_a = webex_id("00000000-0000-0000-0000-00000000000p"), webex_id("aaaaaaaa-0000-0000-0000-1")
+    wx.orgs.clear()
+    wx.add_org(partner_org, "The Partner Itself")
+    wx.add_org(org_a, "Acme Ltda")
+    wx.licenses[org_a] = [{"id": f"L{i}", "name": "Webex Calling - Professional", "totalUnits": 5,
+                           "consumedUnits": 1, "subscriptionId": "SUB-1"} for i in range(5)]
+    wx.next_link_root = stranger.root
+    with Session(engine) as s:
+        p = Partner(name="Partner", webex_org_id=partner_org)
+        s.add(p)
+        s.commit()
+        pid = p.id
+    cfg = settings.model_copy(update=dict(webex_api_url=wx.url, webex_cdr_url=wx.cdr_url("us"),
+                                          webex_token=SecretStr(TOKEN), webex_backoff_s=0.001, webex_max_retries=1))
+    report = sync.sync_partner(session_factory=lambda: Session(engine, expire_on_commit=False), partner_id=pid,
+                               settings=cfg, now=datetime(2026, 11, 25, 12, tzinfo=timezone.utc),
+                               parts=["organizations", "licenses"])
+    assert not report.ok  # not "ok with two of five licences"
+    (lic,) = [p for p in report.parts if p.part == "licenses"]
+    assert lic.failed == 1 and "not a Webex host" in lic.errors[0]
+    assert stranger.requests == []
