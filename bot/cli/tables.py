@@ -20,6 +20,7 @@ from partnerhub_core.db import mask_url
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Partner
+from partnerhub_core.rounding import DECIMALS
 from partnerhub_core.settings import Settings
 from partnerhub_core.unknown import note_lines
 
@@ -93,11 +94,11 @@ def format_value(value: Any, kind: str, locale: str) -> str:
     except (TypeError, ValueError):
         pass
     if kind == PERCENT:
-        return i18n.format_percent(float(value), locale)
+        return i18n.format_percent(float(value), locale, digits=DECIMALS[PERCENT])
     if kind == INT:
         return i18n.format_number(int(value), locale)
     if kind == FLOAT:
-        return i18n.format_number(float(value), locale, digits=2)
+        return i18n.format_number(float(value), locale, digits=DECIMALS[FLOAT])
     if kind == DATE:
         return i18n.format_date(value, locale)
     if kind == BOOL:

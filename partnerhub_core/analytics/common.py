@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from partnerhub_core.errors import NotFound
 from partnerhub_core.i18n import N_
+from partnerhub_core.rounding import displayed_figures
 from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, Subscription, Tag, search_key
 
 # A subscription whose newest weekly snapshot is older than this has no known license
@@ -100,6 +101,8 @@ class Section:
             "columns": [{"key": c.key, "label": c.label, "kind": c.kind, "source": c.source}
                         for c in self.columns],
             "rows": self.rows(),
+            # What people read of the exact values above, rounded half-up (rounding.py).
+            "displayed": displayed_figures(self.kpis, self.columns, self.rows()),
             # Unknown figures are null in "rows"/"kpis"; this says which source and how much.
             "sources": {n.family: n.to_dict() for n in self.notes},
         }

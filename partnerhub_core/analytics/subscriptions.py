@@ -81,6 +81,7 @@ from partnerhub_core.i18n import N_
 from partnerhub_core.analytics.usage import mask_stale_usage, note_usage, usage_state
 from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, Product, Region, Subscription
 from partnerhub_core.provenance import SourceState
+from partnerhub_core.rounding import shown_ratio
 from partnerhub_core.settings import Settings
 from partnerhub_core.statuses import counts_as_expiring, counts_as_renewing
 
@@ -359,7 +360,7 @@ def _low(frame: Frame, product: str, settings: Settings) -> Section:
     cut = frame.thresholds.get(product)
     hint_params = {
         "percentile": _num(settings.low_assignment_percentile),
-        "threshold": "—" if cut is None else f"{cut * 100:.1f}%",
+        "threshold": "—" if cut is None else f"{shown_ratio(cut)}%",
         "max_ratio": f"{settings.low_assignment_max_ratio * 100:.0f}%",
     }
     rule = N_("Assignment ratio at or below the {percentile}th percentile of this partner's customers "
@@ -398,7 +399,7 @@ def _overage(frame: Frame, product: str, settings: Settings) -> Section:
         Kpi("customers", N_("Customers with overage"), customers),
         Kpi("overage_licenses", N_("Total overage licenses"), total_over),
         Kpi("average_overage", N_("Average overage per customer"),
-            None if not customers else round(total_over / customers, 2), "float",
+            None if not customers else total_over / customers, "float",
             hint=N_("Overage licenses ÷ customers with overage.")),
     ]
     columns = [
@@ -431,7 +432,7 @@ def _headline(frame: Frame, settings: Settings) -> Section:
     renewing = int(cur.loc[_renewing_mask(cur, settings), "customer_id"].nunique())
     low = int(cur.loc[_low_mask(cur, frame), "customer_id"].nunique())
     over = int(cur.loc[cur["assigned"] > cur["total_licenses"], "customer_id"].nunique())
-    thresholds = ", ".join(f"{p} {v * 100:.1f}%" for p, v in sorted(frame.thresholds.items())) or "—"
+    thresholds = ", ".join(f"{p} {shown_ratio(v)}%" for p, v in sorted(frame.thresholds.items())) or "—"
     kpis = [
         Kpi("total_customers", N_("Total customers"), total),
         Kpi("expiring", N_("Approaching expiration"), expiring,

@@ -124,20 +124,29 @@ def babel_locale(locale: str | None) -> Locale:
 
 
 def format_number(value, locale: str | None, digits: int | None = None) -> str:
+    """``digits`` decimals, rounded half-up (``rounding.py``: Babel alone rounds half to even)."""
     if value is None:
         return "—"
     if digits is not None:
+        from partnerhub_core.rounding import round_half_up
+
         fmt = "#,##0" + ("." + "0" * digits if digits else "")
-        return babel_numbers.format_decimal(value, format=fmt, locale=babel_locale(locale))
+        rounded = round_half_up(value, digits)
+        if rounded is None:
+            return "—"
+        return babel_numbers.format_decimal(rounded, format=fmt, locale=babel_locale(locale))
     return babel_numbers.format_decimal(value, locale=babel_locale(locale))
 
 
 def format_percent(ratio, locale: str | None, digits: int = 1) -> str:
-    """0.123 -> "12.3%" (en), "12,3%" (pt_BR)."""
-    if ratio is None:
+    """0.123 -> "12.3%" (en), "12,3%" (pt_BR); ties half-up (0.0725 -> "7.3%", rounding.py)."""
+    from partnerhub_core.rounding import shown_ratio
+
+    points = shown_ratio(ratio, digits)
+    if points is None:
         return "—"
     fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return babel_numbers.format_percent(ratio, format=fmt, locale=babel_locale(locale))
+    return babel_numbers.format_percent(points.scaleb(-2), format=fmt, locale=babel_locale(locale))
 
 
 def format_date(value: date | None, locale: str | None) -> str:

@@ -26,6 +26,7 @@ from sqlmodel import Session
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_, translations
 from partnerhub_core.models import CustomerTag, Region
+from partnerhub_core.rounding import displayed
 from partnerhub_core.reports.csvout import BOM, CsvWriter, neutralise
 from partnerhub_core.reports.definitions import (
     REPORTS,
@@ -198,7 +199,9 @@ def section_csv(section, locale: str = "en") -> bytes:
             if value is None and c.source:  # unknown, not empty: its source gave no figure
                 value = UNKNOWN
             elif c.kind == "percent" and value is not None:
-                value = round(float(value) * 100, 2)
+                value = displayed(value, "percent")  # the points people read, half-up (rounding.py)
+            elif c.kind == "float" and value is not None:
+                value = displayed(value, "float")
             elif c.kind == "bool" and value is not None:
                 value = gettext(N_("Yes")) if value else gettext(N_("No"))
             values.append(value)

@@ -19,6 +19,7 @@ from sqlalchemy.sql import Select
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import CallRollup, Customer, Device, EndpointType, Location, PhoneNumber
 from partnerhub_core.provenance import UNKNOWN
+from partnerhub_core.rounding import REPORT_MINUTES_DECIMALS, round_half_up, to_decimal
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def _call_usage_query(partner_id: int, flt: ReportFilter) -> Select:
 
 
 def _minutes(seconds: Any) -> float:
-    return round(float(seconds or 0) / 60, 2)
+    # Exact seconds ÷ 60, half-up to the reports' decimals (rounding.py), not float round().
+    return float(round_half_up(to_decimal(seconds or 0) / 60, REPORT_MINUTES_DECIMALS))
 
 
 def _call_usage_shape(row: Any, _gettext) -> tuple:

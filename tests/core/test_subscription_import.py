@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -11,10 +11,20 @@ from sqlmodel import Session, select
 from partnerhub_core import db
 from partnerhub_core.auth import Actor
 from partnerhub_core.errors import BadInput, NotAllowed
-from partnerhub_core.models import AuditEvent, Customer, OrderLine, Partner, Role, Subscription
-from partnerhub_core.sources.subscription_import import ImportRejected, import_subscriptions
+from partnerhub_core.models import (
+    AuditEvent,
+    Customer,
+    OrderLine,
+    Partner,
+    Role,
+    Subscription,
+)
+from partnerhub_core.sources.subscription_import import (
+    ImportRejected,
+    import_subscriptions,
+)
 
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 GOOD = """customer_org_id,customer_name,subscription_id,product,licenses,start_date,end_date,auto_renew,status,invoice,region,order_ref,order_date,order_quantity
 org-a,Acme Ltda,SUB-1,calling,100,2025-01-01,2026-12-31,yes,active,INV-9,EU,ORD-1,2025-01-01,80
@@ -277,8 +287,7 @@ def test_two_names_for_one_org_id_name_both_lines(engine, partner_id):
     with pytest.raises(ImportRejected) as err:
         run(engine, partner_id, data.encode())
     assert [str(e) for e in err.value.errors] == [
-        'line 4: customer org-a is named "ACME Brasil" here and "Acme Ltda" on line 2: one organization has '
-        "one name"]
+        'line 4: customer org-a is named "ACME Brasil" here and "Acme Ltda" on line 2: one organization has one name']
     assert subs(engine) == {}
 
 
