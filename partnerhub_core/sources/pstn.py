@@ -8,9 +8,10 @@ pstnConnectionType, routeType, routeId}``; ``pstnConnectionType`` is one of
 location without a PSTN connection (not enabled for Calling). See docs/webex-sources.md.
 
 What is stored: the connection's ``displayName`` (for a cloud connected provider it names
-the provider), else a label for its type. The locations come from the database (the
-locations and numbers parts run first); a location's numbers without a connection, and
-every number of a customer this part could not read, keep "" (unknown, shown "—")."""
+the provider), else a label for its type. Only locations holding a phone number are
+asked (the numbers part runs first and names them); a location's numbers without a
+connection, and every number of a customer this part could not read, keep "" (unknown,
+shown "—")."""
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from partnerhub_core.models import Customer, Location, PhoneNumber
+from partnerhub_core.models import Customer, PhoneNumber
 from partnerhub_core.provenance import SourceFamily
 from partnerhub_core.settings import Settings
 from partnerhub_core.sources.recorded_walk import NOTHING_TO_READ, prepared_part
@@ -81,13 +82,16 @@ def _write(session: Session, partner_id: int, customer: Customer, found: dict[st
 
 
 def _build(ctx: SyncContext) -> OrgPart:
+    """Each Calling customer's locations that hold a phone number (one call per location:
+    a location without numbers has nothing to show its connection on)."""
     locations: dict[str, list[str]] = defaultdict(list)
     with ctx.factory() as session:
         for org_id, loc_id in session.exec(
-                select(Customer.org_id, Location.location_id)
-                .join(Location, Location.customer_id == Customer.id)
-                .where(Customer.partner_id == ctx.partner_id)
-                .order_by(Customer.org_id, Location.location_id)):
+                select(Customer.org_id, PhoneNumber.location_id).distinct()
+                .join(PhoneNumber, PhoneNumber.customer_id == Customer.id)
+                .where(Customer.partner_id == ctx.partner_id, PhoneNumber.phone_number != "",
+                       PhoneNumber.location_id.is_not(None))
+                .order_by(Customer.org_id, PhoneNumber.location_id)):
             locations[org_id].append(loc_id)
     return OrgPart(NAME, _fetch_for(dict(locations)), _write, calling_only=True)
 

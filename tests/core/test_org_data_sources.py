@@ -270,11 +270,12 @@ def test_every_source_answering_gives_the_hand_worked_figures(engine, wx, wsetti
         assert (st.known, st.covered, st.total, st.missing_scopes) == (True, covered, total, []), family
 
     # A second run reads the sign-in from where the first stopped: nothing is lost.
-    later = NOW.replace(day=26)
-    sync.sync_partner(session_factory=lambda: Session(engine, expire_on_commit=False), partner_id=partner_id,
-                      settings=wsettings, now=later, parts=["organizations", "sign_in"])
+    later = NOW.replace(day=27)  # past webex_sync_resume_hours: a new pass, not a resumed one
+    second = sync.sync_partner(session_factory=lambda: Session(engine, expire_on_commit=False),
+                               partner_id=partner_id, settings=wsettings, now=later, parts=["organizations", "sign_in"])
+    assert second.ok and [p.succeeded for p in second.parts] == [1, 3], second
     again = [r for r in wx.calls("/v1/adminAudit/events") if r.query.get("orgId") == ORG_A][-1]
-    assert again.query["from"] == "2026-11-25T12:00:00.000Z"
+    assert (again.query["from"], again.query["to"]) == ("2026-11-25T12:00:00.000Z", "2026-11-27T12:00:00.000Z")
     assert figures(engine, partner_id, wsettings)[("sign_in", "A")][0] == datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 
 
