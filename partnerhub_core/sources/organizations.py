@@ -39,7 +39,7 @@ def sync_organizations(ctx: SyncContext) -> PartResult:
         with factory() as session:  # names and regions are unknown without the listing
             provenance.record_failure(
                 session, partner_id=partner_id, family=SourceFamily.ORGANIZATIONS, now=now,
-                error=f"the organizations listing failed (HTTP {status})" if status else "the organizations listing failed",
+                error="the organizations listing failed" + (f" (HTTP {status})" if status else ""),
                 missing_scopes=list(provenance.SCOPES[SourceFamily.ORGANIZATIONS]) if status == 403 else None)
             session.commit()
         return result

@@ -51,6 +51,11 @@ ORG_B = webex_id("ORGANIZATION", "bbbbbbbb-0000-0000-0000-000000000002")  # Call
 ORG_C = webex_id("ORGANIZATION", "cccccccc-0000-0000-0000-000000000003")  # Meetings only, no sign-in in a year
 
 
+def admin(person_id: str, name: str, email: str, role: str) -> dict:
+    """One ``GET /partner/organizations/{orgId}/partnerAdmins`` item."""
+    return {"id": person_id, "displayName": name, "emails": [email], "roleInCustomerOrg": role}
+
+
 def fill(wx: FakeWebex) -> None:
     wx.add_org(PARTNER_ORG, "The Partner")
     wx.add_org(ORG_A, "Acme Ltda")
@@ -67,12 +72,10 @@ def fill(wx: FakeWebex) -> None:
     wx.org_details[ORG_B] = {"xsiDomain": "api-eu.bcld.webex.com"}
     # Partner admins: A and C name them (managed as external admin), B names none.
     wx.admins[ORG_A] = [
-        {"id": "P1", "displayName": "Ana Lima", "emails": ["ana@partner.example"], "roleInCustomerOrg": "id_full_admin"},
-        {"id": "P2", "displayName": "Bo Ek", "emails": ["bo@partner.example"], "roleInCustomerOrg": "id_readonly_admin"},
+        admin("P1", "Ana Lima", "ana@partner.example", "id_full_admin"),
+        admin("P2", "Bo Ek", "bo@partner.example", "id_readonly_admin"),
     ]
-    wx.admins[ORG_C] = [
-        {"id": "P1", "displayName": "Ana Lima", "emails": ["ana@partner.example"], "roleInCustomerOrg": "id_full_admin"},
-    ]
+    wx.admins[ORG_C] = [admin("P1", "Ana Lima", "ana@partner.example", "id_full_admin")]
     # Sign-in: A's newest customer login is Nov 20 (the partner's Nov 24 login is the
     # partner looking, not the customer); B's is Sep 1, 85 days before NOW (> 30); C none.
     wx.audit_events[ORG_A] = [
@@ -171,8 +174,8 @@ def figures(engine, partner_id, settings) -> dict:
             out[("card_sign_in_known", name)] = card.sign_in_known  # "never" or "—" when None
         admin = s.exec(select(PartnerAdmin)).first()
         if admin is not None:
-            page = list_customers(session=s, actor=actor_of(partner_id), filters=CustomerFilters.parse(["managed:external"]),
-                                  as_of=NOW.date(), settings=settings)
+            page = list_customers(session=s, actor=actor_of(partner_id), as_of=NOW.date(), settings=settings,
+                                  filters=CustomerFilters.parse(["managed:external"]))
             out[("managed_filter",)] = sorted(r.name for r in page.items)
         else:
             out[("managed_filter",)] = []
@@ -276,7 +279,7 @@ def test_every_source_answering_gives_the_hand_worked_figures(engine, wx, wsetti
     assert second.ok and [p.succeeded for p in second.parts] == [1, 3], second
     again = [r for r in wx.calls("/v1/adminAudit/events") if r.query.get("orgId") == ORG_A][-1]
     assert (again.query["from"], again.query["to"]) == ("2026-11-25T12:00:00.000Z", "2026-11-27T12:00:00.000Z")
-    assert figures(engine, partner_id, wsettings)[("sign_in", "A")][0] == datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    assert figures(engine, partner_id, wsettings)[("sign_in", "A")] == EXPECTED[("sign_in", "A")]
 
 
 REMOVED = {
