@@ -62,6 +62,11 @@ def without_usage(d: dict) -> dict:
     d = {k: v for k, v in d.items() if k != "sources"}
     d["kpis"] = [{**k, "value": None} if k["key"] in USAGE_KPIS else k for k in d["kpis"]]
     d["rows"] = [{k: (None if k in USAGE_COLUMNS else v) for k, v in r.items()} for r in d["rows"]]
+    if "displayed" in d:  # the same figures as people read them (rounding.py)
+        shown = d["displayed"]
+        d["displayed"] = {"kpis": {k: (None if k in USAGE_KPIS else v) for k, v in shown["kpis"].items()},
+                          "rows": [{k: (None if k in USAGE_COLUMNS else v) for k, v in r.items()}
+                                   for r in shown["rows"]]}
     return d
 
 
