@@ -47,6 +47,7 @@ from partnerhub_core.analytics.calling_quality import (  # noqa: F401  (re-expor
     QUALITY_COLUMNS,
     QUALITY_TREND_COLUMNS,
     quality,
+    with_call_history,
 )
 from partnerhub_core.analytics.common import FLOAT, INT, PERCENT, Column, Kpi, ratio
 from partnerhub_core.i18n import N_
@@ -110,11 +111,13 @@ def usage(*, session: Session, partner_id: int, as_of: date, settings: Settings,
         Kpi("active_customers", N_("Customers with calls"),
             int((_week(data, last)["legs"] > 0).sum()) if len(data) else 0),
     ]
-    return CallingSection(
+    section = CallingSection(
         key="usage", title=N_("Call usage"), kpis=kpis, table=table, columns=USAGE_COLUMNS,
         product="calling", as_of=as_of, trend=trend, trend_columns=USAGE_TREND_COLUMNS,
         week_ending=last,
     )
+    return with_call_history(section, session=session, partner_id=partner_id, as_of=as_of, settings=settings,
+                             data=data, customers=customers)
 
 
 # ---------------------------------------------------------------------------------
@@ -135,6 +138,7 @@ def features(*, session: Session, partner_id: int, as_of: date, settings: Settin
     customers, data, weeks = _scoped(session, partner_id=partner_id, as_of=as_of, region=region,
                                      tag=tag, customer_ids=customer_ids)
     last = weeks[-1]
+    history = data  # every rollup of the period: what says whether the call history is known
     with_queues = set(data.loc[data["queue_calls"] > 0, "customer_id"]) if len(data) else set()
     data = data[data["customer_id"].isin(with_queues)]
     trend = _per_week(data, weeks)
@@ -151,11 +155,13 @@ def features(*, session: Session, partner_id: int, as_of: date, settings: Settin
     now_w = trend.iloc[-1]
     kpis = [Kpi("customers_with_queues", N_("Customers with call queues"), len(with_queues))]
     kpis += [Kpi(key, label, int(now_w[key])) for key, label in FEATURES]
-    return CallingSection(
+    section = CallingSection(
         key="features", title=N_("Advanced calling features"), kpis=kpis, table=table,
         columns=FEATURE_COLUMNS, product="calling", as_of=as_of, trend=trend,
         trend_columns=FEATURE_TREND_COLUMNS, week_ending=last,
     )
+    return with_call_history(section, session=session, partner_id=partner_id, as_of=as_of, settings=settings,
+                             data=history, customers=customers)
 
 
 # ---------------------------------------------------------------------------------
@@ -225,11 +231,13 @@ def queues(*, session: Session, partner_id: int, as_of: date, settings: Settings
         Kpi("abandon_rate", N_("Abandoned-call rate"), _maybe(now_w["abandon_rate"]), PERCENT,
             hint=N_("Abandoned calls ÷ all queue calls of the week, every customer together.")),
     ]
-    return CallingSection(
+    section = CallingSection(
         key="queues", title=N_("Call queue insights"), kpis=kpis, table=table, columns=QUEUE_COLUMNS,
         product="calling", as_of=as_of, trend=trend, trend_columns=QUEUE_TREND_COLUMNS,
         week_ending=last,
     )
+    return with_call_history(section, session=session, partner_id=partner_id, as_of=as_of, settings=settings,
+                             data=data, customers=customers)
 
 
 def _maybe(value) -> float | None:

@@ -151,3 +151,34 @@ def mark_quality_unknown(section, *, state: SourceState | None, week: pd.DataFra
 
 def _unknown(kpi):
     return replace(kpi, value=None)
+
+
+def with_call_history(section, *, session: Session, partner_id: int, as_of: date, settings: Settings,
+                      data: pd.DataFrame, customers: pd.DataFrame):
+    """Usage, features and queues come from the call history. When its source is not known
+    and no rollup of the period exists, their KPIs are unknown (None), not 0, with a note
+    over the customers with Webex Calling; when it is known but read for only some
+    organizations, the note says how many. Rollups that exist (the demo, an earlier sync)
+    are shown as they are. Returns the section."""
+    from sqlalchemy import select
+
+    from partnerhub_core.models import Product, Subscription
+    from partnerhub_core.unknown import SourceNote
+
+    state = family_state(session, partner_id=partner_id, as_of=as_of, settings=settings,
+                         family=SourceFamily.CALL_HISTORY)
+    known = state is not None and state.known
+    if known and state.covered is not None and state.total and state.covered < state.total:
+        section.notes.append(SourceNote(SourceFamily.CALL_HISTORY.value, state.covered, state.total,
+                                        "customers", state))
+        return section
+    if known or len(data):
+        return section
+    ids = set(customers["customer_id"])
+    with_calling = {cid for cid in session.execute(select(Subscription.customer_id).where(
+        Subscription.partner_id == partner_id, Subscription.product == Product.CALLING)).scalars() if cid in ids}
+    if not with_calling:
+        return section  # no customer has Webex Calling: nothing is unknown
+    section.kpis = [replace(k, value=None, source=SourceFamily.CALL_HISTORY.value) for k in section.kpis]
+    section.notes.append(SourceNote(SourceFamily.CALL_HISTORY.value, 0, len(with_calling), "customers", state))
+    return section

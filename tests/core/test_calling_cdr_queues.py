@@ -166,3 +166,34 @@ def test_quality_is_unknown_not_zero_without_a_quality_source(session, world):
     provenance.record_refresh(session, partner_id=world.id, family=SourceFamily.CALL_QUALITY, now=NOW, rows=0)
     known = quality(session=session, partner_id=world.id, as_of=AS_OF, settings=S)
     assert {k.key: k.value for k in known.kpis}["legs_with_media"] == 0 and known.notes == []
+
+
+def test_without_call_history_the_calling_figures_are_unknown_not_zero(session, world):
+    from partnerhub_core import provenance
+    from partnerhub_core.analytics.calling import usage
+    from partnerhub_core.models import Customer, Subscription
+    from partnerhub_core.provenance import SourceFamily
+
+    # Nothing ingested; the one customer has Webex Calling, and the call history could not be read.
+    acme = world
+    cust = session.exec(select(Customer).where(Customer.org_id == ORG)).one()
+    session.add(Subscription(partner_id=acme.id, customer_id=cust.id, subscription_id="SUB-1", product="calling",
+                             total_licenses=10, start_date=date(2026, 1, 1)))
+    provenance.record_failure(session, partner_id=acme.id, family=SourceFamily.CALL_HISTORY, now=NOW,
+                              error="1 of 1 organizations could not be read (HTTP 403 ×1)",
+                              missing_scopes=["spark-admin:calling_cdr_read"])
+    for section in (usage, queues, features):
+        got = section(session=session, partner_id=acme.id, as_of=AS_OF, settings=S)
+        assert all(k.value is None and k.source == "call_history" for k in got.kpis), got.key
+        [note] = got.notes
+        assert (note.family, note.known, note.total) == ("call_history", 0, 1)
+        assert note.state.missing_scopes == ["spark-admin:calling_cdr_read"]
+
+    # Read for some organizations only: the figures show, with how many were read.
+    provenance.record_refresh(session, partner_id=acme.id, family=SourceFamily.CALL_HISTORY, now=NOW, rows=10,
+                              covered=3, total=5)
+    _ingest(session, world, _week_of_queue_calls())
+    got = queues(session=session, partner_id=acme.id, as_of=AS_OF, settings=S)
+    assert {k.key: k.value for k in got.kpis}["queue_calls"] == 8
+    [note] = got.notes
+    assert (note.known, note.total, note.unit) == (3, 5, "customers")
