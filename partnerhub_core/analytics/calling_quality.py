@@ -1,4 +1,5 @@
-"""The call quality view (F17), and its figures as unknown when no source gives them.
+"""The call quality view (F17), and calling figures as unknown when no source gives them
+(``mark_quality_unknown`` for media quality, ``with_call_history`` for the CDR's figures).
 
 The call history (CDR) gives usage, features and queues; it has no media figures, and
 Webex's quality statistics cannot be read for a customer with a partner's token
