@@ -37,7 +37,7 @@ def walk_organizations(ctx: SyncContext, spec: OrgPart) -> PartResult:
     result = PartResult(part)
     with factory() as session:
         top = state_row(session, partner_id, part)
-        pass_start = _resume_point(top, now, settings)
+        pass_start = resume_point(top, now, settings)
         resuming = pass_start is not None
         if not resuming:
             top.cursor = now.isoformat()
@@ -132,7 +132,7 @@ def walk_organizations(ctx: SyncContext, spec: OrgPart) -> PartResult:
     return result
 
 
-def _resume_point(top: SyncState, now: datetime, settings: Settings) -> datetime | None:
+def resume_point(top: SyncState, now: datetime, settings: Settings) -> datetime | None:
     """The start of an unfinished pass that is recent enough to resume, else None."""
     if not top.cursor:
         return None

@@ -20,6 +20,11 @@ Registering a part (the one place to edit when a reader is added):
 Every part but ``organizations`` walks the customers of the newest organizations listing.
 When ``organizations`` fails nothing else runs: the token or the connection is wrong.
 
+A whole sync (no parts chosen) that did not finish — killed, or a part failed — is resumed
+by the next whole sync within ``webex_sync_resume_hours``: the parts that finished without
+error since it started are not run again (``SyncState`` part ``run`` keeps its start), and
+a part that was cut off resumes with the organizations it had not done.
+
 Tags and partner admin assignments also go to Webex (``push_customer_tags``,
 ``assign_customer_admin``); see ``tags.py`` and ``admins.py``.
 """
@@ -55,7 +60,7 @@ from partnerhub_core.sources import (
     pstn,
     tags,
 )
-from partnerhub_core.sources.org_walk import walk_organizations
+from partnerhub_core.sources.org_walk import resume_point, walk_organizations
 from partnerhub_core.sources.recorded_walk import recorded_part
 from partnerhub_core.sources.sync_common import (
     OrgPart,
@@ -67,6 +72,7 @@ from partnerhub_core.sources.sync_common import (
     SyncContext,
     as_utc,
     no_progress,
+    state_row,
 )
 from partnerhub_core.sources.webex import WebexClient
 
@@ -105,6 +111,7 @@ REGISTRY: tuple[OrgPart | PartnerPart, ...] = (
     call_history.PART,
 )
 PARTS = tuple(p.name for p in REGISTRY)
+RUN_PART = "run"  # SyncState row whose cursor is the start of a whole sync not finished yet
 _BY_NAME = {p.name: p for p in REGISTRY}
 
 __all__ = ["PARTS", "REGISTRY", "PartResult", "Progress", "SessionFactory", "SyncReport", "sync_partner",
@@ -156,9 +163,17 @@ def sync_partner(
     ctx = SyncContext(factory=session_factory, client=client, settings=settings, partner_id=partner_id,
                       now=now, progress=progress or no_progress)
     report = SyncReport(partner_id=partner_id)
+    # Only a whole sync resumes a whole sync; a run of chosen parts runs them.
+    run_start = _resumed_run(ctx) if parts is None else None
     try:
         for spec in REGISTRY:
             if spec.name not in wanted:
+                continue
+            done = _done_in_run(ctx, spec.name, run_start) if run_start else None
+            if done is not None:
+                log.info("sync partner %s: %s already done in the run being resumed", partner_id, spec.name)
+                ctx.progress(Progress(spec.name, max(done.skipped, 1), max(done.skipped, 1)))
+                report.parts.append(done)
                 continue
             log.info("sync partner %s: %s", partner_id, spec.name)
             result = _run(ctx, spec)
@@ -171,11 +186,43 @@ def sync_partner(
     finally:
         if own_client:
             client.close()
+    if parts is None and report.ok and len(report.parts) == len(REGISTRY):
+        with session_factory() as session:
+            state_row(session, partner_id, RUN_PART).cursor = None  # the whole run is done
+            session.commit()
     # Trials asked for in Slack become "started" only once Webex has them (services/trials.py).
     with session_factory() as session:
         trials.reconcile_requests(session=session, partner_id=partner_id, now=now)
         session.commit()
     return report
+
+
+def _resumed_run(ctx: SyncContext) -> datetime | None:
+    """The start of a whole run that did not finish (killed, or a part failed) and is recent
+    enough to resume (``webex_sync_resume_hours``): its parts that succeeded are not run
+    again. Otherwise this run's start is kept until it finishes, and None is returned."""
+    with ctx.factory() as session:
+        row = state_row(session, ctx.partner_id, RUN_PART)
+        start = resume_point(row, ctx.now, ctx.settings)
+        if start is None:
+            row.cursor = ctx.now.isoformat()
+        session.commit()
+    return start
+
+
+def _done_in_run(ctx: SyncContext, part: str, run_start: datetime) -> PartResult | None:
+    """A part that finished without error since ``run_start``, as a result with everything
+    resumed past (its organizations, or 1 for a partner-level part); else None."""
+    with ctx.factory() as session:
+        top = session.exec(select(SyncState).where(
+            SyncState.partner_id == ctx.partner_id, SyncState.part == part, SyncState.org_id == "")).first()
+        ok_at, failed_at = (as_utc(top.last_success_at), as_utc(top.last_error_at)) if top else (None, None)
+        if ok_at is None or ok_at < run_start or (failed_at is not None and failed_at >= ok_at) or top.cursor:
+            return None
+        orgs = session.exec(select(func.count()).select_from(SyncState).where(
+            SyncState.partner_id == ctx.partner_id, SyncState.part == part, SyncState.org_id != "",
+            SyncState.last_success_at >= run_start)).one()
+    return PartResult(part, skipped=orgs or 1)
 
 
 def _run(ctx: SyncContext, spec: OrgPart | PartnerPart) -> PartResult:

@@ -68,3 +68,27 @@ def test_a_resumed_pass_starts_from_the_organizations_already_done(engine, wx, w
     second, events = run(engine, wsettings, partner_id, ["licenses"], now=NOW + timedelta(minutes=10))
     assert (second.parts[0].skipped, second.parts[0].succeeded) == (2, 3)
     assert events == [("licenses", n, 5, 0) for n in (2, 3, 4, 5)]
+
+
+def test_a_whole_sync_that_did_not_finish_is_resumed_part_by_part(engine, wx, wsettings, partner_id):
+    """Killed or failed midway, a whole sync is resumed: the parts that finished since it
+    started are not read again (their organizations count as resumed past)."""
+    wx.fail_next(500, path_contains="/v1/partner/tags/", times=100)
+    first, _ = run(engine, wsettings, partner_id, None)
+    assert [p.part for p in first.parts if not p.ok] == ["tags"]
+    wx.failures.clear()
+    before = len(wx.requests)
+    second, events = run(engine, wsettings, partner_id, None, now=NOW + timedelta(minutes=10))
+    assert second.ok
+    parts = {p.part: p for p in second.parts}
+    assert (parts["licenses"].skipped, parts["licenses"].succeeded) == (5, 0)
+    assert (parts["tags"].skipped, parts["tags"].succeeded) == (0, 5)
+    assert ("licenses", 5, 5, 0) in events
+    new = wx.requests[before:]
+    assert not [r for r in new if r.path == "/v1/licenses"]
+    assert len([r for r in new if r.path.startswith("/v1/partner/tags/")]) == 5
+    # That run finished: the next whole sync reads everything again.
+    before = len(wx.requests)
+    third, _ = run(engine, wsettings, partner_id, None, now=NOW + timedelta(minutes=20))
+    assert third.ok and {p.part: p.succeeded for p in third.parts}["licenses"] == 5
+    assert len([r for r in wx.requests[before:] if r.path == "/v1/licenses"]) == 5
