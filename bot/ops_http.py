@@ -156,6 +156,10 @@ def logged(handler: Callable[[Request], Awaitable[Response]], engine: Engine,
                 else logging.INFO
             event(log, "request", level=level,
                   path=request.url.path, status=status, outcome=outcome, latency_ms=latency_ms, **fields)
+            if fields.get("text") and log.isEnabledFor(logging.DEBUG):
+                # What the person typed, for debugging: DEBUG only, tokens masked like every line.
+                event(log, "request_text", level=logging.DEBUG, text=fields["text"],
+                      slack_request_id=fields.get("slack_request_id"))
 
     return wrapper
 

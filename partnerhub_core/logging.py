@@ -15,6 +15,8 @@ Callers log an event name as the message and the facts as ``extra`` fields:
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import re
@@ -35,7 +37,15 @@ _TOKEN_PATTERNS = [
     re.compile(r"\bxapp-[A-Za-z0-9-]+"),  # Slack app-level tokens
     re.compile(r"(?i)\bBearer\s+[A-Za-z0-9._~+/=-]+"),
     re.compile(r"\bgAAAAA[A-Za-z0-9_=-]{20,}"),  # a Fernet ciphertext
+    # A Webex access token as the Developer Portal and OAuth hand it out:
+    # <opaque>_<4-character cluster>_<org uuid>, e.g. "NmY3…_PF84_1eb65fdf-…"
+    re.compile(r"\b[A-Za-z0-9]{32,}_[A-Za-z0-9]{4}_[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b"),
 ]
+# Any other long opaque word (a token pasted without its suffix, a refresh token) is masked
+# too, except what is long and harmless: hex digests and Webex ids (base64 of
+# "ciscospark://…"), which operators need in the logs.
+_OPAQUE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{64,}={0,2}(?![A-Za-z0-9_=-])")
+_HEX = re.compile(r"[0-9a-fA-F]+")
 MASK = "***"
 _HANDLER_NAME = "partnerhub-json"
 # The password of a URL (`postgresql://user:PASSWORD@host/db`) in any text.
@@ -53,13 +63,26 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, MASK)
     for pattern in _TOKEN_PATTERNS:
         text = pattern.sub(lambda m: _mask_match(m.group(0)), text)
+    text = _OPAQUE.sub(lambda m: m.group(0) if _harmless(m.group(0)) else MASK, text)
     return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{MASK}@", text)
+
+
+def _harmless(word: str) -> bool:
+    """A long word that is not a secret: hex (digests) or a Webex id."""
+    if _HEX.fullmatch(word):
+        return True
+    padded = word + "=" * (-len(word) % 4)
+    try:
+        decoded = base64.urlsafe_b64decode(padded.replace("+", "-").replace("/", "_"))
+    except (ValueError, binascii.Error):
+        return False
+    return decoded.startswith(b"ciscospark://")
 
 
 def _mask_match(found: str) -> str:
     if found[:6].lower() == "bearer":
         return "Bearer " + MASK
-    if found.startswith("gAAAAA"):
+    if found.startswith("gAAAAA") or not found.startswith(("xox", "xapp")):  # Fernet, Webex
         return MASK
     return found.split("-", 1)[0] + "-" + MASK  # keep the kind: "xoxb-***"
 
