@@ -21,6 +21,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -104,8 +105,10 @@ def prepare_db(path: Path, env: dict) -> None:
 def run_sync(env: dict, wx: BenchWebex, kill_after: int | None) -> dict:
     """One ``partnerhub sync``; killed with SIGKILL once ``kill_after`` requests were served."""
     before, started = len(wx.requests), time.monotonic()
-    child = subprocess.Popen(CLI + ["sync", "--partner", "1"], env=env, cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Files, not pipes: a full pipe would stall the child on its progress output.
+    out_f, err_f = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    child = subprocess.Popen(CLI + ["sync", "--partner", "1"], env=env, cwd=ROOT, stdout=out_f, stderr=err_f,
+                             text=True)
     killed = False
     if kill_after is not None:
         while child.poll() is None and len(wx.requests) - before < kill_after:
@@ -113,7 +116,10 @@ def run_sync(env: dict, wx: BenchWebex, kill_after: int | None) -> dict:
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             killed = True
-    out, err = child.communicate()
+    child.wait()
+    out_f.seek(0)
+    err_f.seek(0)
+    out, err = out_f.read(), err_f.read()
     return {"wall_s": round(time.monotonic() - started, 1), "requests": len(wx.requests) - before,
             "exit": child.returncode, "killed": killed, "table": out.strip().splitlines(),
             "progress": [line for line in err.splitlines() if "━" in line][-16:]}
