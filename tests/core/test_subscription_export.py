@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
@@ -18,7 +18,7 @@ from partnerhub_core.sources.subscription_import import import_subscriptions
 from partnerhub_core.statuses import customer_statuses
 
 AS_OF = date(2026, 11, 25)
-NOW = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
 
 
 def _sub(p, c, sid, product, licenses, start, end=None, **kw):
