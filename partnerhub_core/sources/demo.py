@@ -460,7 +460,7 @@ def _record_sources(session: Session, pid: int, now: datetime) -> None:
         SourceFamily.ORGANIZATIONS: count(Customer), SourceFamily.SUBSCRIPTIONS: count(Subscription),
         SourceFamily.LICENSE_USAGE: count(LicenseSnapshot), SourceFamily.ADMIN_SIGN_IN: count(Customer),
         SourceFamily.PARTNER_ADMINS: count(CustomerAdmin), SourceFamily.LOCATIONS: count(Location),
-        SourceFamily.PSTN: count(Location), SourceFamily.PEOPLE: count(PartnerAdmin),
+        SourceFamily.PSTN: count(Location), SourceFamily.PEOPLE: count(PhoneNumber, PhoneNumber.user_id != ""),
         SourceFamily.DEVICES: count(Device), SourceFamily.NUMBERS: count(PhoneNumber),
         SourceFamily.TRIALS: count(Subscription, Subscription.is_trial.is_(True)),
         # demo_calling.py records the calling families with its own row counts.
