@@ -180,17 +180,22 @@ def report_regions(*, session: Session, partner_id: int, report: str) -> list[st
     return [r.value for r in Region if r.value in found]
 
 
+def _header(label: str, kind: str) -> str:
+    return label + " (%)" if kind == "percent" and "%" not in label else label
+
+
 def section_csv(section, locale: str = "en") -> bytes:
     """The CSV of an analytics table (F30): the section's columns, translated headers.
 
-    Percentages are written as percentage points (12.5 for 12.5%) with "(%)" added to
-    the header, so a spreadsheet gets a number, not text."""
+    Percentages are written as percentage points (12.5 for 12.5%), rounded half-up to the
+    shown decimals (rounding.py), with "(%)" added to a header that does not already say
+    "%" ("Assigned %" stays as it is), so a spreadsheet gets a number, not text."""
     gettext = translations(locale).gettext
     buf = BytesIO()
     writer = CsvWriter(buf)
     columns = list(section.columns)
     writer.header(
-        gettext(c.label) + (" (%)" if c.kind == "percent" else "") for c in columns
+        _header(gettext(c.label), c.kind) for c in columns
     )
     for record in section.rows():
         values = []

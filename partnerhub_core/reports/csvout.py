@@ -2,27 +2,41 @@
 accents right) and formula neutralisation.
 
 A spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return as a formula (CSV injection). Every *text* cell starting with one of
-those gets a leading apostrophe, which Excel and LibreOffice show as plain text.
+carriage return as a formula (CSV injection). Following OWASP's CSV-injection guidance,
+every *text* cell starting with one of those gets a leading apostrophe, which Excel and
+LibreOffice show as plain text; the csv module quotes cells holding separators or quotes
+and doubles embedded quotes. A cell that is a plain number (``+97123739364``, ``-3``,
+``-0.5``, ``1,234.5``) is left as it is: a sign, digits and decimal or group marks cannot
+call a function, and an apostrophe would stop the number being matched or dialled.
 Numbers are written as numbers: a negative count is data, not a formula.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
 BOM = "\ufeff".encode("utf-8")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number: an optional sign, then digits with "." or "," marks between them (E.164
+# "+97123739364", "-12", "-0.5", "1,234.56"); nothing else may follow.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|[.,]\d+)")
+
+
+def _inert(text: str) -> str:
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def neutralise(value: Any) -> Any:
     """The cell as written: text made inert, dates ISO, None empty, numbers as they are."""
     kind = type(value)  # the common cases first: a report writes millions of cells
     if kind is str:
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return _inert(value)
     if kind is int:
         return value
     if value is None:
@@ -37,10 +51,7 @@ def neutralise(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars
         return neutralise(value.item())
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    return _inert(str(value))
 
 
 class _Utf8Sink:

@@ -149,7 +149,7 @@ def test_devices_report_columns_and_neutralisation(session, world):
         ["", "Alpha Ltda", "org-alpha", "loc-rj", "Rio", "Webex Room Kit", "AABBCC000002", "RoomOS 11",
          "", "", "", ""],
         ["", "Alpha Ltda", "org-alpha", "loc-hq", "São Paulo HQ", "Cisco 8851", "AABBCC000001", "sip88xx.14-2",
-         "'+551130001000", "1000", "ana@alpha.example", "u-ana"],
+         "+551130001000", "1000", "ana@alpha.example", "u-ana"],
     ]
     with pytest.raises(BadInput):  # an inventory takes no dates
         _run(session, world, "devices", start=date(2026, 11, 1))
@@ -164,10 +164,10 @@ def test_numbers_report_empty_cells_by_kind(session, world):
         ["", "Alpha Ltda", "org-alpha", "loc-hq", "São Paulo HQ", "BR", "", "2000", "", "Active",
          "Auto Attendant", "", "", "aa-1"],
         # a number: Extension empty although Webex lists 1000 beside it (the guide)
-        ["", "Alpha Ltda", "org-alpha", "loc-hq", "São Paulo HQ", "BR", "'+551130001000", "",
+        ["", "Alpha Ltda", "org-alpha", "loc-hq", "São Paulo HQ", "BR", "+551130001000", "",
          "Cloud Connected PSTN", "Active", "People", "Primary", "ana@alpha.example", "u-ana"],
         # unassigned number: no user type, so no number type either
-        ["", "Alpha Ltda", "org-alpha", "loc-hq", "São Paulo HQ", "BR", "'+551130009999", "",
+        ["", "Alpha Ltda", "org-alpha", "loc-hq", "São Paulo HQ", "BR", "+551130009999", "",
          "Local Gateway", "Inactive", "", "", "", ""],
     ]
 
@@ -178,17 +178,21 @@ def test_numbers_report_extension_empty_on_number_rows_in_every_language_and_tem
     number, extension = 6, 7  # SPEC order: Phone Number, Extension
     # (phone number, extension) per row: the extension row keeps 2000, the numbers show none
     assert [(r[number], r[extension]) for r in rows[1:]] == [
-        ("", "2000"), ("'+551130001000", ""), ("'+551130009999", "")]
+        ("", "2000"), ("+551130001000", ""), ("+551130009999", "")]
     reports.save_template(session=session, actor=_admin(world), name=f"Ext {locale}", base_report="numbers",
                           columns=["extension", "phone_number"], now=NOW)
     _, rows = _run(session, world, f"Ext {locale}", locale=locale)
-    assert rows[1:] == [["2000", ""], ["", "'+551130001000"], ["", "'+551130009999"]]
+    assert rows[1:] == [["2000", ""], ["", "+551130001000"], ["", "+551130009999"]]
 
 
 def test_formula_neutralisation_of_every_trigger():
-    for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
-        assert reports.neutralise(text) == "'" + text
+    for text in ("=1+1", "+1+1", "-1-cmd", "-2+3", "+A1", "-SUM(A1)", "@SUM(A1)", "\tx", "\rx",
+                 "\t1", "=1", "+1e5", "-1 ", " ", "+", "-", "+.", "1.2.3x"):
+        assert reports.neutralise(text) == ("'" + text if text[0] in "=+-@\t\r" else text), text
     assert reports.neutralise("Plain") == "Plain"
+    # OWASP: plain numbers are data, not formulas; an apostrophe would break dialling/matching
+    for number in ("+97123739364", "-12", "-0.5", "+1.25", "-1,234.56", "-.5", "0.5", "5"):
+        assert reports.neutralise(number) == number
     assert reports.neutralise(-3) == -3  # numbers are data
     assert reports.neutralise(None) == ""
 
@@ -270,15 +274,16 @@ def test_custom_template_rules(session, world):
 
 def test_section_csv_headers_percent_points_and_neutralisation():
     table = pd.DataFrame({"customer": ["-Acme", "Beta"], "calls": [3, 0], "rate": [0.125, None],
-                          "avg": [1.5, 2.0]})
+                          "assigned": [0.0725, 1 / 3], "avg": [1.5, 5.178919927453785]})
     section = Section("x", "X", [Kpi("k", "K", 1)], table,
                       [Column("customer", "Customer"), Column("calls", "Calls", INT),
-                       Column("rate", "Abandoned rate", PERCENT), Column("avg", "Average", FLOAT)])
+                       Column("rate", "Abandoned rate", PERCENT), Column("assigned", "Assigned %", PERCENT),
+                       Column("avg", "Average", FLOAT)])
     raw = reports.section_csv(section, "en")
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert rows == [["Customer", "Calls", "Abandoned rate (%)", "Average"],
-                    ["'-Acme", "3", "12.5", "1.5"], ["Beta", "0", "", "2.0"]]
+    assert rows == [["Customer", "Calls", "Abandoned rate (%)", "Assigned %", "Average"],
+                    ["'-Acme", "3", "12.5", "7.3", "1.5"], ["Beta", "0", "", "33.3", "5.2"]]
 
 
 def test_file_name_pattern_and_unsafe_characters():
