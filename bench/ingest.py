@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import resource
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd

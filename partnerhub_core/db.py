@@ -52,10 +52,9 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def make_engine(url: str, **kw) -> Engine:
-    from sqlalchemy import event
-    from sqlmodel import create_engine
-
-    from partnerhub_core import models  # noqa: F401  (registers every table on the metadata)
+    # SQLAlchemy's own create_engine (SQLModel's only wraps it): opening a database
+    # loads no models; the code that queries them imports them.
+    from sqlalchemy import create_engine, event
 
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kw)
@@ -121,7 +120,7 @@ def ensure_ready(engine: Engine, *, at_head: bool = True) -> str | None:
         raise DatabaseNotReady(N_("The database at {url} has no partnerhub schema yet: run `partnerhub db upgrade`."),
                                url=url)
     if at_head and current is not None:
-        head = migrate.head_revision(str(engine.url))
+        head = migrate.script_head()
         if current != head:
             raise DatabaseNotReady(N_("The database at {url} is at revision {current}, this version of partnerhub "
                                       "needs {head}: run `partnerhub db upgrade`."), url=url, current=current,

@@ -10,15 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from partnerhub_core.settings import Settings, load_settings
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pydantic and SQLAlchemy load when a command runs, not for its help
     from sqlalchemy.engine import Engine
+
+    from partnerhub_core.settings import Settings
 
 
 def settings(database_url: str | None = None) -> Settings:
     """The process's settings (environment and .env); ``--database-url`` wins when given.
     A bad value stops here with one line naming the variable."""
+    from partnerhub_core.settings import load_settings
+
     if database_url:
         return load_settings(database_url=database_url)
     return load_settings()

@@ -49,7 +49,7 @@ def current(database_url: str = DB_OPT, as_json: bool = JSON_OPT) -> None:
     url = settings(database_url).database_url
     engine = engine_for(url)
     rev = ensure_ready(engine, at_head=False)
-    head = migrate.head_revision(url)
+    head = migrate.script_head()
     if as_json:
         echo_json({"database": mask_url(url), "revision": rev, "head": head, "at_head": rev == head})
     else:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import typer
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 
 from partnerhub_core import charts
-from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection, usage
+from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection
 from partnerhub_core.settings import Settings
 from tests.core.calling_world import make_customer, make_partner
 

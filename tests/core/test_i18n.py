@@ -1,7 +1,6 @@
 """Languages: formatting, locale resolution, the glossary, and the catalogs' completeness."""
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 

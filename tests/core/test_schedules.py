@@ -1,7 +1,7 @@
 """Schedule math (time zones, DST, month ends), parsing, and the schedule services."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine

@@ -2,7 +2,6 @@
 alert full, long names, many changes)."""
 from dataclasses import replace
 from datetime import date
-from functools import partial
 
 import pandas as pd
 
