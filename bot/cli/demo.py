@@ -16,6 +16,7 @@ import importlib
 import logging
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -121,16 +122,32 @@ def prepare_database(run: DemoRun) -> None:
                           "the demo again."), url=mask_url(run.url), tables=", ".join(sorted(missing)[:5]))
 
 
+@contextmanager
+def _spinner(text: str):
+    """A spinner on stderr while the partner is built (tens of seconds for thousands of
+    customers), only on a terminal: pipes, files and tests see the plain output."""
+    import sys
+
+    if not sys.stderr.isatty():
+        yield lambda _text: None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(text) as live:
+        yield live.update
+
+
 def build(run: DemoRun) -> None:
     heading(run._(N_("Building the demo partner")))
     # Rebuilding purges the previous demo partner; that is not an operator's purge worth a
     # warning line in the middle of the demo.
     logging.getLogger("partnerhub.purge").setLevel(logging.ERROR)
     calling = _demo_calling_module()
-    with session_scope(run.engine) as session:
+    with _spinner(run._(N_("Building the demo partner"))) as status, session_scope(run.engine) as session:
         partner = build_demo_partner(session, customers=run.customers, as_of=run.as_of, seed=run.seed)
         run.partner_id = partner.id
         if calling is not None:
+            status(run._(N_("Generating the calling history")))
             calling.load_demo_calling(session, partner_id=partner.id, as_of=run.as_of, seed=run.seed)
     with run.session() as session:
         counts = {
