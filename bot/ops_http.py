@@ -54,11 +54,13 @@ def readyz_route(engine: Engine, timeout: float = READY_TIMEOUT_SECONDS) -> Rout
 # --- one log line per request ----------------------------------------------------------
 def request_fields(payload: dict, headers, known_words: Callable[[str], bool] | None = None) -> dict:
     """The facts of one Slack request worth a log line (ids only)."""
-    team = payload.get("team_id") or (payload.get("team") or {}).get("id") \
-        or (payload.get("user") or {}).get("team_id") or ""
+    def obj(key: str) -> dict:  # Slack sends some of these as an object, some as a bare id
+        value = payload.get(key)
+        return value if isinstance(value, dict) else {"id": value} if isinstance(value, str) else {}
+
+    team = payload.get("team_id") or obj("team").get("id") or obj("user").get("team_id") or ""
     fields: dict = {"workspace": team or None, "enterprise": payload.get("enterprise_id") or None}
-    user = payload.get("user_id") or (payload.get("user") or {}).get("id") \
-        or (payload.get("event") or {}).get("user")
+    user = payload.get("user_id") or obj("user").get("id") or obj("event").get("user")
     fields["user"] = user if isinstance(user, str) else None
     if payload.get("command"):
         fields["kind"] = "command"
