@@ -13,7 +13,6 @@ from sqlmodel import Session
 
 from bot import render as _render
 from partnerhub_core import alerts, reports, schedules
-from partnerhub_core.i18n import N_
 from partnerhub_core.models import Frequency, Schedule
 from partnerhub_core.settings import Settings
 
@@ -121,21 +120,7 @@ def _slug(text: str) -> str:
 
 
 def _chart(alert: alerts.Alert, locale: str) -> bytes | None:
-    """A PNG where a trend reads faster than a table: the weekly abandoned-call rate of
-    the customers that spiked (the worst six), over the baseline weeks and last week."""
-    if alert.kind != "abandoned_spike" or alert.history is None or not alert.rows:
-        return None
+    """A PNG where a trend reads faster than a table (charts.abandoned_spike_figure)."""
     from partnerhub_core import charts
 
-    history = alert.history
-    weeks = sorted(set(history["week_ending"]))
-    series = {}
-    for row in alert.rows[:6]:
-        mine = history[history["customer_id"] == row.customer_id].set_index("week_ending")
-        series[row.customer[:40]] = [
-            (float(mine.at[w, "queue_abandoned"]) / float(mine.at[w, "queue_calls"]))
-            if w in mine.index and mine.at[w, "queue_calls"] else None
-            for w in weeks
-        ]
-    return charts.line_chart(title=_t(locale, N_("Abandoned-call rate by week")), weeks=weeks, series=series,
-                             percent=True, locale=locale)
+    return charts.abandoned_spike_chart(alert, locale)
