@@ -255,8 +255,11 @@ class Digest:
     notes: list = field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return (not any(a.rows for a in self.alerts) and not self.off
-                and (self.changes is None or self.changes.is_empty()))
+        # Alerts that are off are news on a schedule's first digest only: a quiet
+        # subscription must not post every week just to repeat that a source is missing.
+        if any(a.rows for a in self.alerts) or (self.off and self.changes is None):
+            return False
+        return self.changes is None or self.changes.is_empty()
 
 
 def fingerprint(*parts: Any) -> str:

@@ -128,3 +128,11 @@ def test_spike_alert_with_a_failed_read_is_off_even_with_old_rows(session, setti
     (spike,) = digest.alerts
     assert [(r.customer, r.facts["queue_abandoned"], r.facts["rate"]) for r in spike.rows] == [
         ("Old", 8, pytest.approx(0.2))]
+
+
+def test_an_alert_off_is_news_only_on_the_first_digest(session, settings):
+    p, cs = build(session, {n: READ for n in SIGN_INS})
+    digest = _digest(session, settings, p)
+    assert digest.off and digest.changes is None and not digest.is_empty()
+    digest.changes = alerts.Changes()  # a later digest: nothing changed since the last one
+    assert digest.is_empty()
