@@ -364,3 +364,26 @@ def test_refresh_records_a_sync_that_worked_as_posted(cfg, engine, world):
     with Session(engine) as s:
         run = s.exec(select(JobRun).where(JobRun.job == "refresh")).one()
         assert (run.outcome, run.items, run.detail) == ("ok", 1, None)
+
+
+def test_refresh_under_a_frozen_date_dates_its_snapshots_in_that_week(cfg, engine, world):
+    """The worker's weekly sync honours PARTNERHUB_AS_OF like every command: a refresh run on
+    the real 29th under AS_OF=2026-11-18 (a Wednesday) writes the week ending Saturday the 14th."""
+    from partnerhub_core.models import LicenseSnapshot, Subscription
+    from tests.fakes.webex import FakeWebex
+
+    with FakeWebex(token="wx-refresh") as wx:
+        wx.add_org("org-frozen", "Frozen Co")
+        wx.licenses["org-frozen"] = [{"id": "L1", "name": "Webex Calling - Professional", "totalUnits": 10,
+                                      "consumedUnits": 4, "subscriptionId": "SUB-F"}]
+        settings = cfg.model_copy(update={
+            "webex_token": SecretStr("wx-refresh"), "webex_api_url": wx.url, "webex_cdr_url": wx.cdr_url("us"),
+            "as_of": date(2026, 11, 18), "webex_max_retries": 1, "webex_backoff_s": 0.001,
+            "webex_retry_after_default_s": 0.001})
+        worker.run_job("refresh", settings, engine, now=datetime(2026, 11, 29, 0, 30, tzinfo=timezone.utc),
+                       worker_id="w1")
+    with Session(engine) as s:
+        weeks = {str(x.week_ending) for x in s.exec(
+            select(LicenseSnapshot).join(Subscription, Subscription.id == LicenseSnapshot.subscription_pk)
+            .where(Subscription.subscription_id == "SUB-F"))}
+    assert weeks == {"2026-11-14"}
