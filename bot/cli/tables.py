@@ -105,6 +105,31 @@ def format_value(value: Any, kind: str, locale: str) -> str:
     return str(value)
 
 
+def terminal_width() -> int | None:
+    """The terminal's width when stdout is one; None for pipes and files (whole cells)."""
+    import shutil
+    import sys
+
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((120, 24)).columns
+
+
+def fit_widths(widths: list[int], right: Sequence[bool], limit: int | None, minimum: int = 8) -> list[int]:
+    """Column widths that fit ``limit`` characters (two spaces between columns): the
+    widest text column gives way first, down to ``minimum``; numbers are never cut."""
+    widths = list(widths)
+    if limit is None:
+        return widths
+    while sum(widths) + 2 * (len(widths) - 1) > limit:
+        text_cols = [i for i, w in enumerate(widths) if not right[i] and w > minimum]
+        if not text_cols:
+            break
+        widest = max(text_cols, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None) -> str:
     """A plain table with a header rule; ``right`` marks right-aligned (numeric) columns."""
     right = list(right or [False] * len(headers))
@@ -112,9 +137,14 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Seq
     for row in rows:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], len(cell))
+    widths = fit_widths(widths, right, terminal_width())
+
+    def clip(text: str, width: int) -> str:
+        return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
     def line(cells: Sequence[str]) -> str:
-        parts = [c.rjust(widths[i]) if right[i] else c.ljust(widths[i]) for i, c in enumerate(cells)]
+        parts = [clip(c, widths[i]).rjust(widths[i]) if right[i] else clip(c, widths[i]).ljust(widths[i])
+                 for i, c in enumerate(cells)]
         return "  ".join(parts).rstrip()
 
     out = [line(headers), "  ".join("-" * w for w in widths)]

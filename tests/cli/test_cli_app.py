@@ -53,3 +53,12 @@ def test_help_and_a_db_command_stay_light():
              "print(' '.join(m for m in ('pandas', 'matplotlib', 'slack_bolt') if m in sys.modules), file=sys.stderr)")
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stderr.strip() == ""
+
+
+def test_tables_fit_the_terminal_by_narrowing_the_widest_text_column():
+    from bot.cli.tables import fit_widths
+
+    # name 40, region 6, licenses 8 (numeric): 40 + 6 + 8 + 2*2 = 58 > 50 -> name gives 8.
+    assert fit_widths([40, 6, 8], [False, False, True], 50) == [32, 6, 8]
+    assert fit_widths([40, 6, 8], [False, False, True], None) == [40, 6, 8]  # a pipe: whole cells
+    assert fit_widths([10, 10, 30], [False, False, True], 20) == [8, 8, 30]  # numbers are never cut
