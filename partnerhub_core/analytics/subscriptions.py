@@ -548,7 +548,7 @@ def license_trend(
     customer_ids: Iterable[int] | None = None,
     weeks: int = TREND_WEEKS,
 ) -> Section:
-    """F10: per week (ending Saturday) of the last ``weeks`` weeks up to ``as_of``, the sum
+    """F10: per week (ending Saturday, newest first) of the last ``weeks`` weeks up to ``as_of``, the sum
     over the product's lines of total, assigned and used (last 7 days) licenses, from the
     weekly snapshots (so a line counts in the weeks it existed). One aggregate query."""
     product = check_product(product)
@@ -604,5 +604,7 @@ def license_trend(
         Column("assigned_pct", N_("Assigned %"), PERCENT),
         Column("used_pct", N_("Used %"), PERCENT),
     ]
+    # Newest week first: every view that shows a few rows (Slack, ``--limit``) shows the latest.
+    df = df.iloc[::-1].reset_index(drop=True)
     section = Section("trend", N_("License distribution trend"), kpis, df, columns, product=product, as_of=as_of)
     return note_usage(section, usage, unit="weeks")

@@ -167,6 +167,9 @@ def test_section_json_has_rows_and_columns(capsys, monkeypatch, env, demo_db):
     code, out, err = run(capsys, monkeypatch, "section", "trend", "--database-url", demo_db, "--as-of", AS_OF,
                          "--limit", "3")
     assert code == 0 and "License distribution trend" in out
+    # newest first: the three weeks ending on the Saturdays before Wednesday 2026-11-25
+    assert all(d in out for d in ("Nov 21, 2026", "Nov 14, 2026", "Nov 7, 2026")) and "Oct 31, 2026" not in out
+    assert out.index("Nov 21, 2026") < out.index("Nov 7, 2026")
 
 
 def test_customer_lookup_and_list(capsys, monkeypatch, env, demo_db):

@@ -207,12 +207,14 @@ def test_license_trend(session, settings, world):
     p, _ = world
     s = call(subs.license_trend, session, settings, p)
     # 03-07: A 100/40/20, D 400/30/8, E 20/5/2. 03-14: every Meetings line in force.
+    # Newest week first.
     assert s.rows() == [
-        {"week_ending": date(2026, 3, 7), "total_licenses": 520, "assigned": 75, "used_7d": 30,
-         "assigned_pct": pytest.approx(75 / 520), "used_pct": pytest.approx(30 / 520)},
         {"week_ending": date(2026, 3, 14), "total_licenses": 780, "assigned": 310, "used_7d": 192,
          "assigned_pct": pytest.approx(310 / 780), "used_pct": pytest.approx(192 / 780)},
+        {"week_ending": date(2026, 3, 7), "total_licenses": 520, "assigned": 75, "used_7d": 30,
+         "assigned_pct": pytest.approx(75 / 520), "used_pct": pytest.approx(30 / 520)},
     ]
+    assert kpis(s)["total_licenses"] == 780  # the KPIs are the newest week's
     assert kpis(call(subs.license_trend, session, settings, p, region="EU"))["total_licenses"] == 400
 
 

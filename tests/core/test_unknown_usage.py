@@ -75,8 +75,8 @@ def test_usage_known_gives_the_hand_numbers(session, settings):
     recent, expiring, trend = got["recent"], got["expiring"], got["trend"]
     assert [r["weekly_used_change"] for r in recent.rows()] == [10]
     assert expiring.kpi("usage_pct").value == pytest.approx(0.5)
-    assert [(r["used_7d"], r["used_pct"]) for r in trend.rows()] == [(20, pytest.approx(0.2)),
-                                                                     (130, pytest.approx(130 / 300))]
+    assert [(r["used_7d"], r["used_pct"]) for r in trend.rows()] == [(130, pytest.approx(130 / 300)),
+                                                                     (20, pytest.approx(0.2))]  # newest first
     assert all(n.complete for s in got.values() for n in s.notes)
     assert note_lines(expiring.notes, str) == []
 
@@ -129,7 +129,7 @@ def test_partial_usage_says_how_much_is_known(session, settings):
     trend = got["trend"]
     # 03-07 has Alpha only (known); 03-14 has Bravo unknown: that week's usage is not a sum
     # over Alpha alone, it is unknown.
-    assert [r["used_7d"] for r in trend.rows()] == [20, None]
+    assert [r["used_7d"] for r in trend.rows()] == [None, 20]  # newest week first
     assert (trend.notes[0].known, trend.notes[0].total, trend.notes[0].unit) == (1, 2, "weeks")
     assert note_lines(trend.notes, lambda s: s, "en")[0] == "License usage known for 1 of 2 weeks."
     assert trend.kpi("used").value is None and trend.kpi("assigned").value == 200
