@@ -154,6 +154,10 @@ def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict
 
     # The group's location name: its last non-empty one in batch order, as ingest_legs keeps.
     n_codes, n_uniq = factor("location_name")
+    # PostgreSQL text cannot hold NUL: refused on both databases, so both keep the same rows.
+    for field, values in (("location_id", loc_uniq), ("location_name", n_uniq), ("endpoint_type", end_uniq)):
+        if any("\x00" in v for v in values):
+            raise BadInput("The {field} contains characters that are not allowed.", field=field)
     named = np.flatnonzero(n_codes != n_uniq.index(""))
     last_named = pd.Series(named).groupby(codes[named]).max()
     location_name = np.full(ng, "", dtype=object)
@@ -189,37 +193,51 @@ def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict
 
 def _bulk_upsert_rollups(session: Session, columns: dict[str, list], count: int) -> None:
     """Add aggregated rows to ``CallRollup`` in bulk: SQLite ``executemany`` of one
-    upsert; PostgreSQL one upsert from ``unnest`` of column arrays."""
+    upsert; PostgreSQL COPY into a staging table, then one set-based upsert."""
     table = CallRollup.__table__.name
     names = list(columns)
-    sums_set = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in ROLLUP_SUMS)
-    conflict = (
-        f"ON CONFLICT ({', '.join(_ROLLUP_KEYS)}) DO UPDATE SET {sums_set}, "
-        f"location_name = coalesce(nullif(excluded.location_name, ''), {table}.location_name)"
-    )
     connection = session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite":
         sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-               f"{conflict}")
+               f"{_conflict(table, 'excluded')}")
         connection.exec_driver_sql(sql, list(zip(*(columns[n] for n in names))))
         return
     if dialect != "postgresql":
         raise BadInput("Unsupported database {dialect}.", dialect=dialect)
-    types = {"day": "date", "week_ending": "date", "location_id": "text", "location_name": "text",
-             "endpoint_type": "text", "queue_answer_wait_s": "float8", "queue_abandon_wait_s": "float8"}
-    arrays = ", ".join(f"%({n})s::{types.get(n, 'int8')}[]" for n in names)
-    sql = (f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({arrays}) {conflict}")
-    step = 200_000  # bounds the size of one statement's parameters
-    for start in range(0, count, step):
-        # Each column as one array literal, parsed by the server: adapting Python lists
-        # element by element cost more than the upsert itself.
-        connection.exec_driver_sql(sql, {n: _pg_array(columns[n][start:start + step], n in types and
-                                                      types[n] == "text") for n in names})
+    _pg_copy_upsert(connection, table, columns, names)
 
 
-def _pg_array(values: list, quoted: bool) -> str:
-    if quoted:
-        return "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
-                              for v in values) + "}"
-    return "{" + ",".join(map(str, values)) + "}"
+def _conflict(table: str, excluded: str) -> str:
+    """The upsert's ON CONFLICT clause: sums add up, a non-empty location name wins."""
+    sums_set = ", ".join(f"{n} = {table}.{n} + {excluded}.{n}" for n in ROLLUP_SUMS)
+    return (f"ON CONFLICT ({', '.join(_ROLLUP_KEYS)}) DO UPDATE SET {sums_set}, "
+            f"location_name = coalesce(nullif({excluded}.location_name, ''), {table}.location_name)")
+
+
+# Staging column types. Days travel as ISO text (the rows' own form) and are cast once
+# by the upsert; binary COPY sends the rest as they are, so text needs no escaping.
+_STAGE_TYPES = {"day": "text", "week_ending": "text", "location_id": "text", "location_name": "text",
+                "endpoint_type": "text", "queue_answer_wait_s": "float8", "queue_abandon_wait_s": "float8"}
+_STAGE = "call_rollup_stage"
+
+
+def _pg_copy_upsert(connection, table: str, columns: dict[str, list], names: list[str]) -> None:
+    """COPY the rows (binary) into a TEMP staging table dropped with the transaction, then
+    one INSERT … SELECT … ON CONFLICT in the unique key's order (the rows come sorted;
+    ORDER BY keeps it so). The unnest of array literals it replaces spent ~3 s a 1 M-leg
+    batch parsing and adapting; COPY skips both."""
+    types = [_STAGE_TYPES.get(n, "int8") for n in names]
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE}")
+    cursor.execute(f"CREATE TEMP TABLE {_STAGE} ({', '.join(f'{n} {t}' for n, t in zip(names, types))}) "
+                   "ON COMMIT DROP")
+    with cursor.copy(f"COPY {_STAGE} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in zip(*(columns[n] for n in names)):
+            copy.write_row(row)
+    select_list = ", ".join(f"{n}::date" if n in ("day", "week_ending") else n for n in names)
+    cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {select_list} FROM {_STAGE} "
+                   f"ORDER BY {', '.join(_ROLLUP_KEYS)} {_conflict(table, 'excluded')}")
+    cursor.execute(f"DROP TABLE {_STAGE}")
+    cursor.close()
