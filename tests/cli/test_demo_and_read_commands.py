@@ -170,6 +170,12 @@ def test_section_json_has_rows_and_columns(capsys, monkeypatch, env, demo_db):
     # newest first: the three weeks ending on the Saturdays before Wednesday 2026-11-25
     assert all(d in out for d in ("Nov 21, 2026", "Nov 14, 2026", "Nov 7, 2026")) and "Oct 31, 2026" not in out
     assert out.index("Nov 21, 2026") < out.index("Nov 7, 2026")
+    folder = env / "charts"
+    code, out, err = run(capsys, monkeypatch, "section", "trend", "--product", "calling", "--chart", str(folder),
+                         "--database-url", demo_db, "--as-of", AS_OF, "--json")
+    assert code == 0, err
+    path = folder / "license-trend-calling.png"
+    assert json.loads(out)["chart"] == str(path.resolve()) and path.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_customer_lookup_and_list(capsys, monkeypatch, env, demo_db):
