@@ -42,8 +42,9 @@ def test_a_batch_adds_to_a_rollup_row_already_there(session):
         ("loc-1", "HQ", 5 + 2, 2 + 1, 100 + 30, 1 + 1, 1 + 1, 1.5 + 2.25),
         ("loc-2", "Annex", 1, 1, 7, 0, 0, 0.0),
     ]
-    if session.get_bind().dialect.name == "postgresql":  # the staging table is gone
-        assert session.execute(text("SELECT to_regclass('pg_temp.call_rollup_stage')")).scalar() is None
+    if session.get_bind().dialect.name == "postgresql":  # the staging tables are gone
+        for name in ("call_rollup_stage", "call_rollup_stage_text"):
+            assert session.execute(text(f"SELECT to_regclass('pg_temp.{name}')")).scalar() is None
 
 
 def test_text_with_tabs_backslashes_and_newlines_is_kept_exactly(session):
