@@ -13,7 +13,7 @@ from bot import commands, errors, lifecycle
 from bot.context import Runtime, attach
 from bot.installation import DatabaseInstallationStore, DatabaseStateStore
 from bot.listeners import (admins, analytics, calling, customers, digests, fallback, help, home, language,
-                           reports, setup, sources, sync, tags, trials)
+                           reports, setup, share, sources, sync, tags, trials)
 from bot.slack_client import async_web_client
 from partnerhub_core import secrets
 from partnerhub_core.errors import BadInput
@@ -33,7 +33,7 @@ PROCESS_BEFORE_RESPONSE = True
 
 # Features, in the order their listeners are tried. fallback is not here: it goes last.
 LISTENERS = (setup, help, home, customers, tags, trials, admins, analytics, calling, reports, language, digests, sync,
-             sources)
+             sources, share)
 
 
 def oauth_mode(settings: Settings) -> bool:

@@ -61,6 +61,9 @@ class Router:
     def __init__(self) -> None:
         self._subs: list[Subcommand] = []
         self._by_word: dict[str, Subcommand] = {}
+        # ``fn(ctx, sub, args, text, reply) -> reply`` run on every routed answer, e.g. the
+        # "Share in channel" offer (bot/listeners/share.py), which commands cannot import.
+        self.finishers: list[Callable[[Ctx, Subcommand, list[str], str, Reply], Reply]] = []
 
     def add(self, sub: Subcommand) -> Subcommand:
         for word in sub.words:
@@ -146,7 +149,10 @@ def route(rt_router: Router, ctx: Ctx, text: str) -> Reply:
     if sub.needs_partner and ctx.partner is None:
         raise NotSetUp(N_("This Slack workspace is not linked to a partner organization yet."))
     ctx.text = rest
-    return sub.handler(ctx, args)
+    reply = sub.handler(ctx, args)
+    for finish in rt_router.finishers:
+        reply = finish(ctx, sub, args, text, reply)
+    return reply
 
 
 def unknown_subcommand(ctx: Ctx, rt_router: Router, word: str) -> dict:

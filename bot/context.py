@@ -185,6 +185,9 @@ class Ctx:
     slack_user: dict  # users.info "user" (name, real_name, tz, locale, profile.email), may be {}
     body: dict  # the raw Slack payload
     text: str = ""  # the slash command's text after the subcommand word
+    # True while a "Share in channel" press re-runs a command: its files go to the channel.
+    shared: bool = False
+    files_dm: str | None = None  # the person's DM with the bot, once files went there
     after_commit_hooks: list[AfterCommit] = field(default_factory=list, repr=False)
 
     def after_commit(self, hook: AfterCommit) -> None:

@@ -1,5 +1,10 @@
-"""Files the bot attaches to a conversation: the CSV behind a table (F30), and what to say
-when Slack will not take a file there."""
+"""Files the bot attaches to an answer: the CSV behind a table (F30), charts, reports, and
+what to say when Slack will not take a file there.
+
+Answers are private, and so are their files: they go to the person's DM with the bot
+(``conversations.open`` with the person's user id answers with that DM's id), and the
+answer says so. Only a "Share in channel" press (``bot/listeners/share.py``) re-runs the
+command with ``ctx.shared`` set, and then the files go to the channel."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,8 +15,6 @@ from bot import fairuse
 from bot.context import Ctx
 from partnerhub_core import reports
 from partnerhub_core.analytics.common import Section
-from partnerhub_core.errors import BadInput
-from partnerhub_core.i18n import N_
 
 # Slack's answers that mean "not in this conversation", not "try again".
 UNREACHABLE = ("not_in_channel", "channel_not_found", "is_archived", "access_denied")
@@ -32,18 +35,32 @@ def cannot_post_files(ctx: Ctx, *, rerun_report: bool = False) -> dict:
     return ctx.render("notice.json.j2", level="error", text=text)
 
 
+def files_channel(ctx: Ctx) -> str:
+    """Where this request's files go: the channel when the person shares on purpose, else
+    their DM with the bot. The first time a DM other than the request's own conversation
+    is used, the answer gets a note saying where the files are."""
+    if ctx.shared and ctx.channel_id:
+        return ctx.channel_id
+    if ctx.files_dm is None:
+        dm = ctx.client.conversations_open(users=ctx.user_id)["channel"]["id"]
+        ctx.files_dm = dm
+        if dm != ctx.channel_id:
+            # An after-commit note is what every kind of reply (command or button) shows last.
+            note = ctx._("I sent the files to our direct message, so only you see them.")
+            ctx.after_commit(lambda _session_factory: note)
+    return ctx.files_dm
+
+
 def upload_section_csv(ctx: Ctx, compute: Callable[[], Section]) -> dict | None:
     """Upload the whole table of a section as CSV, named as F21 says; None when it went
     up, else the message to show. Counts against the fair-use limits."""
-    if not ctx.channel_id:
-        raise BadInput(N_("I can only attach files in a conversation; run the command in a channel or a DM."))
     fairuse.expensive(ctx)
     with fairuse.report_slot(ctx.settings, ctx.partner_id):
         section = compute()
         data = reports.section_csv(section, ctx.locale)
     title = section.heading(ctx._)
     try:
-        ctx.client.files_upload_v2(channel=ctx.channel_id, content=data, filename=reports.file_name(title, ctx.as_of),
+        ctx.client.files_upload_v2(channel=files_channel(ctx), content=data, filename=reports.file_name(title, ctx.as_of),
                                    title=title, initial_comment=ctx._("{title} — {rows} rows", title=title,
                                                                       rows=len(section.table)))
     except SlackApiError as exc:

@@ -13,6 +13,7 @@ class ActionId(StrEnum):
     # navigation shared by every feature
     OPEN_SECTION = "ph_open_section"  # value: a section key (recent, expiring, ...)
     RUN_COMMAND = "ph_run_command"  # value: subcommand text, e.g. "kpis calling"
+    SHARE = "ph_share"  # value: the command text whose private answer is posted in the channel
     OPEN_URL = "ph_open_url"  # link buttons (Slack still sends an action; we ack it)
     PAGE = "ph_page"  # value: JSON {"cmd": ..., "page": n}
     # setup (F26)

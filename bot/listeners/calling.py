@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot import values
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
-from bot.files import UNREACHABLE, slack_error, upload_section_csv
+from bot.files import UNREACHABLE, files_channel, slack_error, upload_section_csv
 from bot.ids import ActionId
 from partnerhub_core import auth, charts
 from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection, calling_regions
@@ -106,11 +106,9 @@ def upload_charts(ctx: Ctx, section: CallingSection) -> tuple[list[str], str | N
     made = charts.calling_charts(section, ctx.locale)
     if not made:
         return [], None
-    if not ctx.channel_id:
-        return [], ctx._("Charts are attached only in a conversation.")
     try:
         ctx.client.files_upload_v2(
-            channel=ctx.channel_id,
+            channel=files_channel(ctx),
             file_uploads=[{"content": c.png, "filename": c.name, "title": c.title} for c in made],
         )
     except SlackApiError as exc:

@@ -24,7 +24,7 @@ from bot import fairuse, values
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.ids import ActionId
-from bot.files import UNREACHABLE, cannot_post_files, slack_error
+from bot.files import UNREACHABLE, cannot_post_files, files_channel, slack_error
 from bot.listeners.calling import region_word
 from partnerhub_core import auth, reports
 from partnerhub_core.auth import Permission
@@ -69,8 +69,6 @@ def run(ctx: Ctx, request: dict) -> dict | None:
     auth.require(ctx.actor, Permission.RUN_REPORTS)
     if not request.get("n"):
         return report_list(ctx)
-    if not ctx.channel_id:
-        raise BadInput(N_("I can only attach files in a conversation; run the command in a channel or a DM."))
     resolved = reports.resolve_report(ctx.session, ctx.partner_id, request["n"])  # NotFound lists the choices
     start = _day(request["s"]) if request.get("s") else None
     end = _day(request["e"]) if request.get("e") else None
@@ -87,7 +85,7 @@ def run(ctx: Ctx, request: dict) -> dict | None:
             )
         name = resolved.name if resolved.custom else ctx._(resolved.name)
         try:
-            ctx.client.files_upload_v2(channel=ctx.channel_id, file=path, filename=filename, title=name,
+            ctx.client.files_upload_v2(channel=files_channel(ctx), file=path, filename=filename, title=name,
                                        initial_comment=ctx._("{report}, as of {day}", report=name,
                                                              day=ctx.as_of.isoformat()))
         except SlackApiError as exc:

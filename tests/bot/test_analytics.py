@@ -62,7 +62,7 @@ def test_expiring_section_lists_rows_and_hands_over_the_csv(slack, fake_slack, w
     [asked] = fake_slack.calls("files.getUploadURLExternal")
     assert asked.params["filename"].startswith("Expiring in the next 90 days_")
     assert asked.params["filename"].endswith("_2026-11-25.csv")
-    assert complete.params["channel_id"] == "C_REPORTS"
+    assert complete.params["channel_id"] == "D_FULL"  # private: the asker's DM (test_share.py)
     file_id = complete.params["files"][0]["id"]
     data = fake_slack.uploads[file_id].decode("utf-8-sig").splitlines()
     assert data[0].startswith("Customer,Subscription ID,")

@@ -72,7 +72,7 @@ def test_quality_view_with_kpis_and_two_png_charts(slack, fake_slack, world):
     [complete] = fake_slack.wait_for("files.completeUploadExternal")
     names = [c.params["filename"] for c in fake_slack.calls("files.getUploadURLExternal")]
     assert names == ["call-quality-trend.png", "call-quality-by-endpoint.png"]
-    assert complete.params["channel_id"] == "C_GENERAL"
+    assert complete.params["channel_id"] == "D_FULL"  # private: the asker's DM (test_share.py)
     assert all(data.startswith(PNG) for _, data in _uploaded(fake_slack, complete))
 
 
@@ -85,7 +85,7 @@ def test_queues_view_and_its_csv_download(slack, fake_slack, world):
     assert json.loads(csv_button["value"]) == {"k": "queues", "r": None, "t": None}
     slack.action("ph_calling_csv", csv_button["value"], channel="C_REPORTS")
     complete = fake_slack.wait_for("files.completeUploadExternal", count=2)[1]
-    assert complete.params["channel_id"] == "C_REPORTS"
+    assert complete.params["channel_id"] == "D_FULL"  # private: the asker's DM (test_share.py)
     [(title, data)] = _uploaded(fake_slack, complete)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:6] == ["Customer", "Region", "Queue calls", "Answered", "Abandoned", "Abandoned rate (%)"]
@@ -133,7 +133,7 @@ def test_report_call_usage_uploads_the_csv_and_offers_regions(slack, fake_slack,
     [complete] = fake_slack.wait_for("files.completeUploadExternal")
     asked = fake_slack.calls("files.getUploadURLExternal")[0]
     assert re.fullmatch(r"Call Usage Details_[A-Za-z0-9]{10}_2026-11-25\.csv", asked.params["filename"])
-    assert complete.params["channel_id"] == "C_REPORTS"
+    assert complete.params["channel_id"] == "D_FULL"  # private: the asker's DM (test_share.py)
     [(_, data)] = _uploaded(fake_slack, complete)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))

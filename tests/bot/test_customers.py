@@ -52,7 +52,8 @@ def test_card_of_a_trial_customer_shows_the_trial_and_the_shortfall(slack, fake_
     assert "Ends Dec 5, 2026 (10 days left)" in text
     assert "5 licenses short: more assigned than purchased" in text
     assert "*Status*\nTrial, Expiring soon, License overage, No recent activity" in text
-    assert [b["text"]["text"] for b in buttons(card)] == ["Open in Control Hub", "Request another trial"]
+    assert [b["text"]["text"] for b in buttons(card)] == ["Open in Control Hub", "Request another trial",
+                                                          "Share in channel"]
 
 
 def test_read_only_admin_sees_no_start_trial_button(slack, fake_slack, session, linked, world):

@@ -161,6 +161,12 @@ class FakeSlack:
         with self._lock:
             return [r for r in self.requests if r.api == api]
 
+    def files_in(self, conversation: str) -> list[str]:
+        """Titles of the files uploaded into one conversation (its files.completeUploadExternal
+        calls): who can see a file is decided by where it was completed."""
+        return [f.get("title") for r in self.calls("files.completeUploadExternal")
+                if r.params.get("channel_id") == conversation for f in r.params.get("files") or []]
+
     def responses(self, key: str | None = None) -> list[Recorded]:
         """Posts to response URLs (all, or those of one key)."""
         prefix = "/response/" + (key if key is not None else "")
