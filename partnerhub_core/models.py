@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from partnerhub_core.secrets import EncryptedString
@@ -109,6 +109,8 @@ class Partner(SQLModel, table=True):
     default_language: str = Field(default="en", max_length=10)
     default_region: Optional[str] = Field(default=None, max_length=8)
     created_at: datetime = _ts(default_factory=utcnow)
+    # Changes with every write that can change a figure of this partner (dataversion.py).
+    data_version: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
 
 
 class Workspace(SQLModel, table=True):
@@ -796,3 +798,7 @@ class SlackOAuthState(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     state: str = Field(max_length=200, unique=True)
     expires_at: datetime = _ts()
+
+
+# Every Session bumps Partner.data_version on writes to figure tables (analytics cache key).
+from partnerhub_core import dataversion as _dataversion  # noqa: E402,F401

@@ -49,6 +49,7 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 from sqlmodel import Session
 
+from partnerhub_core.analytics.cache import cached, copy_statuses
 from partnerhub_core.analytics.common import (
     FEW_IDS,
     SNAPSHOT_LOOKBACK_DAYS,
@@ -180,6 +181,7 @@ def statuses_of(
     return [s for s in ORDER if s in found]
 
 
+@cached("statuses", copier=copy_statuses)
 def customer_statuses(
     *,
     session: Session,

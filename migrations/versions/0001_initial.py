@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-05 10:01:43.748947
+Create Date: 2026-12-05 11:05:36.617420
 """
 from alembic import op
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('default_language', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('default_region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('data_version', sa.BigInteger(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('webex_org_id')
     )

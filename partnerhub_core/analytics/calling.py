@@ -49,6 +49,7 @@ from partnerhub_core.analytics.calling_quality import (  # noqa: F401  (re-expor
     quality,
     with_call_history,
 )
+from partnerhub_core.analytics.cache import cached
 from partnerhub_core.analytics.common import FLOAT, INT, PERCENT, Column, Kpi, ratio
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import CallRollup
@@ -75,6 +76,7 @@ USAGE_TREND_COLUMNS = [
 ]
 
 
+@cached("calling_usage")
 def usage(*, session: Session, partner_id: int, as_of: date, settings: Settings,
           region: str | None = None, tag: str | None = None,
           customer_ids: Iterable[int] | None = None) -> CallingSection:
@@ -131,6 +133,7 @@ FEATURE_TREND_COLUMNS = [Column("week_ending", N_("Week ending"), "date")] + [
 ]
 
 
+@cached("calling_features")
 def features(*, session: Session, partner_id: int, as_of: date, settings: Settings,
              region: str | None = None, tag: str | None = None,
              customer_ids: Iterable[int] | None = None) -> CallingSection:
@@ -198,6 +201,7 @@ def _queue_figures(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+@cached("calling_queues")
 def queues(*, session: Session, partner_id: int, as_of: date, settings: Settings,
            region: str | None = None, tag: str | None = None,
            customer_ids: Iterable[int] | None = None) -> CallingSection:

@@ -30,6 +30,7 @@ from partnerhub_core.analytics.calling_base import (
     _scoped,
     _share,
 )
+from partnerhub_core.analytics.cache import cached
 from partnerhub_core.analytics.common import INT, PERCENT, Column, Kpi, ratio
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import EndpointType
@@ -61,6 +62,7 @@ ENDPOINT_COLUMNS = [
 ]
 
 
+@cached("calling_quality")
 def quality(*, session: Session, partner_id: int, as_of: date, settings: Settings,
             region: str | None = None, tag: str | None = None,
             customer_ids: Iterable[int] | None = None) -> CallingSection:

@@ -60,6 +60,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from partnerhub_core.analytics.cache import cached
 from partnerhub_core.analytics.common import (
     BOOL,
     INT,
@@ -457,6 +458,7 @@ def _headline(frame: Frame, settings: Settings) -> Section:
 # ---------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------
+@cached("kpis")
 def headline_kpis(
     *,
     session: Session,
@@ -494,7 +496,7 @@ def _section_fn(builder: Callable[[Frame, str, Settings], Section], doc: str):
         return note_usage(builder(frame, product, settings), frame.usage)
 
     section.__doc__ = doc
-    return section
+    return cached(f"section{builder.__name__}")(section)
 
 
 recently_added = _section_fn(_recent, "F11: lines added in the last W days (see the module doc).")
@@ -516,6 +518,7 @@ SECTIONS: dict[str, Callable[..., Section]] = {
 _BUILDERS = {"recent": _recent, "expiring": _expiring, "renewing": _renewing, "low": _low, "overage": _overage}
 
 
+@cached("overview")
 def overview(
     *,
     session: Session,
@@ -536,6 +539,7 @@ def overview(
     return _headline(frame, settings), sections
 
 
+@cached("trend")
 def license_trend(
     *,
     session: Session,

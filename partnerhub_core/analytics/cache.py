@@ -1,0 +1,121 @@
+"""Analytics results cached in process memory, keyed by the partner's data version.
+
+``@cached("kind")`` wraps a keyword-only analytics function ``(*, session, partner_id, …)``.
+A call reads ``Partner.data_version`` from the database first (``dataversion.current``) and
+looks up (kind, partner, version, as_of, product, filters, visible customers, settings): every
+argument but the session is part of the key, and ``settings`` counts by all its values (the
+rules). Any committed write to a partner's figures changes its version in the same
+transaction (``dataversion.py``), so no process, however long its entry lived, can answer
+with figures older than the last commit it can see.
+
+Entries are bounded (least recently used goes first, ``MAX_ENTRIES``) and shared by the
+threads of one process. Values are treated as immutable: the cache keeps its own copy and
+every caller gets a fresh copy (DataFrames included), so a caller may change what it got.
+A session that wrote figures in its open transaction bypasses the cache both ways.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from partnerhub_core import dataversion
+
+MAX_ENTRIES = 128  # a 20,000-customer overview is a few MB; this bounds the process
+_lock = threading.Lock()
+_entries: OrderedDict[tuple, Any] = OrderedDict()
+_state = {"enabled": True, "hits": 0, "misses": 0}
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
+        _state.update(hits=0, misses=0)
+
+
+def stats() -> dict[str, int]:
+    with _lock:
+        return {"entries": len(_entries), "hits": _state["hits"], "misses": _state["misses"]}
+
+
+@contextmanager
+def disabled() -> Iterator[None]:
+    """Compute everything afresh inside (tests compare cached with uncached answers)."""
+    before = _state["enabled"]
+    _state["enabled"] = False
+    try:
+        yield
+    finally:
+        _state["enabled"] = before
+
+
+def settings_key(settings: Any) -> str:
+    """All of the settings' values, hashed: any rule a figure depends on is in there."""
+    dump = settings.model_dump() if hasattr(settings, "model_dump") else vars(settings)
+    text = repr(sorted((k, repr(v)) for k, v in dump.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _arg_key(name: str, value: Any) -> Any:
+    if name == "settings":
+        return settings_key(value)
+    if name == "customer_ids":
+        return None if value is None else tuple(sorted(value))
+    if isinstance(value, (str, int, float, bool, date)) or value is None:
+        return value
+    return repr(value)
+
+
+def _copy_value(value: Any) -> Any:
+    return copy.deepcopy(value)
+
+
+def cached(kind: str, *, copier: Callable[[Any], Any] = _copy_value):
+    """Cache a keyword-only analytics function under ``kind`` (see the module doc)."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def call(*, session, partner_id: int, **kw):
+            if kw.get("customer_ids") is not None:
+                kw["customer_ids"] = list(kw["customer_ids"])  # may be a one-shot iterator
+            if not _state["enabled"]:
+                return fn(session=session, partner_id=partner_id, **kw)
+            version = dataversion.current(session, partner_id)
+            if dataversion.wrote(session):
+                return fn(session=session, partner_id=partner_id, **kw)
+            key = (kind, partner_id, version, tuple(sorted((k, _arg_key(k, v)) for k, v in kw.items())))
+            with _lock:
+                hit = _entries.get(key, _MISSING)
+                if hit is not _MISSING:
+                    _entries.move_to_end(key)
+                    _state["hits"] += 1
+            if hit is not _MISSING:
+                return copier(hit)
+            value = fn(session=session, partner_id=partner_id, **kw)
+            kept = copier(value)
+            with _lock:
+                _state["misses"] += 1
+                _entries[key] = kept
+                _entries.move_to_end(key)
+                while len(_entries) > MAX_ENTRIES:
+                    _entries.popitem(last=False)
+            return value
+
+        call.uncached = fn
+        return call
+
+    return wrap
+
+
+_MISSING = object()
+
+
+def copy_statuses(value: dict) -> dict:
+    """Statuses are enum members (immutable): copying the lists suffices, and is fast."""
+    return {cid: list(found) for cid, found in value.items()}
