@@ -1,7 +1,8 @@
 """Columnar bulk ingest: batches of legs as columns, counted by the same rules.
 
 Bulk feeds (millions of legs a week) go through ``ingest_frame``: the same counting
-rules over columns (pandas/numpy), rollups upserted in bulk; ``BulkIngest`` prepares the
+rules over columns (pandas/numpy), rollups upserted in bulk (PostgreSQL: binary COPY
+into a staging table, then one upsert); ``BulkIngest`` prepares the
 next batch while the last one is written (bench/RESULTS.md has the rate). It does not
 keep raw legs, so it is idempotent per batch only (the ``CallIngestBatch`` ledger by
 batch key). The aggregation itself is in ``bulk_rollups.py``.
@@ -81,7 +82,7 @@ class PreparedBatch:
 
     partner_id: int
     result: IngestResult  # what storing it adds, unless the batch was ingested before
-    columns: dict[str, list] = field(default_factory=dict)  # rollup rows as columns
+    columns: dict = field(default_factory=dict)  # rollup rows as columns (numpy arrays)
 
     @property
     def rows(self) -> int:
