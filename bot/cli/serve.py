@@ -21,11 +21,12 @@ def serve(
     from partnerhub_core.logging import configure_logging
 
     cfg = settings(database_url)
+    # Settings first (nothing to connect to can fix them), then the database.
+    configure_logging(cfg)  # JSON lines, tokens and secrets masked, level from settings
+    secrets.configure(cfg)  # production without PARTNERHUB_SECRET_KEYS stops here, one line
     # A missing, unreachable or never-migrated database stops here in one line; a
     # pending migration does not (a rolling deploy: /readyz answers 503 until it runs).
     engine = ready_engine(cfg.database_url, at_head=False)
-    configure_logging(cfg)  # JSON lines, tokens and secrets masked, level from settings
-    secrets.configure(cfg)  # production without PARTNERHUB_SECRET_KEYS stops here, one line
     if socket:
         server.serve_socket(cfg, engine)
         return
