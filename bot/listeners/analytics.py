@@ -41,7 +41,8 @@ SECTION_NAMES = {  # button labels (msgids)
     "overage": N_("Overage"),
     "trend": N_("Trend"),
 }
-USAGE = N_("Usage: /partnerhub {word} [meetings|calling] [region:US|CA|EU|UAE] [tag:<tag>]")
+UNDERSTOOD = N_("I did not understand “{arg}”. Usage: /partnerhub {word} [meetings|calling] "
+                "[region:US|CA|EU|UAE] [tag:<tag>]")
 
 
 @dataclass(frozen=True)
@@ -69,18 +70,44 @@ class Query:
             raise BadInput(N_("That button is out of date; run the command again.")) from None
 
 
+FLAGS = {"--product": "product:", "--region": "region:", "--tag": "tag:"}  # the CLI's spelling
+
+
+def _words(args: list[str]) -> list[str]:
+    """``--region MARS`` / ``--region=MARS`` as ``region:MARS``: people type the CLI's flags."""
+    out, i = [], 0
+    while i < len(args):
+        flag, eq, inline = args[i].partition("=")
+        prefix = FLAGS.get(flag.casefold())
+        if prefix is None:
+            out.append(args[i])
+        elif eq:
+            out.append(prefix + inline)
+        else:
+            out.append(prefix + (args[i + 1] if i + 1 < len(args) else ""))
+            i += 1
+        i += 1
+    return out
+
+
 def parse(key: str, args: list[str]) -> Query:
+    """The filters of a section command; a wrong word is named in the error (the same
+    messages as the CLI's: "Unknown product teams: use meetings or calling.")."""
     product = region = tag = None
-    for word in args:
+    for word in _words(args):
         low = word.casefold()
-        if low in subscriptions.PRODUCTS and product is None:
+        if low.startswith("product:") and product is None:
+            product = subscriptions.check_product(word.split(":", 1)[1])
+        elif low in subscriptions.PRODUCTS and product is None:
             product = low
         elif low.startswith("region:") and region is None:
             region = subscriptions.check_region(word.split(":", 1)[1])
         elif low.startswith("tag:") and tag is None and word[4:].strip():
             tag = word[4:].strip()[:200]
+        elif product is None and re.fullmatch(r"\w{2,30}", word):  # a product that isn't one
+            subscriptions.check_product(word)
         else:
-            raise BadInput(USAGE, word=key)
+            raise BadInput(UNDERSTOOD, arg=word[:40], word=key)
     if key != "kpis" and product is None:
         product = "meetings"
     return Query(key, product, region, tag)

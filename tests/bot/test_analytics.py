@@ -105,7 +105,7 @@ def test_home_buttons_run_the_section_commands(slack, fake_slack, world):
 
 
 BAD_INPUT = [
-    ("kpis zoom", "Usage: /partnerhub kpis [meetings|calling]"),
+    ("kpis zoom", "Unknown product zoom: use meetings or calling."),
     ("expiring calling meetings", "Usage: /partnerhub expiring"),
     ("overage region:XX", "Unknown region XX"),
     ("kpis tag:Nope", "No tag named Nope."),

@@ -1,0 +1,58 @@
+"""Errors name what was wrong, in the person's language, in Slack as in the CLI (the same
+messages): a product that is not one, a region that is not one, a word not understood."""
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.feature_world import add_customers, blocks_text
+
+CASES = {
+    "en": [("kpis teams", "Unknown product teams: use meetings or calling."),
+           ("kpis --region MARS", "Unknown region MARS: use one of US, CA, EU, UAE."),
+           ("expiring region:mars", "Unknown region mars: use one of US, CA, EU, UAE."),
+           ("low --product=teams", "Unknown product teams: use meetings or calling."),
+           ("kpis calling ???", "I did not understand “???”. Usage: /partnerhub kpis")],
+    "pt_BR": [("kpis teams", "Produto desconhecido teams: use meetings ou calling."),
+              ("kpis --region MARS", "MARS"),
+              ("kpis calling ???", "Não entendi “???”. Uso: /partnerhub kpis")],
+    "es": [("kpis teams", "Producto desconocido teams: use meetings o calling."),
+           ("kpis --region MARS", "MARS"),
+           ("kpis calling ???", "No entendí “???”. Uso: /partnerhub kpis")],
+}
+SLACK_LOCALE = {"en": "en-US", "pt_BR": "pt-BR", "es": "es-LA"}
+
+
+@pytest.fixture
+def world(session, linked):
+    return add_customers(session, linked)
+
+
+@pytest.mark.parametrize("locale", list(CASES))
+def test_slack_errors_name_the_wrong_word_in_every_language(slack, fake_slack, world, locale):
+    fake_slack.add_user("U_READ", locale=SLACK_LOCALE[locale])
+    for text, expected in CASES[locale]:
+        answer = fake_slack.wait_for_response(slack.command(text, user="U_READ"))
+        assert answer["response_type"] == "ephemeral"
+        shown = blocks_text(answer).replace("&lt;", "<").replace("&gt;", ">")
+        assert expected in shown, (text, shown)
+        assert "US, CA, EU, UAE" in shown if "MARS" in text else True
+
+
+@pytest.mark.parametrize("env, expected", [
+    (None, "Unknown product teams: use meetings or calling."),
+    ("pt-BR", "Produto desconhecido teams: use meetings ou calling."),
+    ("es", "Producto desconocido teams: use meetings o calling."),
+])
+def test_the_cli_says_the_same(monkeypatch, capsys, db_url, linked, world, env, expected):
+    from bot.cli import main
+
+    if env is None:
+        monkeypatch.delenv("PARTNERHUB_LANGUAGE", raising=False)
+    else:
+        monkeypatch.setenv("PARTNERHUB_LANGUAGE", env)
+    monkeypatch.setattr("sys.argv", ["partnerhub", "kpis", "--product", "teams",
+                                     "--database-url", db_url, "--partner", str(linked.partner_id)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    assert expected in capsys.readouterr().err
