@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from sqlalchemy.engine import Engine
 
-from bot import commands, errors, lifecycle
+from bot import answers, commands, errors, lifecycle
 from bot.context import Runtime, attach
 from bot.installation import DatabaseInstallationStore, DatabaseStateStore
 from bot.listeners import (admins, analytics, calling, customers, digests, fallback, help, home, language,
@@ -65,8 +65,10 @@ def build_app(settings: Settings, engine: Engine) -> AsyncApp:
     else:
         raise BadInput(N_("Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (one workspace), or "
                           "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (OAuth install)."))
-    attach(app, Runtime(settings=settings, engine=engine, oauth=oauth_mode(settings)))
-    errors.install(app)
+    # Answers run in threads of this process unless `partnerhub serve` sets processes.
+    rt = attach(app, Runtime(settings=settings, engine=engine, oauth=oauth_mode(settings),
+                             answers=answers.ThreadAnswers()))
+    errors.install(app, rt)
     lifecycle.register(app)  # app_uninstalled, tokens_revoked (instead of bolt's defaults)
     commands.register(app)
     for module in LISTENERS:

@@ -39,6 +39,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot import errors
 from bot import render as _render
 from bot import values as _values
 from bot.slack_client import web_client, webhook_client
@@ -95,7 +96,9 @@ class Runtime:
     engine: Engine
     oauth: bool = False
     router: Any = None  # bot.commands.Router, set by build_app
-    answers: Any = None  # bot.answers runner; threads unless `partnerhub serve` sets processes
+    # The bot.answers runner, set by whoever builds the app (build_app: threads; `partnerhub
+    # serve`: processes). Never imported here: the runner calls this module, not the reverse.
+    answers: Any = None
     handlers: dict[str, Callable[..., Reply]] = field(default_factory=dict)
     _keys: dict[int, str] = field(default_factory=dict)
     _users: dict[tuple[str, str], tuple[float, dict]] = field(default_factory=dict)
@@ -138,9 +141,7 @@ class Runtime:
 
     def answer_runner(self) -> Any:
         if self.answers is None:
-            from bot.answers import ThreadAnswers  # late: answers imports this module's users
-
-            self.answers = ThreadAnswers()
+            raise RuntimeError("this Runtime has no answer runner: build the app with bot.app.build_app")
         return self.answers
 
     def cached_user(self, team_id: str, user_id: str) -> dict | None:
@@ -344,8 +345,6 @@ async def slack_user(rt: Runtime, client: Any, team_id: str, user_id: str) -> di
 # ---------------------------------------------------------------------------------
 def run_in_transaction(rt: Runtime, info: RequestInfo, handler: Callable[..., Reply], *args) -> tuple[Reply, str]:
     """Thread side: one transaction around the handler. Returns (reply, locale)."""
-    from bot import errors  # late: errors renders templates and imports this module
-
     locale = choose_locale(None, info.slack_user, None)
     try:
         with session_scope(rt.engine) as session:

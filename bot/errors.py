@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
@@ -152,12 +153,10 @@ def unexpected_message(ref: str, locale: str | None) -> dict:
     )
 
 
-def install(app: AsyncApp) -> None:
-    """The one @app.error: a polite ephemeral answer, never a stack trace to a person."""
-
-    from bot.context import runtime  # late: context imports this module
-
-    rt = runtime(app)
+def install(app: AsyncApp, rt: Any) -> None:
+    """The one @app.error: a polite ephemeral answer, never a stack trace to a person.
+    ``rt`` is the app's ``bot.context.Runtime`` (its settings and Slack user cache), passed
+    in: the runtime uses this module, which must therefore not import it back."""
 
     @app.error
     async def on_error(error, body, respond, logger, request, response):
