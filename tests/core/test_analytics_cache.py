@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 import textwrap
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from partnerhub_core.models import Customer, CustomerTag, Partner, Subscription,
 from tests.factories import make_customer, make_partner, make_snapshot, make_subscription, make_tag
 
 AS_OF = date(2026, 6, 1)
+NOW_IMPORT = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -167,3 +168,31 @@ def test_rules_and_visible_customers_are_part_of_the_key(engine, settings):
         assert headline_kpis(session=s, partner_id=pid, as_of=date(2026, 7, 1),
                              settings=settings).kpi("expiring").value == 0
     assert cache.stats() == {"entries": 4, "hits": 0, "misses": 4}
+
+
+def test_an_import_writing_through_the_raw_connection_changes_the_version(engine, settings):
+    import io
+
+    from partnerhub_core import db
+    from partnerhub_core.auth import Actor
+    from partnerhub_core.models import Role
+    from partnerhub_core.sources.subscription_import import import_subscriptions
+
+    pid, _acme, _beta = _world(engine)
+    head = "customer_org_id,customer_name,subscription_id,product,licenses,start_date,end_date,status\n"
+
+    def run(licenses: int) -> tuple[int, dict]:
+        with db.session_scope(engine) as s:
+            import_subscriptions(session=s, actor=Actor(partner_id=pid, role=Role.FULL_ADMIN, label="cli"),
+                                 source=io.BytesIO(f"{head}org-z,Zeta,SUB-Z,meetings,{licenses},2025-06-20,"
+                                                   "2026-06-20,active\n".encode()), now=NOW_IMPORT)
+        with Session(engine) as s:
+            version = dataversion.current(s, pid)
+            section = SECTIONS["expiring"](session=s, partner_id=pid, as_of=AS_OF, settings=settings)
+            return version, {r["customer"]: r["total_licenses"] for r in section.rows()}
+
+    first, rows = run(40)
+    assert rows == {"Acme": 100, "Beta": 100, "Zeta": 40}
+    second, rows = run(60)  # only the line's licenses change: an upsert of existing rows
+    assert second != first and rows == {"Acme": 100, "Beta": 100, "Zeta": 60}
+
