@@ -1,6 +1,6 @@
 """``partnerhub sync [--partner ID] [--parts …]``, ``partnerhub sync status [--json]`` and
 ``partnerhub import subscriptions FILE.csv`` — real data from Webex and from a
-subscription export."""
+subscription export; ``partnerhub import partner-hub FILE.csv`` — a file Partner Hub exports."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -20,6 +20,7 @@ from partnerhub_core.i18n import N_
 from partnerhub_core.models import utcnow
 from partnerhub_core.sources import sync as sync_core
 from partnerhub_core.sources.subscription_export import export_subscriptions
+from partnerhub_core.sources.partner_hub_exports import import_partner_hub_export
 from partnerhub_core.sources.subscription_import import import_subscriptions
 
 sync_app = typer.Typer(help="Sync customers, licenses, tags, admins, inventory and call history from Webex.",
@@ -153,6 +154,31 @@ def subscriptions(
     typer.echo(f"Imported {result.rows} rows from {file.name}: {result.subscriptions_created} new and "
                f"{result.subscriptions_updated} updated subscriptions, {result.customers_created} new customers, "
                f"{result.order_lines_added} order lines.")
+    if result.ignored_columns:
+        typer.echo(f"Ignored columns: {', '.join(result.ignored_columns)}.")
+
+
+@import_app.command("partner-hub")
+def partner_hub(
+    file: Path = typer.Argument(..., help="A CSV downloaded from Partner Hub: the customer list, the devices or "
+                                          "the phone numbers report (docs/IMPORT.md)."),
+    partner: int = PARTNER_OPT,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Import a Partner Hub export; its kind is read from the header row. Every row is
+    checked first; one bad row imports nothing."""
+    cfg = settings()
+    engine = ready_engine(cfg.database_url)
+    pid = _partner_id(engine, cfg, partner)
+    with session_scope(engine) as session:
+        result = import_partner_hub_export(session=session, actor=Actor.system(pid, label="cli"), source=file,
+                                           now=utcnow())
+    if as_json:
+        echo_json(result)
+        return
+    typer.echo(f"Imported {result.rows} rows of {file.name} ({result.kind}): {result.customers} customers, "
+               f"{result.customers_created} new and {result.customers_updated} updated, {result.items} "
+               f"devices or numbers.")
     if result.ignored_columns:
         typer.echo(f"Ignored columns: {', '.join(result.ignored_columns)}.")
 

@@ -2,7 +2,8 @@
 
     sync [status]     when each part of the Webex sync last succeeded and what failed
     sync import       a form to upload a subscription CSV (full partner admins); the file
-                      goes through the same import as `partnerhub import subscriptions`
+                      goes through the same import as `partnerhub import subscriptions`, or,
+                      for a file downloaded from Partner Hub, `partnerhub import partner-hub`
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from partnerhub_core.auth import Permission
 from partnerhub_core.errors import BadInput, UpstreamError
 from partnerhub_core.i18n import N_
 from partnerhub_core.sources import sync as sync_core
+from partnerhub_core.sources.partner_hub_exports import file_kind, import_partner_hub_export
+from partnerhub_core.sources.partner_hub_layouts import KIND_LABELS, SUBSCRIPTIONS
 from partnerhub_core.sources.subscription_import import import_subscriptions
 
 USAGE = N_("Usage: /partnerhub sync [status], or sync import to upload a subscription CSV")
@@ -111,13 +114,28 @@ def on_import(ctx: Ctx, _values: dict) -> dict:
     if len(files) != 1:
         raise BadInput(N_("Attach one CSV file."))
     name = str(files[0].get("name") or "subscriptions.csv")[:200]
-    result = import_subscriptions(session=ctx.session, actor=ctx.actor, source=io.BytesIO(download(ctx, files[0])),
+    data = download(ctx, files[0])
+    # A file downloaded from Partner Hub (customer list, devices or numbers report) is
+    # welcome here too: its header row says which it is.
+    if file_kind(io.BytesIO(data), name) != SUBSCRIPTIONS:
+        return _imported_export(ctx, import_partner_hub_export(
+            session=ctx.session, actor=ctx.actor, source=io.BytesIO(data), now=ctx.now, file_name=name), name)
+    result = import_subscriptions(session=ctx.session, actor=ctx.actor, source=io.BytesIO(data),
                                   now=ctx.now, file_name=name)
     return ctx.render(
         "notice.json.j2", title=ctx._("Subscriptions imported"),
         text=ctx._("{rows} rows of {file}: {created} new and {updated} updated subscriptions, {customers} new "
                    "customers.", rows=result.rows, file=name, created=result.subscriptions_created,
                    updated=result.subscriptions_updated, customers=result.customers_created))
+
+
+def _imported_export(ctx: Ctx, result, name: str) -> dict:
+    return ctx.render(
+        "notice.json.j2", title=ctx._("Partner Hub file imported"),
+        text=ctx._("{rows} rows of {file} ({kind}): {customers} customers, {created} new and {updated} updated; "
+                   "{items} devices or numbers.", rows=result.rows, file=name, kind=ctx._(KIND_LABELS[result.kind]),
+                   customers=result.customers, created=result.customers_created, updated=result.customers_updated,
+                   items=result.items))
 
 
 def register(app: AsyncApp) -> None:

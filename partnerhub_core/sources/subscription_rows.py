@@ -107,16 +107,18 @@ def _text_lines(raw: IO[bytes], file_name: str) -> Iterator[str]:
                            file=file_name, line=number) from None
 
 
-def records(raw: IO[bytes], file_name: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+def records(raw: IO[bytes], file_name: str, required: tuple[str, ...] = REQUIRED
+            ) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """(normalised header, iterator of (line number, row dict)). Raises BadInput for a file
-    that is not UTF-8 or has no header."""
+    that is not UTF-8 or has no header. ``required``: the subscription layout's columns;
+    the Partner Hub export import passes () and recognises the layout itself."""
     text = _text_lines(raw, file_name)
     first = next(text, "")
     if not first.strip():
         raise BadInput(N_("{file} is empty: the first line must name the columns."), file=file_name or "The file")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = [norm_header(h) for h in next(csv.reader([first], delimiter=delimiter))]
-    missing = [c for c in REQUIRED if c not in header]
+    missing = [c for c in required if c not in header]
     if missing:
         raise BadInput(N_("{file} lacks the column(s) {missing}. Expected columns: {expected}."),
                        file=file_name or "The file", missing=", ".join(missing), expected=", ".join(COLUMNS))
