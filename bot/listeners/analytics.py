@@ -22,7 +22,7 @@ from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.files import upload_section_csv
 from bot.ids import ActionId
-from partnerhub_core import auth
+from partnerhub_core import auth, charts
 from partnerhub_core.analytics import subscriptions
 from partnerhub_core.analytics.common import Section
 from partnerhub_core.errors import BadInput
@@ -127,6 +127,12 @@ def compute(ctx: Ctx, query: Query) -> Section:
 def show(ctx: Ctx, query: Query) -> dict:
     section = compute(ctx, query)
     rows = section.rows()
+    uploaded, problem = [], None
+    if query.key == "trend":  # the licence trend reads faster as a chart, sent with the answer
+        from bot.listeners.calling import upload_charts
+
+        chart = charts.license_trend_chart(section, ctx.locale)
+        uploaded, problem = upload_charts(ctx, None, [chart] if chart else [])
     columns = [{"key": c.key, "label": ctx._(c.label), "kind": c.kind} for c in section.columns]
     kpis = [{"label": ctx._(k.label), "value": k.value, "kind": k.kind,
              "hint": _hint(ctx, k.hint, k.hint_params)} for k in section.kpis]
@@ -157,6 +163,8 @@ def show(ctx: Ctx, query: Query) -> dict:
         others=[{"text": ctx._(SECTION_NAMES[q.key]), "value": q.value()} for q in others],
         regions=region_buttons,
         notes=note_lines(section.notes, ctx._, ctx.locale),  # unknown figures: which source, how to connect
+        charts=uploaded,
+        chart_problem=problem,
     )
 
 

@@ -101,9 +101,10 @@ def _kpi_hint(ctx: Ctx, k) -> str:
         return text
 
 
-def upload_charts(ctx: Ctx, section: CallingSection) -> tuple[list[str], str | None]:
-    """Upload the view's PNG charts to the conversation: (titles uploaded, problem text)."""
-    made = charts.calling_charts(section, ctx.locale)
+def upload_charts(ctx: Ctx, section: CallingSection | None, made: list | None = None) -> tuple[list[str], str | None]:
+    """Upload the view's PNG charts (``made``, else the calling section's) to where this
+    request's files go: (titles uploaded, problem text)."""
+    made = charts.calling_charts(section, ctx.locale) if made is None else made
     if not made:
         return [], None
     try:

@@ -1,5 +1,6 @@
 """Errors name what was wrong, in the person's language, in Slack as in the CLI (the same
-messages): a product that is not one, a region that is not one, a word not understood."""
+messages): a product that is not one, a region that is not one, a word not understood.
+Also the section answer that carries a chart: the licence trend."""
 from __future__ import annotations
 
 import pytest
@@ -56,3 +57,13 @@ def test_the_cli_says_the_same(monkeypatch, capsys, db_url, linked, world, env, 
         main()
     assert exit_.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+def test_the_trend_answer_sends_the_license_trend_chart_to_the_askers_dm(slack, fake_slack, world):
+    answer = fake_slack.wait_for_response(slack.command("trend calling", user="U_FULL"))
+    assert ":bar_chart: Calling: licenses per week" in blocks_text(answer)
+    [asked] = fake_slack.calls("files.getUploadURLExternal")
+    assert asked.params["filename"] == "license-trend-calling.png"
+    [complete] = fake_slack.wait_for("files.completeUploadExternal")
+    assert complete.params["channel_id"] == "D_FULL"  # private by default (test_share.py)
+    assert fake_slack.uploads[complete.params["files"][0]["id"]][:4] == b"\x89PNG"
