@@ -116,7 +116,8 @@ def refresh(ctx: JobContext) -> list[Outcome]:
                                        settings=ctx.settings, now=sync_now)
             # sync_partner records an organization's failure instead of raising: read its report.
             if report.ok:
-                out.append(Outcome(0, str(pid), "posted"))
+                # ok, with a note naming optional sources the token lacks a scope for
+                out.append(Outcome(0, str(pid), "posted", not_connected_note(report)))
             else:
                 out.append(Outcome(0, str(pid), "failed", sync_failures(report)))
         except PartnerHubError as exc:  # not set up (no token), etc.: say so, go on
@@ -125,6 +126,12 @@ def refresh(ctx: JobContext) -> list[Outcome]:
             log.exception("refresh of partner %s failed", pid)
             out.append(Outcome(0, str(pid), "failed", type(exc).__name__))
     return out
+
+
+def not_connected_note(report) -> str | None:
+    """"sign_in: not connected: missing scope audit:events_read; see partnerhub sources", or None."""
+    parts = [f"{p.part}: {p.not_connected}" for p in report.parts if getattr(p, "not_connected", "")]
+    return ("; ".join(parts) + "; see partnerhub sources")[:500] if parts else None
 
 
 def sync_failures(report) -> str:
@@ -200,8 +207,11 @@ def run_job(name: str, settings: Settings, engine: Engine, *, now: datetime | No
         outcomes = spec.run(ctx)
         run.items = sum(1 for o in outcomes if o.status in ("posted", "skipped", "disabled"))
         failed = [o for o in outcomes if o.status in ("failed", "unknown")]
+        # The refresh's ok outcomes may carry a note (sources not connected): kept on the run.
+        noted = [o for o in outcomes if name == "refresh" and o.status == "posted" and o.error]
+        if failed or noted:
+            run.detail = "; ".join(f"{o.schedule_id or o.period}: {o.error}" for o in failed + noted)[:500]
         if failed:
-            run.detail = "; ".join(f"{o.schedule_id or o.period}: {o.error}" for o in failed)[:500]
             if not any(o.status == "posted" for o in outcomes):
                 run.outcome = JobOutcome.FAILED  # nothing it tried worked (e.g. Webex down for the refresh)
     return outcomes

@@ -61,7 +61,8 @@ def run_sync(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Sync one partner now. An interrupted run resumes where it stopped. Exits 1 when
-    something failed (see `partnerhub sync status`)."""
+    something failed (see `partnerhub sync status`); an optional source the token lacks a
+    scope for is "not connected" (see `partnerhub sources`), not a failure."""
     if ctx.invoked_subcommand is not None:
         return
     cfg, engine = _setup()
@@ -73,7 +74,8 @@ def run_sync(
                                         settings=cfg, now=cfg.now(), parts=_parts(parts), progress=on_progress)
     rows = [{"part": p.part, "organizations_ok": p.succeeded, "organizations_failed": p.failed,
              "resumed_past": p.skipped, "items": p.items, "stopped": p.stopped,
-             "first_error": p.errors[0] if p.errors else None} for p in report.parts]
+             "first_error": p.errors[0] if p.errors else None,
+             "not_connected": p.not_connected or None} for p in report.parts]
     if as_json:
         echo_json({"partner_id": pid, "ok": report.ok, "parts": rows})
     else:
@@ -81,6 +83,10 @@ def run_sync(
         for r in rows:
             typer.echo(f"{r['part']:<14}{r['organizations_ok']:>8}{r['organizations_failed']:>8}"
                        f"{r['resumed_past']:>9}{r['items']:>9}  {(r['first_error'] or '')[:120]}")
+        # An optional source the token lacks a scope for is not a failure: one line, and where to look.
+        for r in rows:
+            if r["not_connected"]:
+                typer.echo(f"{r['part']}: {r['not_connected']} (see `partnerhub sources`)")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -129,6 +135,7 @@ def status(
     typer.echo(f"{'part':<14}{'last success':<22}{'last error':<22}{'orgs ok':>8}{'failed':>8}  error")
     for p in parts:
         flag = " (resumes)" if p.resuming else ""
+        flag += " (see `partnerhub sources`)" if p.not_connected else ""
         typer.echo(f"{p.part:<14}{_stamp(p.last_success_at):<22}{_stamp(p.last_error_at):<22}"
                    f"{p.organizations_ok:>8}{p.organizations_failed:>8}  {(p.last_error or '')[:120]}{flag}")
     typer.echo("")

@@ -68,7 +68,10 @@ def status_reply(ctx: Ctx) -> dict:
     rows = [{"label": ctx._(PART_LABELS[p.part]) if p.part in PART_LABELS else p.part,
              "success": _when(ctx, p.last_success_at),
              "failed_at": _when(ctx, p.last_error_at), "error": p.last_error,
-             "failed": p.organizations_failed, "resuming": p.resuming} for p in parts]
+             "failed": p.organizations_failed, "resuming": p.resuming,
+             # "not connected: missing scope X": an optional source, not a failure (one line)
+             "missing": (p.last_error or "").split("missing scope ", 1)[-1] if p.not_connected else None}
+            for p in parts]
     return ctx.render("sync_status.json.j2", rows=rows, never=not any(r["success"] or r["failed_at"] for r in rows))
 
 

@@ -37,7 +37,14 @@ from partnerhub_core.provenance import SourceFamily
 from partnerhub_core.sources import partner_reports as pr
 from partnerhub_core.sources.call_history import org_uuid
 from partnerhub_core.sources.licenses import product_of_license, snapshot_week
-from partnerhub_core.sources.sync_common import PartnerPart, PartResult, SyncContext, state_row, to_int
+from partnerhub_core.sources.sync_common import (
+    PartnerPart,
+    PartResult,
+    SyncContext,
+    not_connected_note,
+    state_row,
+    to_int,
+)
 from partnerhub_core.sources.webex import WebexHTTPError
 
 log = logging.getLogger(__name__)
@@ -295,9 +302,13 @@ def _record_failure(session: Session, ctx: SyncContext, exc: Exception) -> None:
 
 def _failed(ctx: SyncContext, result: PartResult, exc: Exception) -> PartResult:
     result.failed, result.errors = 1, [str(exc)]
+    if isinstance(exc, WebexHTTPError) and exc.status == 403:
+        # An optional source: a token without the reports scopes is "not connected", not a
+        # failed sync (recorded_walk.py says why).
+        result.not_connected = not_connected_note(pr.SCOPES)
     with ctx.factory() as session:
         top = state_row(session, ctx.partner_id, PART_NAME)
-        top.last_error_at, top.last_error = ctx.now, str(exc)[:2000]
+        top.last_error_at, top.last_error = ctx.now, (result.not_connected or str(exc))[:2000]
         _record_failure(session, ctx, exc)
         session.commit()
     return result

@@ -6,7 +6,8 @@ leaves the last good data of that organization. A pass that did not finish keeps
 start time in the part's partner-level ``SyncState.cursor``; the next run (within
 ``webex_sync_resume_hours``) skips the organizations that already succeeded since then
 and resumes with the rest. ``webex_sync_max_failures`` organizations failing in a row
-stop the part (Webex is probably down; no need to hammer it)."""
+stop the part (Webex is probably down; no need to hammer it); so does an error whose
+``ends_part`` is true (recorded_walk.NotConnected: the token lacks the source's scope)."""
 from __future__ import annotations
 
 from collections import deque
@@ -76,6 +77,8 @@ def walk_organizations(ctx: SyncContext, spec: OrgPart) -> PartResult:
         def failed(customer: OrgRef, exc: PartnerHubError) -> bool:
             """Record one organization's failure; True when the part must stop."""
             nonlocal in_a_row
+            if getattr(exc, "ends_part", False):  # the token cannot read this source at all
+                return True  # (recorded_walk.NotConnected): not this organization's failure
             result.failed += 1
             result.errors.append(f"{customer.org_id}: {exc}")
             record_failure(factory, partner_id, part, customer.org_id, now, str(exc))

@@ -70,6 +70,7 @@ from partnerhub_core.sources.sync_common import (
     ProgressFn,
     SessionFactory,
     SyncContext,
+    NOT_CONNECTED,
     as_utc,
     no_progress,
     state_row,
@@ -256,6 +257,7 @@ class PartStatus:
     organizations_ok: int
     organizations_failed: int
     resuming: bool
+    not_connected: bool = False  # an optional source this token lacks the scope for (last_error says which)
 
 
 def sync_status(*, session: Session, partner_id: int) -> list[PartStatus]:
@@ -283,5 +285,7 @@ def sync_status(*, session: Session, partner_id: int) -> list[PartStatus]:
             organizations_ok=totals.get(part, 0) - failed,
             organizations_failed=failed,
             resuming=bool(top and top.cursor and part != "organizations"),
+            # A later success clears last_error, so the prefix is the current state.
+            not_connected=bool(top and top.last_error and top.last_error.startswith(NOT_CONNECTED)),
         ))
     return out

@@ -26,10 +26,13 @@ class PartResult:
     items: int = 0
     errors: list[str] = field(default_factory=list)
     stopped: bool = False  # too many failures in a row
+    # An optional source this token cannot read (Webex answers 403: a scope not granted):
+    # "not connected: missing scope X", not a failure of the sync (recorded_walk.py).
+    not_connected: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0 and not self.stopped
+        return (self.failed == 0 and not self.stopped) or bool(self.not_connected)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,14 @@ class PartnerPart:
     name: str
     run: Callable[[SyncContext], PartResult]
     essential: bool = False
+
+
+NOT_CONNECTED = "not connected: "  # how a part's SyncState.last_error starts when it is not connected
+
+
+def not_connected_note(scopes) -> str:
+    """"not connected: missing scope audit:events_read" (shown by sync, sync status, worker)."""
+    return f"{NOT_CONNECTED}missing scope {', '.join(scopes)}"
 
 
 def state_row(session: Session, partner_id: int, part: str, org_id: str = "") -> SyncState:

@@ -158,3 +158,16 @@ def test_a_plain_admin_cannot_submit_the_form(slack, fake_slack, session, linked
     [said] = fake_slack.wait_for("chat.postEphemeral")
     assert "You need the full partner admin role to do this" in said.params["text"]
     assert host.auth == []
+
+
+def test_status_says_a_source_without_its_scope_is_not_connected_in_one_line(slack, fake_slack, session, linked):
+    bad = datetime(2026, 11, 24, 9, 15, tzinfo=timezone.utc)
+    pid = linked.partner_id
+    session.add(SyncState(partner_id=pid, part="sign_in", last_error_at=bad,
+                          last_error="not connected: missing scope audit:events_read"))
+    session.add(SyncState(partner_id=pid, part="sign_in", org_id="org-a", last_error_at=bad, last_error="403"))
+    session.commit()
+    text = blocks_text(ask(slack, fake_slack, "sync status"))
+    assert (":white_circle: *Admin sign-in* — not connected: the Webex token lacks audit:events_read; see "
+            "`/partnerhub sources`") in text
+    assert "organizations failing" not in text  # not a failure: no failing count, no error block

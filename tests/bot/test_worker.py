@@ -387,3 +387,44 @@ def test_refresh_under_a_frozen_date_dates_its_snapshots_in_that_week(cfg, engin
             select(LicenseSnapshot).join(Subscription, Subscription.id == LicenseSnapshot.subscription_pk)
             .where(Subscription.subscription_id == "SUB-F"))}
     assert weeks == {"2026-11-14"}
+
+
+def test_refresh_records_a_source_without_its_scope_as_ok_with_a_note(cfg, engine, world):
+    """A token without audit:events_read: admin sign-in is not connected, which is not a
+    failed refresh (it would fail every week until the partner grants the scope)."""
+    from partnerhub_core.models import JobRun
+    from tests.fakes.webex import FakeWebex
+
+    with FakeWebex(token="wx-refresh") as wx:
+        wx.add_org("org-1", "Scopeless Co")
+        wx.licenses["org-1"] = [{"id": "L1", "name": "Meeting - Webex Enterprise", "totalUnits": 10,
+                                 "consumedUnits": 4, "subscriptionId": "SUB-S"}]
+        wx.deny("/v1/adminAudit/events", "audit:events_read")
+        settings = cfg.model_copy(update={
+            "webex_token": SecretStr("wx-refresh"), "webex_api_url": wx.url, "webex_cdr_url": wx.cdr_url("us"),
+            "webex_max_retries": 1, "webex_backoff_s": 0.001, "webex_retry_after_default_s": 0.001})
+        outcomes = worker.run_job("refresh", settings, engine,
+                                  now=datetime(2026, 11, 29, 0, 30, tzinfo=timezone.utc), worker_id="w1")
+    note = "sign_in: not connected: missing scope audit:events_read; see partnerhub sources"
+    assert [(o.period, o.status, o.error) for o in outcomes] == [(str(world["partner_id"]), "posted", note)]
+    with Session(engine) as s:
+        run = s.exec(select(JobRun).where(JobRun.job == "refresh")).one()
+        assert (run.outcome, run.items, run.detail) == ("ok", 1, f"{world['partner_id']}: {note}")
+
+
+def test_refresh_with_a_source_down_still_fails(cfg, engine, world):
+    from partnerhub_core.models import JobRun
+    from tests.fakes.webex import FakeWebex
+
+    with FakeWebex(token="wx-refresh") as wx:
+        wx.add_org("org-1", "Down Co")
+        wx.fail_next(503, path_contains="/v1/adminAudit/events", times=100)  # down, not refused
+        settings = cfg.model_copy(update={
+            "webex_token": SecretStr("wx-refresh"), "webex_api_url": wx.url, "webex_cdr_url": wx.cdr_url("us"),
+            "webex_max_retries": 1, "webex_backoff_s": 0.001, "webex_retry_after_default_s": 0.001})
+        [outcome] = worker.run_job("refresh", settings, engine,
+                                   now=datetime(2026, 11, 29, 0, 30, tzinfo=timezone.utc), worker_id="w1")
+    assert outcome.status == "failed" and outcome.error.startswith("sign_in: 1 failed")
+    with Session(engine) as s:
+        run = s.exec(select(JobRun).where(JobRun.job == "refresh")).one()
+        assert run.outcome == "failed"

@@ -158,8 +158,11 @@ def test_rate_limits_on_the_reports_api_are_waited_out(engine, wx, wsettings, pa
 def test_a_token_without_the_reports_scopes_leaves_usage_unknown_and_names_them(engine, wx, wsettings, partner_id):
     wx.fail_next(403, path_contains="/partner/reports/templates")
     report = run(engine, wsettings, partner_id)
+    # An optional source without its scopes is "not connected", not a failed sync.
     assert [(p.part, p.ok) for p in report.parts] == [("organizations", True), ("licenses", True),
-                                                      ("license_usage", False)]
+                                                      ("license_usage", True)]
+    assert report.parts[-1].not_connected == ("not connected: missing scope identity:people_read, "
+                                              "spark-admin:reports_read, spark-admin:reports_write")
     assert {k: v[1:3] for k, v in usage(engine).items()} == {  # totals and assigned still read
         ("SUB-1", "calling"): (15, 6), ("SUB-2", "meetings"): (20, 12), ("SUB-3", "meetings"): (8, 8)}
     assert {v[3] for v in usage(engine).values()} == {None}
