@@ -50,7 +50,27 @@ def digest_post(session: Session, settings: Settings, schedule: Schedule, *, per
         chart = _chart(alert, locale)
         if chart is not None:
             files.append((f"{_slug(title)}_{as_of.isoformat()}.png", chart, title))
+    if not digest.is_empty():
+        files += _license_trend_charts(session, settings, schedule, as_of)
     return Post(message=message, files=files, empty=digest.is_empty(), digest=digest)
+
+
+def _license_trend_charts(session: Session, settings: Settings, schedule: Schedule,
+                          as_of: date) -> list[tuple[str, bytes, str]]:
+    """The licence trend of each product over the schedule's scope, as PNGs (none for a
+    product without weeks)."""
+    from partnerhub_core import charts
+    from partnerhub_core.analytics import subscriptions
+
+    out = []
+    for product in subscriptions.PRODUCTS:
+        section = subscriptions.license_trend(
+            session=session, partner_id=schedule.partner_id, as_of=as_of, settings=settings, product=product,
+            region=schedule.region, tag=schedule.tag, customer_ids=schedules.schedule_scope(session, schedule))
+        chart = charts.license_trend_chart(section, schedule.language)
+        if chart is not None:
+            out.append((f"{chart.name[:-4]}_{as_of.isoformat()}.png", chart.png, chart.title))
+    return out
 
 
 def report_post(session: Session, settings: Settings, schedule: Schedule, *, as_of: date) -> Post:

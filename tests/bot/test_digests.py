@@ -76,7 +76,11 @@ def test_send_now_posts_to_the_channel_with_the_csvs_and_keeps_the_weekly_base(s
     (post,) = fake_slack.calls("chat.postMessage")
     assert post.params["channel"] == "C_DIGEST"
     assert "Acme Labs" in json.dumps(post.params["blocks"])
-    assert len(fake_slack.calls("files.completeUploadExternal")) == 2  # expiring + overage CSVs
+    uploads = fake_slack.calls("files.completeUploadExternal")
+    # expiring + overage CSVs, and the licence trend chart of each product
+    assert len(uploads) == 4
+    assert [u.params["files"][0]["title"] for u in uploads][2:] == ["Meetings: licenses per week",
+                                                                   "Calling: licenses per week"]
     session.expire_all()
     (d,) = session.exec(select(Delivery)).all()
     assert d.status == "posted" and d.period.startswith("m")
