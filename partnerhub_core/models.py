@@ -26,11 +26,25 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# Latin letters that NFKD does not split into a base letter plus a mark (Ł is its own
+# letter, not L + stroke), so stripping combining marks alone would leave "łodz" and
+# `lodz bank` would miss Łódź Bank. Written out here rather than pulling in a library.
+# Stored keys made before this table existed are rewritten by search_keys.refresh()
+# (run by `partnerhub db upgrade`).
+_TRANSLITERATE = str.maketrans({
+    "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "đ": "d", "Đ": "D",
+    "œ": "oe", "Œ": "OE", "ß": "ss", "ẞ": "SS", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D",
+    "ı": "i", "ŀ": "l", "Ŀ": "L", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T", "ĸ": "k",
+    "ŋ": "n", "Ŋ": "N", "ƒ": "f",
+})
+
+
 def search_key(text: str | None) -> str:
-    """Case- and accent-insensitive form of a name: "São Paulo" -> "sao paulo"."""
+    """Case- and accent-insensitive form of a name: "São Paulo" -> "sao paulo",
+    "Łódź Bank" -> "lodz bank"."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
 

@@ -33,6 +33,10 @@ def upgrade(
         raise DatabaseUnavailable(N_("cannot connect to {url}: {reason}. Check that the database server is running "
                                      "and the URL is right."), url=mask_url(url),
                                   reason=connection_problem(exc)) from None
+    if revision == "head":
+        from partnerhub_core import search_keys
+
+        search_keys.refresh(engine)  # keys stored before search_key folded Ł, Ø, Æ… (see search_keys)
     current = migrate.current_revision(engine)
     if as_json:
         echo_json({"database": mask_url(url), "revision": current})
