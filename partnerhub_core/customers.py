@@ -351,7 +351,7 @@ def _visible(session: Session, actor: Actor, customer_id: int) -> Customer:
         or customer.partner_id != actor.partner_id
         or (visible is not None and customer.id not in visible)
     ):
-        raise NotFound(N_("No customer with id {customer_id}."), customer_id=customer_id)
+        raise NotFound(N_("That customer is not there any more (or not yours to see)."))
     return customer
 
 

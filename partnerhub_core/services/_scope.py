@@ -23,10 +23,10 @@ MAX_NAME_CHARS = 200
 def visible_customer(session: Session, actor: Actor, customer_id: int) -> Customer:
     customer = session.get(Customer, customer_id)
     if customer is None or customer.partner_id != actor.partner_id:
-        raise NotFound(N_("No customer with id {customer_id}."), customer_id=customer_id)
+        raise NotFound(N_("That customer is not there any more (or not yours to see)."))
     visible = auth.visible_customer_ids(session, actor)
     if visible is not None and customer.id not in visible:
-        raise NotFound(N_("No customer with id {customer_id}."), customer_id=customer_id)
+        raise NotFound(N_("That customer is not there any more (or not yours to see)."))
     return customer
 
 

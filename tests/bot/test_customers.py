@@ -142,7 +142,9 @@ def test_forged_page_button_values_are_refused_politely(slack, fake_slack, world
     key = slack.action("ph_customers_page:next", json.dumps({"f": {"colour": "red"}, "p": 2}))
     assert "Unknown filter colour" in blocks_text(fake_slack.wait_for_response(key))
     key = slack.action("ph_customer_open:1", "99999")
-    assert "No customer with id 99999." in blocks_text(fake_slack.wait_for_response(key))
+    text = blocks_text(fake_slack.wait_for_response(key))
+    assert "That customer is not there any more (or not yours to see)." in text
+    assert "99999" not in text  # the database id stays internal
 
 
 def test_the_control_hub_link_button_is_acknowledged_silently(slack, fake_slack, world):
