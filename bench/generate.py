@@ -111,8 +111,8 @@ def build_large_partner(url: str, *, customers: int = 20_000, weeks: int = 104, 
                            [(i + 1, (i % 50) + 1, pid) for i in range(0, customers, 2)])
 
     # Locations, devices, numbers
-    locs = [(i + 1, pid, i + 1, f"loc-{i:06d}", f"HQ {i}", "US") for i in range(customers)]
-    rows["location"] = (["id", "partner_id", "customer_id", "location_id", "name", "country"], locs)
+    locs = [(i + 1, pid, i + 1, f"loc-{i:06d}", f"HQ {i}", "US", f"{i} Main St") for i in range(customers)]
+    rows["location"] = (["id", "partner_id", "customer_id", "location_id", "name", "country", "address"], locs)
     dev = []
     for k in range(devices):
         c = k % customers
