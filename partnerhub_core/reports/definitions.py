@@ -128,6 +128,7 @@ def _call_usage_query(partner_id: int, flt: ReportFilter) -> Select:
             func.sum(r.queue_overflowed),
             func.sum(r.queue_transferred),
             func.sum(r.queue_abandoned),
+            func.sum(r.legs_with_media),
         )
         .join(Customer, Customer.id == r.customer_id)
         .where(r.partner_id == partner_id)
@@ -148,11 +149,17 @@ def _minutes(seconds: Any) -> float:
 
 def _call_usage_shape(row: Any, _gettext) -> tuple:
     (_pk, name, org, location, calls, legs, poor, dur, video, audio_legs, video_legs,
-     desk, room, other, hunt, aa, q_total, q_timeout, q_overflow, q_transfer, q_abandon) = row
-    ints = [int(v or 0) for v in (calls, legs, poor)]
-    rest = [int(v or 0) for v in (audio_legs, video_legs, desk, room, other, hunt, aa,
-                                  q_total, q_timeout, q_overflow, q_transfer, q_abandon)]
-    return (name, org, location, *ints, _minutes(dur), _minutes(video), *rest)
+     desk, room, other, hunt, aa, q_total, q_timeout, q_overflow, q_transfer, q_abandon, media) = row
+    # Poor quality, video and the audio/video split need media figures, which the call
+    # history feed does not carry: without any leg that reported them they are unknown ("—"),
+    # not 0 (and not "every leg was audio").
+    known = bool(media)
+    poor_cell = int(poor or 0) if known else UNKNOWN
+    video_minutes = _minutes(video) if known else UNKNOWN
+    split = [int(v or 0) if known else UNKNOWN for v in (audio_legs, video_legs)]
+    rest = [int(v or 0) for v in (desk, room, other, hunt, aa, q_total, q_timeout, q_overflow, q_transfer, q_abandon)]
+    return (name, org, location, int(calls or 0), int(legs or 0), poor_cell, _minutes(dur), video_minutes,
+            *split, *rest)
 
 
 # ---------------------------------------------------------------------------------

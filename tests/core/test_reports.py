@@ -66,11 +66,13 @@ def world(session):
     ])
     # Alpha / HQ in the last completed week: desk phone, room device, other; one row
     # the week before and one after must not count.
+    # Only HQ's legs reported media figures: its poor/video/audio cells are known, Rio's and
+    # the EU customer's are "—" (the call history feed alone does not carry them).
     _rollup(session, p, alpha, date(2026, 11, 16), "desk_phone", "loc-hq", "São Paulo HQ", calls=10, legs=16,
-            poor_legs=2, duration_s=1800, audio_legs=16, hunt_group_calls=3, auto_attendant_calls=4,
+            legs_with_media=16, poor_legs=2, duration_s=1800, audio_legs=16, hunt_group_calls=3, auto_attendant_calls=4,
             queue_calls=9, queue_timed_out=1, queue_overflowed=2, queue_transferred=1, queue_abandoned=3)
     _rollup(session, p, alpha, date(2026, 11, 21), "room_device", "loc-hq", "São Paulo HQ", calls=2, legs=3,
-            duration_s=600, video_s=450, audio_legs=1, video_legs=2)
+            legs_with_media=3, duration_s=600, video_s=450, audio_legs=1, video_legs=2)
     _rollup(session, p, alpha, date(2026, 11, 18), "other", "loc-hq", "", calls=1, legs=1, duration_s=61,
             audio_legs=1)
     _rollup(session, p, alpha, date(2026, 11, 19), "webex_app", "loc-hq", "São Paulo HQ", calls=5, legs=5,
@@ -120,13 +122,13 @@ def test_call_usage_report_last_completed_week(session, world):
     assert m and m["name"] == "Call Usage Details" and m["date"] == "2026-11-25" and len(m["token"]) == 10
     assert rows[0] == SPEC_CALL_USAGE
     # Sorted by customer name: "=HYPERLINK…" sorts before "Alpha Ltda".
-    assert rows[1] == ["'=A1+HYPERLINK(\"http://x\")", "org-evil", "'+Sede\tNorte", "4", "4", "0", "4.0", "0.0",
-                       "4", "0", "4", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
+    assert rows[1] == ["'=A1+HYPERLINK(\"http://x\")", "org-evil", "'+Sede\tNorte", "4", "4", "—", "4.0", "—",
+                       "—", "—", "4", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
     # HQ: calls 10+2+1+5, legs 16+3+1+5, minutes (1800+600+61+300)/60 = 46.02, video 450/60 = 7.5
     assert rows[2] == ["Alpha Ltda", "org-alpha", "São Paulo HQ", "18", "25", "2", "46.02", "7.5",
                        "23", "2", "16", "3", "1", "3", "4", "9", "1", "2", "1", "3"]
-    assert rows[3] == ["Alpha Ltda", "org-alpha", "Rio", "1", "2", "0", "1.5", "0.0",
-                       "2", "0", "2", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
+    assert rows[3] == ["Alpha Ltda", "org-alpha", "Rio", "1", "2", "—", "1.5", "—",
+                       "—", "—", "2", "0", "0", "0", "0", "0", "0", "0", "0", "0"]
     assert len(rows) == 4
 
 
