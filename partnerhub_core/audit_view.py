@@ -280,3 +280,33 @@ def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "✓" if value else "✗"
     return str(value)
+
+
+HEADERS = (N_("When (UTC)"), N_("Who"), N_("What"), N_("Customer"), N_("Change"))
+
+
+def when_text(at: datetime) -> str:
+    """Stored times are UTC (SQLite gives them back naive): one form for chat, CLI and CSV."""
+    return at.strftime("%Y-%m-%d %H:%M")
+
+
+def cells(row: AuditRow, gettext: Callable[[str], str]) -> list[str]:
+    """One row as people read it, in the order of ``HEADERS``."""
+    return [when_text(row.at), row.who_text(gettext), row.action_text(gettext), row.customer or "—",
+            row.change_text(gettext) or "—"]
+
+
+def trail_csv(page: AuditPage, locale: str = "en") -> bytes:
+    """The rows as CSV (UTF-8 with BOM; formula triggers neutralised by CsvWriter)."""
+    from io import BytesIO
+
+    from partnerhub_core.i18n import translations
+    from partnerhub_core.reports.csvout import CsvWriter
+
+    gettext = translations(locale).gettext
+    buf = BytesIO()
+    writer = CsvWriter(buf)
+    writer.header(gettext(h) for h in HEADERS)
+    for row in page.rows:
+        writer.row(cells(row, gettext))
+    return buf.getvalue()
