@@ -11,6 +11,11 @@ posts"). Named jobs:
     ``partnerhub_core.sources.sync.sync_partner`` for each partner.
 ``prune-calls`` (daily 01:00 UTC)
     drops raw call legs past their retention (rollups stay).
+``warm`` (every minute, and right after ``refresh``)
+    for each partner whose data version changed since this process last warmed it (a sync
+    or import from anywhere: CLI, Slack, this worker), computes its overview for both
+    products and each digest scope (``analytics/warm.py``). The cache is per process, so
+    this warms the worker's own digests and posts, not the web or answer processes.
 
 One schedule's or partner's failure never stops the others.
 """
@@ -145,6 +150,36 @@ def sync_failures(report) -> str:
     return "; ".join(parts)[:500]
 
 
+# partner id -> data version this process last warmed it at (per process, like the cache)
+_warmed: dict[int, int] = {}
+
+
+def _stale(engine: Engine) -> dict[int, int]:
+    from partnerhub_core.analytics import warm as warming
+
+    with session_scope(engine) as s:
+        return warming.stale_partners(s, _warmed)
+
+
+def warm(ctx: JobContext) -> list[Outcome]:
+    """Precompute the overview of each partner whose figures changed since the last warm
+    (``analytics/warm.py``); one partner's failure does not stop the others."""
+    from partnerhub_core.analytics import warm as warming
+
+    out = []
+    for pid, version in _stale(ctx.engine).items():
+        try:
+            with session_scope(ctx.engine) as s:
+                done = warming.warm_partner(session=s, partner_id=pid, as_of=ctx.settings.today(),
+                                            settings=ctx.settings)
+            _warmed[pid] = version  # a write since the read above makes it stale again: warmed next time
+            out.append(Outcome(0, str(pid), "posted", None if done else "nothing to warm"))
+        except Exception as exc:  # noqa: BLE001 - per-partner isolation
+            log.exception("warming partner %s failed", pid)
+            out.append(Outcome(0, str(pid), "failed", type(exc).__name__))
+    return out
+
+
 def prune_calls(ctx: JobContext) -> list[Outcome]:
     from partnerhub_core.calling import prune_legs
 
@@ -186,6 +221,8 @@ def job_specs() -> dict[str, JobSpec]:
                 "Sunday 00:30 UTC: sync every partner from Webex after the weekly update"),
         JobSpec("prune-calls", prune_calls, lambda: cron(hour=1, minute=0, timezone=timezone.utc),
                 "daily 01:00 UTC: drop raw call legs past their retention"),
+        JobSpec("warm", warm, lambda: interval(minutes=1, timezone=timezone.utc),
+                "every minute: precompute the overview of partners whose figures changed (this process)"),
     ]
     return {s.name: s for s in specs}
 
@@ -202,6 +239,8 @@ def run_job(name: str, settings: Settings, engine: Engine, *, now: datetime | No
         with session_scope(engine) as s:
             if not due_now(s, now=now, settings=settings):
                 return []  # nothing due: no job-run row every minute
+    if name == "warm" and not _stale(engine):
+        return []  # nothing changed: no job-run row every minute
     clock = utcnow if explicit_now is None else (lambda: now)  # a given instant stands for the whole run
     with jobs.tracked(engine, job=name, clock=clock, worker_id=worker_id) as run:
         outcomes = spec.run(ctx)
@@ -214,6 +253,9 @@ def run_job(name: str, settings: Settings, engine: Engine, *, now: datetime | No
         if failed:
             if not any(o.status == "posted" for o in outcomes):
                 run.outcome = JobOutcome.FAILED  # nothing it tried worked (e.g. Webex down for the refresh)
+    if name == "refresh":
+        # The first digest or answer after the sync should not pay for it: warm now, not in a minute.
+        run_job("warm", settings, engine, now=explicit_now, worker_id=worker_id, client_for=client_for)
     return outcomes
 
 

@@ -139,8 +139,9 @@ def test_jobs_status_with_a_fresh_heartbeat_exits_0(engine, db_url):
         s.commit()
     result = _run(["jobs", "status"], db_url)
     assert result.exit_code == 0, result.output
-    rows = [l.split() for l in result.output.splitlines()[1:4]]
-    assert rows == [["prune-calls", "-", "-", "-", "-"], ["refresh", "-", "-", "-", "-"], ["tick", "-", "-", "-", "-"]]
+    rows = [l.split() for l in result.output.splitlines()[1:5]]
+    assert rows == [["prune-calls", "-", "-", "-", "-"], ["refresh", "-", "-", "-", "-"], ["tick", "-", "-", "-", "-"],
+                    ["warm", "-", "-", "-", "-"]]
     assert "worker: w:1 alive" in result.output and "running digests" in result.output
 
 

@@ -297,7 +297,7 @@ def test_cli_lists_jobs_and_refuses_an_unknown_one():
 
     listed = CliRunner().invoke(app, ["jobs", "list", "--json"])
     assert listed.exit_code == 0
-    assert [j["name"] for j in json.loads(listed.stdout)] == ["tick", "refresh", "prune-calls"]
+    assert [j["name"] for j in json.loads(listed.stdout)] == ["tick", "refresh", "prune-calls", "warm"]
     with pytest.raises(Exception) as err:
         CliRunner().invoke(app, ["jobs", "run", "weather"], catch_exceptions=False)
     assert "Unknown job weather" in str(err.value)
