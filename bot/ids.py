@@ -34,6 +34,7 @@ class ActionId(StrEnum):
     # calling analytics and reports (F16-F25)
     CALLING_VIEW = "ph_calling_view"  # value: JSON {"k": usage|quality|features|queues, "r": region, "t": tag}
     CALLING_DOWNLOAD_CSV = "ph_calling_csv"  # value: as CALLING_VIEW
+    AUDIT_DOWNLOAD_CSV = "ph_audit_csv"  # value: the audit command's filters ("acme since:2026-11-01")
     REPORT_RUN = "ph_report_run"  # value: JSON {"n": report, "r": region, "s": start, "e": end}
     # digests and alerts (F29)
     ALERT_MENU = "ph_alert_menu"  # overflow: "ack|snooze|owner" + "|<kind>|<customer id>|<fingerprint>"
