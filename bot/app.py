@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from bot import answers, commands, errors, lifecycle
 from bot.context import Runtime, attach
 from bot.installation import DatabaseInstallationStore, DatabaseStateStore
-from bot.listeners import (admins, analytics, calling, customers, digests, fallback, help, home, language,
+from bot.listeners import (admins, analytics, audit, calling, customers, digests, fallback, help, home, language,
                            reports, setup, share, sources, sync, tags, trials)
 from bot.slack_client import async_web_client
 from partnerhub_core import secrets
@@ -32,7 +32,7 @@ SCOPES = ["commands", "chat:write", "files:write", "users:read", "users:read.ema
 PROCESS_BEFORE_RESPONSE = True
 
 # Features, in the order their listeners are tried. fallback is not here: it goes last.
-LISTENERS = (setup, help, home, customers, tags, trials, admins, analytics, calling, reports, language, digests, sync,
+LISTENERS = (setup, help, home, customers, tags, trials, admins, audit, analytics, calling, reports, language, digests, sync,
              sources, share)
 
 
