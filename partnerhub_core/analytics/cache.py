@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -80,8 +81,13 @@ def cached(kind: str, *, copier: Callable[[Any], Any] = _copy_value):
     """Cache a keyword-only analytics function under ``kind`` (see the module doc)."""
 
     def wrap(fn):
+        # Defaults are part of the key: a call that omits region=None meets one that passes it.
+        defaults = {name: p.default for name, p in inspect.signature(fn).parameters.items()
+                    if p.default is not inspect.Parameter.empty}
+
         @functools.wraps(fn)
         def call(*, session, partner_id: int, **kw):
+            kw = {**defaults, **kw}
             if kw.get("customer_ids") is not None:
                 kw["customer_ids"] = list(kw["customer_ids"])  # may be a one-shot iterator
             if not _state["enabled"]:

@@ -112,3 +112,13 @@ def test_a_warmed_answer_is_the_same_as_an_uncached_one(engine, cfg, world):
             with cache.disabled():
                 fresh = _rows(_ask(engine, cfg, world, product, scope))
             assert warm == fresh
+
+
+def test_an_answer_that_leaves_the_filters_out_is_served_from_the_warm_up(engine, cfg, world):
+    # The Home tab and `kpis` pass no region/tag; the warm-up passes them as None: one entry.
+    cache.clear()
+    worker._warmed.clear()
+    worker.run_job("warm", cfg, engine, now=NOW)
+    with Session(engine) as s:
+        subscriptions.overview(session=s, partner_id=world["partner_id"], as_of=AS_OF, settings=cfg)
+    assert cache.stats()["hits"] == 1 and cache.stats()["misses"] == 12
