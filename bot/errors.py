@@ -18,6 +18,7 @@ from bot.render import render
 from partnerhub_core import i18n
 from partnerhub_core.auth import GRANTS, ROLE_LABELS, Permission
 from partnerhub_core.errors import (
+    Ambiguous,
     BadInput,
     Conflict,
     NotAllowed,
@@ -27,12 +28,15 @@ from partnerhub_core.errors import (
     UpstreamError,
 )
 from partnerhub_core.i18n import N_
+from partnerhub_core.i18n.glossary import region_label, status_label
 from partnerhub_core.models import Role
 from partnerhub_core.secrets import SecretsNotConfigured, SecretUnreadable
 
 log = logging.getLogger("partnerhub.bot")
 
 # auth.ROLE_LABELS holds the English names; these marks put them in the catalogs.
+MAX_BUTTONS = 10  # candidates offered as buttons; the rest are counted
+
 _ROLE_MSGIDS = (N_("full partner admin"), N_("partner admin"), N_("sales admin"),
                 N_("read-only partner admin"))
 
@@ -118,6 +122,8 @@ def error_message(exc: PartnerHubError, locale: str | None, *, setup_possible: b
     if isinstance(exc, OPERATOR_ERRORS):
         return operator_needed_message(locale)
     gettext = i18n.translations(locale).gettext
+    if getattr(exc, "candidates", None):
+        return candidates_message(exc, locale)
     detail: list[str] = []
     if isinstance(exc, NotFound) and exc.suggestions:
         detail.append(gettext("Did you mean: {names}?").format(names=", ".join(exc.suggestions[:5])))
@@ -133,6 +139,19 @@ def error_message(exc: PartnerHubError, locale: str | None, *, setup_possible: b
         buttons=[],
         level="error",
     )
+
+
+def candidates_message(exc: Ambiguous | NotFound, locale: str | None) -> dict:
+    """Several customers match, or none does and some are close: one "Open" button each
+    (the customer card's own action), name, region and statuses in the person's language."""
+    gettext = i18n.translations(locale).gettext
+    rows = [{"id": c.id, "name": c.name, "region": region_label(c.region, locale),
+             "statuses": [status_label(s, locale) for s in c.statuses]} for c in exc.candidates[:MAX_BUTTONS]]
+    ambiguous = isinstance(exc, Ambiguous)
+    text = localized_text(exc, locale) + ("" if ambiguous else " " + gettext("Did you mean one of these?"))
+    return render("customers_candidates.json.j2", locale=locale, title=None, text=text, candidates=rows,
+                  more=max((exc.total if ambiguous else len(exc.candidates)) - len(rows), 0),
+                  level="info" if ambiguous else "error")
 
 
 def setup_prompt(locale: str | None) -> dict:

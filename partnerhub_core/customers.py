@@ -18,7 +18,7 @@ from sqlmodel import Session
 from partnerhub_core import auth
 from partnerhub_core.analytics.common import resolve_tag
 from partnerhub_core.auth import Actor, Permission
-from partnerhub_core.errors import BadInput, NotFound
+from partnerhub_core.errors import Ambiguous, BadInput, NotFound
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import (
     Customer,
@@ -291,7 +291,8 @@ def _scoped(stmt, session: Session, actor: Actor):
 def lookup_customer(*, session: Session, actor: Actor, query: str, as_of: date, settings: Settings) -> CustomerCard:
     """The customer whose org id is ``query`` or whose name contains it (case- and
     accent-insensitive). An exact name wins over partial ones; several partial matches
-    raise ``BadInput`` listing them; none raises ``NotFound`` with "did you mean"."""
+    raise ``Ambiguous`` carrying them as ``CustomerCandidate`` rows; none raises ``NotFound``
+    with the near names as ``suggestions`` and their rows as ``candidates``."""
     auth.require(actor, Permission.VIEW)
     text = " ".join((query or "").split())
     if not text:
@@ -315,19 +316,16 @@ def lookup_customer(*, session: Session, actor: Actor, query: str, as_of: date, 
     if len(hits) == 1:
         return customer_card(session=session, actor=actor, customer_id=hits[0].id, as_of=as_of, settings=settings)
     if hits:
-        shown = [f"{h.name} ({h.org_id})" for h in hits[:MAX_CANDIDATES]]
-        more = len(hits) - len(shown)
-        raise BadInput(
-            N_("{count} customers match {query}: {candidates}. Be more specific, or use the org id."),
-            count=len(hits), query=text,
-            candidates="; ".join(shown) + (f"; … (+{more})" if more else ""),
-            matches=[h.name for h in hits[:MAX_CANDIDATES]],
+        raise Ambiguous(
+            N_("{count} customers match {query}. Pick one, or type more of the name (or the org id)."),
+            candidates=_candidates(session, actor.partner_id, [h.id for h in hits[:MAX_CANDIDATES]], as_of, settings),
+            total=len(hits), count=len(hits), query=text,
         )
-    names = session.execute(_scoped(select(Customer.name, Customer.name_key).where(
-        Customer.partner_id == actor.partner_id), session, actor)).all()
-    by_key = {}
-    for name, name_key in names:
-        by_key.setdefault(name_key, name)
+    names = session.execute(_scoped(select(Customer.id, Customer.name, Customer.name_key).where(
+        Customer.partner_id == actor.partner_id).order_by(Customer.id), session, actor)).all()
+    by_key: dict[str, tuple[int, str]] = {}
+    for customer_id, name, name_key in names:
+        by_key.setdefault(name_key, (customer_id, name))
     close = difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.6)
     if len(close) < 3:
         # Word by word: "sao paolo" is closer to a word of "sao paulo logistica" than to the whole name.
@@ -336,11 +334,31 @@ def lookup_customer(*, session: Session, actor: Actor, query: str, as_of: date, 
             for w in difflib.get_close_matches(word, list(words), n=3, cutoff=0.75):
                 if words[w] not in close:
                     close.append(words[w])
-    suggestions = [by_key[k] for k in close[:3]]
-    if suggestions:
-        raise NotFound(N_("No customer matches {query}. Did you mean: {did_you_mean}?"), suggestions=suggestions,
-                       query=text, did_you_mean="; ".join(suggestions))
+    near = [by_key[k] for k in close[:3]]
+    if near:
+        raise NotFound(N_("No customer matches {query}."), suggestions=[name for _, name in near], query=text,
+                       candidates=_candidates(session, actor.partner_id, [i for i, _ in near], as_of, settings))
     raise NotFound(N_("No customer matches {query}."), query=text)
+
+
+@dataclass
+class CustomerCandidate:
+    """A customer the user may have meant: what a person needs to pick one (the id only goes
+    into a button's value, never into text)."""
+
+    id: int
+    name: str
+    region: str  # Region value
+    statuses: list[str]  # CustomerStatus values on as_of
+
+
+def _candidates(session: Session, pid: int, ids: list[int], as_of: date, settings: Settings) -> list[CustomerCandidate]:
+    """Rows for ``ids`` (already scoped to what the actor sees), in the given order."""
+    rows = {r.id: r for r in session.execute(select(Customer.id, Customer.name, Customer.region).where(
+        Customer.partner_id == pid, Customer.id.in_(ids or [-1]))).all()}
+    statuses = customer_statuses(session=session, partner_id=pid, as_of=as_of, settings=settings, customer_ids=ids)
+    return [CustomerCandidate(id=i, name=rows[i].name, region=str(getattr(rows[i].region, "value", rows[i].region)),
+                              statuses=[s.value for s in statuses.get(i, [])]) for i in ids if i in rows]
 
 
 def _visible(session: Session, actor: Actor, customer_id: int) -> Customer:

@@ -25,8 +25,12 @@ class PartnerHubError(Exception):
 class NotFound(PartnerHubError):
     """Something named by the user does not exist (for this partner)."""
 
-    def __init__(self, message: str, suggestions: list[str] | None = None, **params):
+    def __init__(self, message: str, suggestions: list[str] | None = None, candidates: list | None = None,
+                 **params):
         self.suggestions = suggestions or []
+        # Rows the user may have meant (e.g. customers.CustomerCandidate): outer layers offer them
+        # as buttons or a table, so no internal id has to go into the text.
+        self.candidates = candidates or []
         super().__init__(message, **params)
 
 
@@ -36,6 +40,16 @@ class NotAllowed(PartnerHubError):
 
 class BadInput(PartnerHubError):
     """The input cannot be understood or breaks a rule."""
+
+
+class Ambiguous(BadInput):
+    """Several things match what the user typed: ``candidates`` holds (at most a page of) them,
+    ``total`` how many matched in all."""
+
+    def __init__(self, message: str, candidates: list | None = None, total: int = 0, **params):
+        self.candidates = candidates or []
+        self.total = total or len(self.candidates)
+        super().__init__(message, **params)
 
 
 class Conflict(PartnerHubError):

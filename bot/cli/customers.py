@@ -22,7 +22,9 @@ from bot.cli.tables import (
 from partnerhub_core import i18n
 from partnerhub_core.auth import ROLE_LABELS, Actor
 from partnerhub_core.customers import CustomerCard, CustomerFilters, CustomerPage, list_customers, lookup_customer
+from partnerhub_core.errors import Ambiguous, NotFound
 from partnerhub_core.i18n import N_
+from partnerhub_core.i18n.glossary import region_label
 from partnerhub_core.services.admins import webex_role_label
 
 customers_app = typer.Typer(help="Customer lookup and list.", no_args_is_help=True)
@@ -40,8 +42,16 @@ def lookup(
     """One customer's details: statuses, subscriptions, trial, tags, admins, Control Hub link."""
     ctx = read_context(partner, as_of, database_url, lang)
     with ctx.session() as session:
-        card = lookup_customer(session=session, actor=Actor.system(ctx.partner_id, label="cli"), query=query,
-                               as_of=ctx.as_of, settings=ctx.settings)
+        try:
+            card = lookup_customer(session=session, actor=Actor.system(ctx.partner_id, label="cli"), query=query,
+                                   as_of=ctx.as_of, settings=ctx.settings)
+        except (Ambiguous, NotFound) as exc:
+            if not exc.candidates:
+                raise
+            # The customers meant, as a table (no ids): the exit code stays the error's.
+            ask = "" if isinstance(exc, Ambiguous) else " " + ctx._(N_("Did you mean one of these?"))
+            typer.echo(f"error: {exc.render(ctx._)}{ask}\n\n{render_candidates(exc, ctx)}", err=True)
+            raise typer.Exit(2 if isinstance(exc, Ambiguous) else 3) from None
     if json_out:
         echo_json(asdict(card))
     else:
@@ -70,6 +80,18 @@ def list_(
         echo_json(asdict(result))
     else:
         typer.echo(render_page(result, ctx))
+
+
+def render_candidates(exc: Ambiguous | NotFound, ctx: ReadContext) -> str:
+    _ = ctx._
+    rows = [[c.name, region_label(c.region, ctx.locale), ", ".join(_(STATUS_LABELS[s]) for s in c.statuses) or "—"]
+            for c in exc.candidates]
+    table = text_table([_(N_("Customer")), _(N_("Region")), _(N_("Statuses"))], rows)
+    more = (exc.total if isinstance(exc, Ambiguous) else len(exc.candidates)) - len(rows)
+    if more > 0:
+        table += "\n" + _(N_("And {num} more: type more of the name, or the org id, to narrow it down.")).format(
+            num=format_value(more, "int", ctx.locale))
+    return table
 
 
 def render_page(page: CustomerPage, ctx: ReadContext) -> str:

@@ -77,7 +77,7 @@ BAD_INPUT = [
     ("admins role <@U_READ> superuser", 'Unknown role "superuser".'),
     ("admins assign <@U_NOBODY> Globex", 'No partner admin matches "<@U_NOBODY>".'),
     ("admins assign <@U_ADMIN> Acme Corp", "U_ADMIN is already assigned to Acme Corp."),
-    ("admins Globx", "Did you mean: Globex?"),
+    ("admins Globx", "Did you mean one of these?\n*Globex* · United States"),
 ]
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+import uuid
 
 import pytest
 
@@ -68,14 +70,58 @@ def test_read_only_admin_sees_no_start_trial_button(slack, fake_slack, session, 
     assert [b for b in buttons(card) if b["action_id"] == "ph_trial_open"] == []
 
 
-def test_unknown_customer_gets_did_you_mean(slack, fake_slack, world):
-    text = blocks_text(ask(slack, fake_slack, "customer globx"))
-    assert "No customer matches globx. Did you mean: Globex?" in text
+def opens(answer):
+    return [b for b in buttons(answer) if b["action_id"].startswith("ph_customer_open")]
 
 
-def test_several_matches_are_listed(slack, fake_slack, world):
+def test_unknown_customer_gets_did_you_mean_buttons(slack, fake_slack, world):
+    answer = ask(slack, fake_slack, "customer globx")
+    text = blocks_text(answer)
+    assert "No customer matches globx. Did you mean one of these?" in text
+    assert "*Globex* · United States · Active" in text
+    assert [b["value"] for b in opens(answer)] == [str(world.globex.id)]
+    card = fake_slack.wait_for_response(slack.action(opens(answer)[0]["action_id"], opens(answer)[0]["value"]))
+    assert card["blocks"][0]["text"]["text"] == "Globex"
+
+
+def test_several_matches_answer_with_one_button_each(slack, fake_slack, world):
+    answer = ask(slack, fake_slack, "customer acme")
+    text = blocks_text(answer)
+    assert "2 customers match acme. Pick one, or type more of the name (or the org id)." in text
+    assert "I could not understand that" not in text and "org-acme" not in text and "org-labs" not in text
+    assert "*Acme Corp* · European Union · Active, No recent activity" in text
+    assert "*Acme Labs* · United States · Trial, Expiring soon, License overage, No recent activity" in text
+    assert [b["value"] for b in opens(answer)] == [str(world.acme.id), str(world.labs.id)]
+    card = fake_slack.wait_for_response(slack.action(opens(answer)[1]["action_id"], opens(answer)[1]["value"]))
+    assert card["blocks"][0]["text"]["text"] == "Acme Labs"
+    assert "*Trial in progress*" in blocks_text(card)
+    # A forged value on the same button is refused (values.record_id), never looked up.
+    for forged in ("abc", "0", "-1", "99999999999", str(world.acme.id) + "; DROP TABLE customer"):
+        refused = fake_slack.wait_for_response(slack.action("ph_customer_open:c1", forged))
+        assert "That button is out of date; run the command again." in blocks_text(refused), forged
+
+
+def test_many_matches_show_ten_buttons_and_say_how_many_more_without_any_org_id(slack, fake_slack, session,
+                                                                                 linked, world):
+    partner = session.get(Partner, linked.partner_id)
+    org_ids = [str(uuid.UUID(int=i + 1)) for i in range(12)]
+    made = [make_customer(session, partner, f"Málaga Foods {i:02d}", org_id=org) for i, org in enumerate(org_ids)]
+    session.commit()
+    answer = ask(slack, fake_slack, "customer malaga")
+    text = json.dumps(answer, ensure_ascii=False)
+    assert "12 customers match malaga." in blocks_text(answer)
+    assert [b["value"] for b in opens(answer)] == [str(c.id) for c in made[:10]]
+    assert "*Málaga Foods 00* · United States" in blocks_text(answer)
+    assert "And 2 more: type more of the name, or the org id, to narrow it down." in blocks_text(answer)
+    assert not any(org in text for org in org_ids)
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", text)
+
+
+def test_candidates_read_in_the_persons_language(slack, fake_slack, world):
+    ask(slack, fake_slack, "language pt-BR")
     text = blocks_text(ask(slack, fake_slack, "customer acme"))
-    assert "2 customers match acme: Acme Corp (org-acme); Acme Labs (org-labs)." in text
+    assert "*Acme Corp* · União Europeia · Assinatura, Nenhuma atividade recente" in text, text
+    assert "2 clientes correspondem a acme." in text, text
 
 
 def test_plain_admin_only_finds_assigned_customers(slack, fake_slack, world):

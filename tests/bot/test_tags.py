@@ -51,9 +51,11 @@ def test_tag_a_customer_by_name_and_see_its_tags(slack, fake_slack, session, wor
 
 def test_several_matching_customers_are_listed_and_unknown_ones_get_suggestions(slack, fake_slack, world):
     text = blocks_text(ask(slack, fake_slack, "tags add Gold Acme"))
-    assert "2 customers match Acme: Acme Corp (org-acme); Acme Labs (org-labs)." in text
+    # The candidates come as buttons that open each card (the org ids stay out of the text).
+    assert "2 customers match Acme. Pick one" in text and "org-acme" not in text
+    assert "*Acme Corp* · European Union" in text and "*Acme Labs* · United States" in text
     text = blocks_text(ask(slack, fake_slack, "tags add Gold Glbex"))
-    assert "Did you mean: Globex" in text
+    assert "Did you mean one of these?\n*Globex* · United States" in text
 
 
 def test_list_and_show_tags(slack, fake_slack, world):

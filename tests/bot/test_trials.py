@@ -143,7 +143,7 @@ BAD_INPUT = [
     ("trial start Globex calling 5000", "The license count must be a whole number from 1 to 1000."),
     ("trial start Globex calling -3 10", "The license count must be a whole number from 1 to 1000."),
     ("trial start Globex calling 10 365", "The trial length in days must be a whole number from 1 to 90."),
-    ("trial start Glbex calling 10", "Did you mean: Globex?"),
+    ("trial start Glbex calling 10", "Did you mean one of these?\n*Globex* · United States"),
 ]
 
 

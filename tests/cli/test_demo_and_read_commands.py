@@ -1,6 +1,7 @@
 """``partnerhub demo`` and the read commands, through the real entry point (``main``):
 what a person sees on stdout and stderr, and the exit code."""
 import json
+import re
 import sys
 from datetime import date
 
@@ -197,7 +198,25 @@ def test_customer_lookup_and_list(capsys, monkeypatch, env, demo_db):
 def test_lookup_and_list_errors(capsys, monkeypatch, env, demo_db):
     base = ["--database-url", demo_db, "--as-of", AS_OF]
     code, _, err = run(capsys, monkeypatch, "customers", "lookup", "Zurich Financ AX", *base)
-    assert code == 3 and "Did you mean: Zürich Finanz AG?" in one_line_error(code, err)
+    lines = err.strip().splitlines()
+    assert code == 3 and lines[0] == "error: No customer matches Zurich Financ AX. Did you mean one of these?"
+    assert lines[2].split() == ["Customer", "Region", "Statuses"]
+    assert lines[4].startswith("Zürich Finanz AG") and "European Union" in lines[4]
+
+
+def test_ambiguous_lookup_prints_the_candidates_as_a_table_without_org_ids(capsys, monkeypatch, env, demo_db):
+    base = ["--database-url", demo_db, "--as-of", AS_OF]
+    code, out, err = run(capsys, monkeypatch, "customers", "lookup", "e", *base)
+    lines = err.strip().splitlines()
+    # 9 of the 12 demo names hold an "e" (not Lisboa Clínica, São Paulo Logística, Zürich Finanz).
+    assert code == 2 and out == ""
+    assert lines[0] == "error: 9 customers match e. Pick one, or type more of the name (or the org id)."
+    names = [line.split("  ")[0] for line in lines[4:]]
+    assert names == ["Café Montréal Ltée", "Dubai Marina Hotels LLC", "Granite Legal LLC", "Harbor Dental Group",
+                     "Kraków Software S.A.", "Niagara Insurance Corp.", "Prairie Schools Ltd.", "Redwood Realty Inc.",
+                     "Sharjah Trading FZE"]
+    assert "Dubai Marina Hotels LLC  United Arab Emirates  Active, No recent activity" in err
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", err)
     code, _, err = run(capsys, monkeypatch, "customers", "list", "colour:red", *base)
     assert code == 2 and "Unknown filter colour" in one_line_error(code, err)
     code, _, err = run(capsys, monkeypatch, "customers", "list", "--page", "9", *base)

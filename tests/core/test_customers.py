@@ -5,7 +5,7 @@ import pytest
 
 from partnerhub_core.auth import Actor
 from partnerhub_core.customers import CustomerFilters, customer_card, list_customers, lookup_customer
-from partnerhub_core.errors import BadInput, NotFound
+from partnerhub_core.errors import Ambiguous, BadInput, NotFound
 from partnerhub_core.models import Role
 from tests.factories import (
     assign_admin,
@@ -76,18 +76,21 @@ def test_exact_name_wins_even_among_many(session, settings, world):
     assert look(session, settings, full(world), " ACME ").org_id == "ORG-ACME"
 
 
-def test_ambiguous_fragment_lists_candidates(session, settings, world):
-    with pytest.raises(BadInput) as err:
+def test_ambiguous_fragment_carries_candidate_rows_and_no_org_id_in_the_text(session, settings, world):
+    with pytest.raises(Ambiguous) as err:
         look(session, settings, full(world), "ac")
-    assert err.value.params["matches"] == ["Acme", "Acme Labs"]
-    assert "Acme (ORG-ACME); Acme Labs (ORG-LABS)" in err.value.render()
+    assert isinstance(err.value, BadInput) and err.value.total == 2
+    assert [(c.name, c.region) for c in err.value.candidates] == [("Acme", "EU"), ("Acme Labs", "EU")]
+    assert [c.id for c in err.value.candidates] == [world["acme"].id, world["labs"].id]
+    assert err.value.render() == "2 customers match ac. Pick one, or type more of the name (or the org id)."
 
 
 def test_nothing_found_suggests_close_names(session, settings, world):
     with pytest.raises(NotFound) as err:
         look(session, settings, full(world), "Sao Paolo")
     assert err.value.suggestions == ["São Paulo Logística"]
-    assert "Did you mean: São Paulo Logística?" in err.value.render()
+    assert [c.name for c in err.value.candidates] == ["São Paulo Logística"]
+    assert err.value.render() == "No customer matches Sao Paolo."
 
 
 def test_other_partners_and_unassigned_customers_are_not_found(session, settings, world):
