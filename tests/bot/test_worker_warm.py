@@ -122,3 +122,12 @@ def test_an_answer_that_leaves_the_filters_out_is_served_from_the_warm_up(engine
     with Session(engine) as s:
         subscriptions.overview(session=s, partner_id=world["partner_id"], as_of=AS_OF, settings=cfg)
     assert cache.stats()["hits"] == 1 and cache.stats()["misses"] == 12
+
+
+def test_refresh_warms_right_after_it_instead_of_a_minute_later(engine, cfg, world):
+    cache.clear()
+    worker._warmed.clear()
+    worker.run_job("refresh", cfg.model_copy(update={"webex_token": None}), engine, now=NOW)
+    with Session(engine) as s:
+        assert [r.job for r in s.exec(select(JobRun).order_by(JobRun.id)).all()] == ["refresh", "warm"]
+    assert cache.stats()["entries"] == 12
