@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from bot import answers, commands, errors, lifecycle
 from bot.context import Runtime, attach
 from bot.installation import DatabaseInstallationStore, DatabaseStateStore
-from bot.listeners import (admins, analytics, audit, calling, customers, digests, fallback, help, home, language,
+from bot.listeners import (admins, analytics, audit, calling, customers, digests, dm, fallback, help, home, language,
                            reports, setup, share, sources, sync, tags, trials)
 from bot.slack_client import async_web_client
 from partnerhub_core import secrets
@@ -23,6 +23,7 @@ from partnerhub_core.settings import Settings
 # Bot scopes; slack-manifest.yml declares the same list.
 # The *:history scopes let the worker find a scheduled post whose answer never came back
 # before it posts again (bot/post_once.py).
+# im:history also brings the message.im events of the bot's DM (bot/listeners/dm.py).
 SCOPES = ["commands", "chat:write", "files:write", "users:read", "users:read.email",
           "channels:read", "groups:read", "im:write", "files:read",
           "channels:history", "groups:history", "im:history"]
@@ -33,7 +34,7 @@ PROCESS_BEFORE_RESPONSE = True
 
 # Features, in the order their listeners are tried. fallback is not here: it goes last.
 LISTENERS = (setup, help, home, customers, tags, trials, admins, audit, analytics, calling, reports, language, digests, sync,
-             sources, share)
+             sources, share, dm)
 
 
 def oauth_mode(settings: Settings) -> bool:

@@ -42,6 +42,7 @@ from sqlmodel import Session, select
 from bot import errors
 from bot import render as _render
 from bot import values as _values
+from bot.events import first_delivery
 from bot.slack_client import web_client, webhook_client
 from partnerhub_core import i18n
 from partnerhub_core.auth import Actor
@@ -603,7 +604,8 @@ def on_event(app: AsyncApp, event_type: str, handler: Callable[[Ctx, dict], Repl
 
     async def _listener(ack, body, event, context, client):
         await ack()
-        await handle(rt, handler, event, body=body, context=context, client=client)
+        if await first_delivery(rt, body, context):  # Slack retries; handle each event once
+            await handle(rt, handler, event, body=body, context=context, client=client)
 
     _listener.__name__ = f"event_{getattr(handler, '__name__', 'handler')}"
     app.event(event_type)(_listener)

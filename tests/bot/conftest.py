@@ -109,9 +109,9 @@ class SlackSender:
 
     # --- raw --------------------------------------------------------------------------
     def post(self, body: str, content_type: str, *, timestamp: int | None = None,
-             signature: str | None = None, sign: bool = True) -> httpx.Response:
+             signature: str | None = None, sign: bool = True, headers: dict | None = None) -> httpx.Response:
         ts = str(timestamp if timestamp is not None else int(time.time()))
-        headers = {"Content-Type": content_type}
+        headers = {"Content-Type": content_type, **(headers or {})}
         if sign:
             headers["X-Slack-Request-Timestamp"] = ts
             headers["X-Slack-Signature"] = signature or self.verifier.generate_signature(timestamp=ts, body=body)
@@ -179,11 +179,14 @@ class SlackSender:
         }
         return self._interactive(payload)
 
-    def event(self, event: dict, *, team: str = TEAM) -> httpx.Response:
+    def event(self, event: dict, *, team: str = TEAM, event_id: str | None = None,
+              retry: int | None = None) -> httpx.Response:
+        """An Events API delivery; ``event_id`` and ``retry`` (X-Slack-Retry-Num) send a retry."""
         body = {"token": "legacy", "team_id": team, "api_app_id": "A_PARTNERHUB", "type": "event_callback",
-                "event_id": f"Ev{uuid.uuid4().hex[:8]}", "event_time": int(time.time()), "event": event,
+                "event_id": event_id or f"Ev{uuid.uuid4().hex[:8]}", "event_time": int(time.time()), "event": event,
                 "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}]}
-        return self.post(json.dumps(body), "application/json")
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return self.post(json.dumps(body), "application/json", headers=headers)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def test_manifest_scopes_are_the_apps_scopes():
 
 
 def test_manifest_subscribes_to_the_events_the_app_handles():
-    assert _list_after("    bot_events") == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+    assert _list_after("    bot_events") == ["app_home_opened", "message.im", "app_uninstalled", "tokens_revoked"]
 
 
 def test_manifest_points_every_request_url_at_the_served_paths():
