@@ -89,7 +89,9 @@ def test_due_digest_is_posted_once_with_its_csvs(cfg, engine, world, fake):
     text = str(msg.params["blocks"])
     assert "Alpha" in text and "SUB-A" in text and "Beta" in text and "+30" in text
     uploads = fake.calls("files.completeUploadExternal")
-    assert [u.params["channel_id"] for u in uploads] == ["C_DIGEST", "C_DIGEST"]
+    # the two alerts' CSVs, then the licence-trend chart of the one product the customers hold
+    assert [u.params["channel_id"] for u in uploads] == ["C_DIGEST", "C_DIGEST", "C_DIGEST"]
+    assert [f["title"] for f in uploads[-1].params["files"]] == ["Meetings: licenses per week"]
     csvs = sorted(fake.uploads.values())
     assert any(b"SUB-A" in c for c in csvs) and any(b"SUB-B" in c for c in csvs)
     # later ticks of the same period post nothing
@@ -97,7 +99,7 @@ def test_due_digest_is_posted_once_with_its_csvs(cfg, engine, world, fake):
     assert tick(cfg, engine, now=NOW + timedelta(hours=3)) == []
     assert len(posts(fake)) == 1
     (d,) = deliveries(engine)
-    assert (d.status, d.attempts, d.files_posted, d.period) == ("posted", 1, 2, "2026-11-23")
+    assert (d.status, d.attempts, d.files_posted, d.period) == ("posted", 1, 3, "2026-11-23")
     with Session(engine) as s:
         snap = s.exec(select(DigestSnapshot)).one()
         assert snap.period == "2026-11-23" and snap.as_of == date(2026, 11, 23)
@@ -205,7 +207,7 @@ def test_abandoned_claim_is_taken_over_only_after_its_lease(cfg, engine, world):
 
 
 def test_takeover_after_the_message_was_posted_only_finishes_the_files(cfg, engine, world, fake):
-    # A worker posted the message, uploaded one of two files, and died.
+    # A worker posted the message, uploaded one of its three files, and died.
     with Session(engine) as s:
         s.add(Delivery(partner_id=world["partner_id"], schedule_id=world["schedule_id"], period="2026-11-23",
                        due_at=DUE, status="claimed", claimed_by="dead", lease_until=NOW - timedelta(seconds=1),
@@ -214,9 +216,9 @@ def test_takeover_after_the_message_was_posted_only_finishes_the_files(cfg, engi
         s.commit()
     assert [o.status for o in tick(cfg, engine)] == ["posted"]
     assert posts(fake) == []  # the message is not posted again
-    assert len(fake.calls("files.completeUploadExternal")) == 1
+    assert len(fake.calls("files.completeUploadExternal")) == 2  # only the two not yet posted
     (d,) = deliveries(engine)
-    assert (d.status, d.files_posted, d.attempts) == ("posted", 2, 2)
+    assert (d.status, d.files_posted, d.attempts) == ("posted", 3, 2)
 
 
 def test_one_partners_failure_does_not_stop_the_others(cfg, engine, world, fake):
@@ -282,9 +284,9 @@ def test_spike_digest_attaches_the_csv_and_a_png_chart(cfg, engine, world, fake)
         s.commit()
     assert [o.status for o in tick(cfg, engine)] == ["posted"]
     names = [r.params["filename"] for r in fake.calls("files.getUploadURLExternal")]
-    assert [n.rsplit(".", 1)[1] for n in names] == ["csv", "png"]
+    assert [n.rsplit(".", 1)[1] for n in names] == ["csv", "png", "png"]  # spike chart, licence trend
     pngs = [b for b in fake.uploads.values() if b.startswith(b"\x89PNG")]
-    assert len(pngs) == 1
+    assert len(pngs) == 2
     assert "20.0%" in str(posts(fake)[0].params["blocks"])
 
 

@@ -93,7 +93,9 @@ def test_a_hostile_name_is_inert_in_every_template(template):
 NO_NAMES = {"help.json.j2", "language.json.j2", "setup_prompt.json.j2", "setup_link_modal.json.j2",
             "setup_defaults_modal.json.j2", "alert_owner_modal.json.j2", "alert_snooze_modal.json.j2",
             "sync_import_modal.json.j2", "setup_admin_modal.json.j2", "digest_disabled.json.j2",
-            "trials_modal.json.j2", "trials_requested.json.j2"}
+            "trials_modal.json.j2", "trials_requested.json.j2",
+            # fixed wording; the only value is a Slack user id, shown as a mention on purpose
+            "share_offer.json.j2", "shared_by.json.j2"}
 
 
 def test_the_customer_card_of_a_hostile_name_pings_nobody(slack, fake_slack, session, linked):
