@@ -132,9 +132,9 @@ def test_locale_for_user_outside_a_request(session, fake_slack, linked):
 # The command line's own errors
 # --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("env, expected", [
-    (None, "error: Unknown job nosuchjob. Jobs: tick, refresh, prune-calls."),
-    ("pt-BR", "error: Tarefa desconhecida nosuchjob. Tarefas: tick, refresh, prune-calls."),
-    ("es", "error: Tarea desconocida nosuchjob. Tareas: tick, refresh, prune-calls."),
+    (None, "error: Unknown job nosuchjob. Jobs: tick, refresh, prune-calls, warm."),
+    ("pt-BR", "error: Tarefa desconhecida nosuchjob. Tarefas: tick, refresh, prune-calls, warm."),
+    ("es", "error: Tarea desconocida nosuchjob. Tareas: tick, refresh, prune-calls, warm."),
 ])
 def test_cli_errors_speak_partnerhub_language(monkeypatch, capsys, env, expected):
     from bot.cli import main
