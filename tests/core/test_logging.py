@@ -82,6 +82,13 @@ def test_redact_leaves_ordinary_text_alone():
 def test_third_party_records_are_normalised_and_url_passwords_masked():
     import io
 
+    # A test that ran uvicorn with its default logging config leaves "uvicorn" with its own
+    # handler and no propagation; the product runs uvicorn with log_config=None.
+    for name in ("uvicorn", "uvicorn.error"):
+        lg = logging.getLogger(name)
+        lg.handlers.clear()
+        lg.propagate, lg.disabled = True, False
+        lg.setLevel(logging.NOTSET)
     stream = io.StringIO()
     configure_logging(Settings(log_level="INFO"), stream=stream)
     logging.getLogger("uvicorn.error").info("Started \x1b[1mserver\x1b[0m", extra={"color_message": "\x1b[32mx\x1b[0m"})

@@ -54,7 +54,7 @@ def _tie_section() -> Section:
 
 def test_csv_of_a_table_writes_the_displayed_figures():
     rows = list(csv.reader(io.StringIO(reports.section_csv(_tie_section(), "en").decode("utf-8-sig"), newline="")))
-    assert rows == [["Customer", "Assigned % (%)", "Weekly average, 8 weeks", "Average answer time (s)", "Calls"],
+    assert rows == [["Customer", "Assigned %", "Weekly average, 8 weeks", "Average answer time (s)", "Calls"],
                     ["Acme", "7.3", "7.3", "128.3", "3"]]
 
 
