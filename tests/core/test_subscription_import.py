@@ -185,16 +185,24 @@ def _huge(rows: int, bad_last: bool = False) -> bytes:
 
 
 def test_a_100000_row_file_imports_in_seconds(engine, partner_id):
+    from sqlalchemy import event
+
     data = _huge(100_000)
-    started = time.perf_counter()
-    result = run(engine, partner_id, data, name="huge.csv")
-    elapsed = time.perf_counter() - started
+    statements = []
+    listener = lambda *args, **kw: statements.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = run(engine, partner_id, data, name="huge.csv")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
     assert (result.rows, result.subscriptions_created, result.customers_created) == (100_000, 100_000, 50_000)
     with Session(engine) as s:
         from sqlalchemy import func
         assert s.exec(select(func.count()).select_from(Subscription)).one() == 100_000
         assert s.exec(select(func.sum(Subscription.total_licenses))).one() == 200 * sum(range(500))
-    assert elapsed < 120, elapsed  # seconds on an idle machine; the bound catches row-by-row regressions
+    # Chunked, set-based writes: a row-by-row regression would run 100,000+ statements.
+    # (Speed itself is a benchmark's business, not a unit test's.)
+    assert len(statements) < 5_000, len(statements)
 
 
 def test_a_bad_last_row_of_a_big_file_rolls_back_the_chunks_already_written(engine, partner_id):
