@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from partnerhub_core.secrets import EncryptedString
@@ -773,6 +773,24 @@ class RateLimitCounter(SQLModel, table=True):
     window_start: int = Field(primary_key=True)  # epoch seconds, a multiple of the window
     team_id: str = Field(default="", max_length=32, index=True)
     hits: int = Field(default=0)
+
+
+class AnalyticsCache(SQLModel, table=True):
+    """One analytics result shared by every process (``analytics/shared_cache.py``).
+
+    ``key`` hashes (kind, partner, data version, every argument, the code): a write to the
+    partner's figures changes its version, so older rows can never be read again; they are
+    deleted on the next store or warm-up. ``payload`` is a pickle (our own database, trusted).
+    Operational: in ``dataversion.NOT_FIGURES``.
+    """
+
+    partner_id: int = Field(primary_key=True)
+    key: str = Field(primary_key=True, max_length=64)  # sha256 hex
+    kind: str = Field(max_length=40)
+    data_version: int = Field(sa_type=BigInteger)
+    created_at: datetime = _ts(default_factory=utcnow)
+    size: int = Field(default=0)
+    payload: bytes = Field(sa_type=LargeBinary)
 
 
 # ---------------------------------------------------------------------------------
