@@ -108,8 +108,11 @@ def _skip_nothing(write: OrgWrite) -> OrgWrite:
     return write_read
 
 
-def walk_and_record(ctx: SyncContext, spec: OrgPart, family: SourceFamily, scopes: tuple[str, ...]) -> PartResult:
-    """``walk_organizations`` for ``spec``, then one provenance record for ``family``."""
+def walk_and_record(ctx: SyncContext, spec: OrgPart, family: SourceFamily | tuple[SourceFamily, ...],
+                    scopes: tuple[str, ...]) -> PartResult:
+    """``walk_organizations`` for ``spec``, then one provenance record for ``family`` (or
+    for each family of a tuple: one read can feed several, as licences feed trials)."""
+    families = family if isinstance(family, tuple) else (family,)
     statuses = _Statuses()
     watched = OrgPart(spec.name, statuses.watch(spec.fetch), _skip_nothing(spec.write), spec.calling_only)
     result = walk_organizations(ctx, watched)
@@ -120,16 +123,17 @@ def walk_and_record(ctx: SyncContext, spec: OrgPart, family: SourceFamily, scope
     if not read and result.failed and set(statuses.counts) == {MISSING_SCOPE}:
         result.not_connected = not_connected_note(scopes)
     with ctx.factory() as session:
-        if read or not walked:
-            provenance.record_refresh(session, partner_id=ctx.partner_id, family=family, now=ctx.now,
-                                      rows=result.items, covered=read, total=walked)
-        if result.failed:
-            denied = statuses.counts.get(MISSING_SCOPE, 0)
-            provenance.record_failure(
-                session, partner_id=ctx.partner_id, family=family, now=ctx.now,
-                error=failure_text(result, statuses.counts, statuses.idle),
-                missing_scopes=list(scopes) if denied else None,
-            )
+        for fam in families:
+            if read or not walked:
+                provenance.record_refresh(session, partner_id=ctx.partner_id, family=fam, now=ctx.now,
+                                          rows=result.items, covered=read, total=walked)
+            if result.failed:
+                denied = statuses.counts.get(MISSING_SCOPE, 0)
+                provenance.record_failure(
+                    session, partner_id=ctx.partner_id, family=fam, now=ctx.now,
+                    error=failure_text(result, statuses.counts, statuses.idle),
+                    missing_scopes=list(scopes) if denied else None,
+                )
         if result.not_connected:
             # The part's own row says so (sync status), and no pass is left to resume.
             top = state_row(session, ctx.partner_id, spec.name)
@@ -150,7 +154,7 @@ def failure_text(result: PartResult, counts: Counter[int], idle: int = 0) -> str
     return f"{result.failed} of {walked} organizations could not be read ({parts or 'failed'}){stopped}"
 
 
-def recorded_part(spec: OrgPart, family: SourceFamily, scopes: tuple[str, ...]) -> PartnerPart:
+def recorded_part(spec: OrgPart, family: SourceFamily | tuple[SourceFamily, ...], scopes: tuple[str, ...]) -> PartnerPart:
     """``spec`` as a part the orchestrator runs once, recording ``family`` afterwards."""
     return PartnerPart(spec.name, lambda ctx: walk_and_record(ctx, spec, family, scopes))
 

@@ -42,7 +42,7 @@ from partnerhub_core import credentials
 from partnerhub_core.errors import BadInput, NotFound
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Partner, SyncState
-from partnerhub_core.provenance import SourceFamily
+from partnerhub_core.provenance import SCOPES, SourceFamily
 from partnerhub_core.services import trials
 from partnerhub_core.settings import Settings
 from partnerhub_core.sources import (
@@ -99,14 +99,18 @@ log = logging.getLogger(__name__)
 REGISTRY: tuple[OrgPart | PartnerPart, ...] = (
     organizations.PART,
     org_region.PART,  # region (organization details)
-    licenses.PART,
+    # Subscriptions, licences and trials, devices and numbers are recorded sources like the
+    # others: a token without their scope leaves them "not connected" (subscriptions can
+    # still be imported) instead of failing every sync.
+    recorded_part(licenses.PART, (SourceFamily.SUBSCRIPTIONS, SourceFamily.TRIALS),
+                  SCOPES[SourceFamily.SUBSCRIPTIONS]),
     license_usage.PART,  # after licenses: usage goes on the week's licence snapshot
     tags.PART,
     recorded_part(admins.PART, SourceFamily.PARTNER_ADMINS, admins.SCOPES),
     admin_sign_in.PART,  # admin audit events: last customer admin sign-in
     locations.PART,  # before numbers: they name locations too
-    numbers.PART,
-    devices.PART,
+    recorded_part(numbers.PART, SourceFamily.NUMBERS, SCOPES[SourceFamily.NUMBERS]),
+    recorded_part(devices.PART, SourceFamily.DEVICES, SCOPES[SourceFamily.DEVICES]),
     pstn.PART,  # after locations and numbers: writes each location's numbers
     people.PART,  # after numbers and devices: fills their owners' emails
     call_history.PART,

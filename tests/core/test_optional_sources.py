@@ -172,3 +172,38 @@ def test_partnerhub_sync_says_not_connected_in_one_line_and_exits_0(engine, wx, 
 
     sources = runner.invoke(app, ["sources"], env=env)
     assert "audit:events_read" in sources.output
+
+
+def states(engine, partner_id, wsettings) -> dict:
+    with Session(engine) as s:
+        return {x.family: x for x in provenance.source_states(
+            s, partner_id=partner_id, as_of=NOW.date(), settings=wsettings)}
+
+
+def test_licences_devices_and_numbers_without_their_scopes_are_not_connected(engine, wx, wsettings, partner_id):
+    """A partner that imports its subscriptions may not grant the licence scope, and one
+    without Webex Calling may lack the telephony and device scopes: those parts are not
+    connected (their figures unknown), and the sync is ok."""
+    wx.deny("/v1/licenses", "spark-admin:licenses_read")
+    wx.deny("/v1/devices", "spark-admin:devices_read")
+    report = run_sync(engine, partner_id, wsettings, parts=["organizations", "licenses", "devices"])
+    assert report.ok
+    parts = {p.part: p for p in report.parts}
+    assert parts["licenses"].not_connected == "not connected: missing scope spark-admin:licenses_read"
+    assert parts["devices"].not_connected == "not connected: missing scope spark-admin:devices_read"
+    st = states(engine, partner_id, wsettings)
+    for family, scope in [(SourceFamily.SUBSCRIPTIONS, "spark-admin:licenses_read"),
+                          (SourceFamily.TRIALS, "spark-admin:licenses_read"),
+                          (SourceFamily.DEVICES, "spark-admin:devices_read")]:
+        assert (st[family].connected, st[family].missing_scopes) == (False, [scope]), family
+
+
+def test_a_licence_read_makes_subscriptions_and_trials_known(engine, wx, wsettings, partner_id):
+    """Reading the licences is the subscriptions' and trials' source: after it, `sources`
+    says they are connected with every organization covered (not "never read")."""
+    report = run_sync(engine, partner_id, wsettings, parts=["organizations", "licenses"])
+    assert report.ok
+    st = states(engine, partner_id, wsettings)
+    for family in (SourceFamily.SUBSCRIPTIONS, SourceFamily.TRIALS):
+        assert (st[family].known, st[family].covered, st[family].total) == (True, ORGS, ORGS), family
+    assert not st[SourceFamily.DEVICES].connected  # not read in this sync
