@@ -177,6 +177,9 @@ class Customer(SQLModel, table=True):
     name: str = Field(max_length=300)
     name_key: str = Field(default="", max_length=300)  # search_key(name)
     region: str = Field(default=Region.US, max_length=8)
+    # True: no source has named this organization's region yet, so region is the
+    # partner's default, kept for filters and per-region reports but shown as unknown.
+    region_assumed: bool = Field(default=False)
     external_id: Optional[str] = Field(default=None, max_length=200)  # wholesale only
     # None: unknown (no organization source said so); never shown as "external admin".
     managed_by: Optional[str] = Field(default=None, max_length=20)

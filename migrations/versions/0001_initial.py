@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-05 13:15:44.340511
+Create Date: 2026-12-05 13:17:56.193827
 """
 from alembic import op
 import sqlalchemy as sa
@@ -129,6 +129,7 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('name_key', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('region_assumed', sa.Boolean(), nullable=False),
     sa.Column('external_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('managed_by', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('last_admin_sign_in', sa.DateTime(timezone=True), nullable=True),
