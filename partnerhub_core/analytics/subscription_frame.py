@@ -1,0 +1,207 @@
+"""The frame behind the subscription analytics: lines of Meetings and Calling with their
+licenses, the derived columns, the low-assignment peer thresholds and the masks that decide
+which lines are expiring, renewing or low. The rules are written out in the docstring of
+``partnerhub_core.analytics.subscriptions``."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlmodel import Session
+
+from partnerhub_core.analytics.common import date_col, load_customers, load_latest_snapshots, load_subscriptions, months_between, ratio
+from partnerhub_core.analytics.usage import mask_stale_usage, usage_state
+from partnerhub_core.errors import BadInput
+from partnerhub_core.i18n import N_
+from partnerhub_core.models import Product, Region
+from partnerhub_core.provenance import SourceState
+from partnerhub_core.settings import Settings
+from partnerhub_core.statuses import counts_as_expiring, counts_as_renewing
+
+PRODUCTS = (Product.MEETINGS.value, Product.CALLING.value)
+
+
+def check_product(product: str | None, *, allow_none: bool = False) -> str | None:
+    if product is None and allow_none:
+        return None
+    value = (product or "").strip().lower()
+    if value not in PRODUCTS:
+        raise BadInput(N_("Unknown product {value}: use meetings or calling."), value=product)
+    return value
+
+
+def check_region(region: str | None) -> str | None:
+    if region is None or region == "":
+        return None
+    value = region.strip().upper()
+    if value not in {r.value for r in Region}:
+        raise BadInput(N_("Unknown region {value}: use one of {allowed}."), value=region,
+                       allowed=", ".join(r.value for r in Region))
+    return value
+
+
+# ---------------------------------------------------------------------------------
+# The frame
+# ---------------------------------------------------------------------------------
+@dataclass
+class Frame:
+    """Lines of the chosen products with their licenses, and the peer thresholds."""
+
+    lines: pd.DataFrame  # every line of the selected customers (in force or not)
+    low: set[tuple[str, int]]  # (product, customer_id) with low assignment
+    thresholds: dict[str, float]  # product -> percentile value of assignment ratios
+    as_of: date
+    products: tuple[str, ...]
+    usage: SourceState | None = None  # the licence usage source (analytics/usage.py)
+
+    @property
+    def in_force(self) -> pd.DataFrame:
+        return self.lines[self.lines["in_force"]]
+
+
+def load_frame(
+    *,
+    session: Session,
+    partner_id: int,
+    as_of: date,
+    settings: Settings,
+    products: Iterable[str] = PRODUCTS,
+    region: str | None = None,
+    tag: str | None = None,
+    customer_ids: Iterable[int] | None = None,
+    preloaded: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+) -> Frame:
+    """``preloaded``: (every customer, every subscription line, latest snapshots
+    ``with_previous``) of the partner, already loaded by the caller (a digest), instead
+    of reading them again."""
+    products = tuple(products)
+    region = check_region(region)
+    if preloaded is not None:
+        all_customers, subs, snaps = preloaded
+        subs = subs[subs["product"].isin(products)].reset_index(drop=True)
+        snaps = snaps[snaps["sub_pk"].isin(set(subs["sub_pk"]))].reset_index(drop=True)
+    else:
+        all_customers = load_customers(session, partner_id=partner_id)
+        subs = load_subscriptions(session, partner_id=partner_id, products=products)
+        snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of, products=products,
+                                      with_previous=True)
+    usage = usage_state(session, partner_id=partner_id, as_of=as_of, settings=settings)
+    snaps = mask_stale_usage(snaps, usage)
+    lines = subs.merge(
+        all_customers[["customer_id", "customer", "org_id", "region"]], on="customer_id", how="inner"
+    ).merge(snaps, on="sub_pk", how="left")
+    lines = _derive(lines, as_of)
+    low, thresholds = _low_assignment(lines, settings)
+    # Filters narrow the lines after the peer percentile is known (see the module doc).
+    if region or tag or customer_ids is not None:
+        chosen = load_customers(session, partner_id=partner_id, region=region, tag=tag,
+                                customer_ids=customer_ids)
+        lines = lines[lines["customer_id"].isin(set(chosen["customer_id"]))]
+    return Frame(lines=lines.reset_index(drop=True), low=low, thresholds=thresholds, as_of=as_of,
+                 products=products, usage=usage)
+
+
+def _derive(df: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    day = pd.Timestamp(as_of)
+    df = df.copy()
+    df["assigned"] = pd.to_numeric(df["assigned"], errors="coerce").fillna(0).astype("int64")
+    # Usage is unknown (NA) where a snapshot holds no usage figure (provenance.py); a line
+    # without a snapshot yet counts from 0, like its assigned licenses.
+    no_snap = date_col(df["snap_week"]).isna() if "snap_week" in df else pd.Series(True, index=df.index)
+    for col in ("used_7d", "used_90d"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").where(~no_snap, 0).astype("Int64")
+    df["total_licenses"] = df["total_licenses"].astype("int64")
+    start = date_col(df["start_date"])
+    end = date_col(df["end_date"])
+    cancelled = date_col(df["cancelled_on"])
+    df["is_trial"] = df["is_trial"].astype(bool)
+    df["auto_renew"] = df["auto_renew"].astype(bool)
+    df["started"] = start <= day
+    df["in_force"] = (
+        df["started"] & (end.isna() | (end >= day)) & (cancelled.isna() | (cancelled > day))
+    ).astype(bool)
+    df["days_since_added"] = (day - start).dt.days.astype("Int64")
+    df["days_left"] = (end - day).dt.days.astype("Int64")
+    df["months_since_added"] = months_between(df["start_date"], pd.Series(day, index=df.index))
+    df["months_remaining"] = months_between(pd.Series(day, index=df.index), df["end_date"])
+    df["available"] = (df["total_licenses"] - df["assigned"]).clip(lower=0)
+    df["overage"] = (df["assigned"] - df["total_licenses"]).clip(lower=0)
+    df["assigned_pct"] = _share(df["assigned"], df["total_licenses"])
+    df["used_pct"] = _share(df["used_7d"], df["total_licenses"])
+    # A line that started after the previous snapshot week had nothing then: count from 0.
+    snap_week = date_col(df["snap_week"]) if "snap_week" in df else pd.Series(pd.NaT, index=df.index)
+    new_since = start > (snap_week - pd.Timedelta(days=7))
+    prev_assigned = pd.to_numeric(df.get("prev_assigned"), errors="coerce")
+    prev_used = pd.to_numeric(df.get("prev_used_7d"), errors="coerce")
+    prev_assigned = prev_assigned.where(~(prev_assigned.isna() & new_since), 0)
+    prev_used = prev_used.where(~(prev_used.isna() & new_since), 0)
+    has_snap = snap_week.notna()
+    df["has_snapshot"] = has_snap.astype(bool)
+    df["weekly_assigned_change"] = (df["assigned"] - prev_assigned).where(has_snap).astype("Int64")
+    df["weekly_used_change"] = (df["used_7d"] - prev_used).where(has_snap).astype("Int64")
+    return df
+
+
+def known_ratio(num: pd.Series, den: pd.Series) -> float | None:
+    """sum(num) ÷ sum(den) over the rows whose ``num`` is known; None when none is."""
+    known = num.notna()
+    if not known.any():
+        return None
+    return ratio(int(num[known].sum()), int(den[known].sum()))
+
+
+def _share(num: pd.Series, den: pd.Series) -> pd.Series:
+    den = den.astype("float64")
+    return (num.astype("float64") / den.where(den > 0)).astype("float64")
+
+
+def _low_assignment(lines: pd.DataFrame, settings: Settings) -> tuple[set[tuple[str, int]], dict[str, float]]:
+    # Only lines whose counts are known: a line without a weekly snapshot yet (added days
+    # ago, or waiting for order setup) is not "low", it is not measured.
+    cur = lines[lines["in_force"] & lines["has_snapshot"]]
+    per = cur.groupby(["product", "customer_id"], as_index=False)[["assigned", "total_licenses"]].sum()
+    per = per[per["total_licenses"] > 0]
+    low: set[tuple[str, int]] = set()
+    thresholds: dict[str, float] = {}
+    for product, grp in per.groupby("product"):
+        ratios = grp["assigned"] / grp["total_licenses"]
+        cut = float(np.percentile(ratios.to_numpy(dtype="float64"), settings.low_assignment_percentile))
+        thresholds[str(product)] = cut
+        hit = grp[(ratios <= cut + 1e-12) & (ratios < settings.low_assignment_max_ratio)]
+        low.update((str(product), int(c)) for c in hit["customer_id"])
+    return low, thresholds
+
+
+def _selected(frame: Frame, product: str) -> pd.DataFrame:
+    cur = frame.in_force
+    return cur[cur["product"] == product]
+
+
+def _window(settings: Settings) -> int:
+    return settings.analytics_window_days
+
+
+def _ending_soon(df: pd.DataFrame, window: int) -> pd.Series:
+    return df["days_left"].notna() & (df["days_left"] >= 0) & (df["days_left"] <= window)
+
+
+def _expiring_mask(df: pd.DataFrame, settings: Settings) -> pd.Series:
+    soon = _ending_soon(df, _window(settings))
+    return (soon & counts_as_expiring(df["is_trial"], df["auto_renew"], settings)).fillna(False).astype(bool)
+
+
+def _renewing_mask(df: pd.DataFrame, settings: Settings) -> pd.Series:
+    soon = _ending_soon(df, _window(settings))
+    return (soon & counts_as_renewing(df["is_trial"], df["auto_renew"], settings)).fillna(False).astype(bool)
+
+
+def _low_mask(df: pd.DataFrame, frame: Frame) -> pd.Series:
+    if df.empty or not frame.low:
+        return pd.Series(False, index=df.index, dtype=bool)
+    keys = pd.MultiIndex.from_arrays([df["product"].astype(str), df["customer_id"].astype(int)])
+    low = pd.Series(keys.isin(list(frame.low)), index=df.index, dtype=bool)  # vectorized: 60,000 lines
+    return low & df["has_snapshot"]
+

@@ -1,0 +1,94 @@
+"""The licence trend (F10): weekly totals from the snapshots, one aggregate query."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from partnerhub_core.analytics.cache import cached
+from partnerhub_core.analytics.common import INT, PERCENT, Column, Kpi, Section, ratio, resolve_tag
+from partnerhub_core.analytics.subscription_frame import _share, check_product, check_region
+from partnerhub_core.analytics.usage import note_usage, usage_state
+from partnerhub_core.i18n import N_
+from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, Subscription
+from partnerhub_core.settings import Settings
+
+TREND_WEEKS = 52
+
+
+@cached("trend")
+def license_trend(
+    *,
+    session: Session,
+    partner_id: int,
+    as_of: date,
+    settings: Settings,
+    product: str = "meetings",
+    region: str | None = None,
+    tag: str | None = None,
+    customer_ids: Iterable[int] | None = None,
+    weeks: int = TREND_WEEKS,
+) -> Section:
+    """F10: per week (ending Saturday, newest first) of the last ``weeks`` weeks up to ``as_of``, the sum
+    over the product's lines of total, assigned and used (last 7 days) licenses, from the
+    weekly snapshots (so a line counts in the weeks it existed). One aggregate query."""
+    product = check_product(product)
+    region = check_region(region)
+    ls, sub, cust = LicenseSnapshot, Subscription, Customer
+    since = as_of - timedelta(weeks=weeks)
+    stmt = (
+        select(ls.week_ending, func.sum(ls.total), func.sum(ls.assigned), func.sum(ls.used_7d),
+               func.count(ls.used_7d), func.count())
+        .join(sub, sub.id == ls.subscription_pk)
+        .join(cust, cust.id == sub.customer_id)
+        .where(ls.partner_id == partner_id, sub.partner_id == partner_id, sub.product == product,
+               ls.week_ending <= as_of, ls.week_ending > since)
+        .group_by(ls.week_ending)
+        .order_by(ls.week_ending)
+    )
+    if region:
+        stmt = stmt.where(cust.region == region)
+    if tag:
+        tag_row = resolve_tag(session, partner_id, tag)
+        stmt = stmt.where(cust.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag_id == tag_row.id)))
+    if customer_ids is not None:
+        stmt = stmt.where(cust.id.in_(sorted(set(customer_ids)) or [-1]))
+    rows = session.execute(stmt).all()
+    df = pd.DataFrame(rows, columns=["week_ending", "total_licenses", "assigned", "used_7d", "used_known",
+                                     "lines"])
+    for col in ("total_licenses", "assigned"):
+        df[col] = pd.to_numeric(df[col]).fillna(0).astype("int64")
+    # A week's usage is known only when every line of it has a usage figure: a sum over
+    # some of them is not that week's usage (analytics/usage.py).
+    usage = usage_state(session, partner_id=partner_id, as_of=as_of, settings=settings)
+    complete = (pd.to_numeric(df["used_known"]) == pd.to_numeric(df["lines"])) & (not usage.stale)
+    df["used_7d"] = pd.to_numeric(df["used_7d"]).astype("Int64").where(complete, pd.NA)
+    df = df.drop(columns=["used_known", "lines"])
+    df["assigned_pct"] = _share(df["assigned"], df["total_licenses"])
+    df["used_pct"] = _share(df["used_7d"], df["total_licenses"])
+    last = df.iloc[-1] if len(df) else None
+    kpis = [
+        Kpi("total_licenses", N_("Total licenses"), None if last is None else int(last["total_licenses"])),
+        Kpi("assigned", N_("Assigned"), None if last is None else int(last["assigned"])),
+        Kpi("used", N_("Used (last 7 days)"),
+            None if last is None or pd.isna(last["used_7d"]) else int(last["used_7d"])),
+        Kpi("assignment_pct", N_("License assignment"),
+            None if last is None else ratio(int(last["assigned"]), int(last["total_licenses"])), PERCENT),
+        Kpi("usage_pct", N_("License usage (last 7 days)"),
+            None if last is None or pd.isna(last["used_pct"]) else float(last["used_pct"]), PERCENT),
+    ]
+    columns = [
+        Column("week_ending", N_("Week ending"), "date"),
+        Column("total_licenses", N_("Total licenses"), INT),
+        Column("assigned", N_("Assigned"), INT),
+        Column("used_7d", N_("Used"), INT),
+        Column("assigned_pct", N_("Assigned %"), PERCENT),
+        Column("used_pct", N_("Used %"), PERCENT),
+    ]
+    # Newest week first: every view that shows a few rows (Slack, ``--limit``) shows the latest.
+    df = df.iloc[::-1].reset_index(drop=True)
+    section = Section("trend", N_("License distribution trend"), kpis, df, columns, product=product, as_of=as_of)
+    return note_usage(section, usage, unit="weeks")
