@@ -248,6 +248,8 @@ class CustomerCard:
     # The sign-in source read this customer recently (statuses.sign_in_known): without it
     # ``last_admin_sign_in`` None means unknown ("—"), not "never".
     sign_in_known: bool = False
+    # False: no source named the region; ``region`` is the partner's default (shown "—").
+    region_known: bool = True
 
 
 @dataclass
@@ -261,6 +263,7 @@ class CustomerRow:
     statuses: list[str]
     tags: list[str]
     next_end_date: date | None  # the soonest end date among lines in force
+    region_known: bool = True  # False: ``region`` is the partner's default, no source named it
 
 
 @dataclass
@@ -427,7 +430,7 @@ def customer_card(*, session: Session, actor: Actor, customer_id: int, as_of: da
         tags=list(tags),
         admins=[AdminView(a.id, a.display_name, a.email, a.role, role, a.slack_user_id) for a, role in admins],
         control_hub_url=control_hub_url(settings, customer.org_id),
-        as_of=as_of,
+        as_of=as_of, region_known=not customer.region_assumed,
         trial_requests=list(requests),
         sign_in_known=sign_in_known(_utc_day(customer.sign_in_checked_at), as_of, settings),
     )
@@ -542,7 +545,7 @@ def _rows(session: Session, pid: int, ids: list[int], statuses, as_of: date) -> 
         c = customers[i]
         out.append(CustomerRow(id=c.id, org_id=c.org_id, name=c.name, region=c.region, managed_by=c.managed_by,
                                products=sorted(products[i]), statuses=[s.value for s in statuses.get(i, [])],
-                               tags=tags[i], next_end_date=next_end[i]))
+                               tags=tags[i], next_end_date=next_end[i], region_known=not c.region_assumed))
     return out
 
 

@@ -1,6 +1,8 @@
-"""``partnerhub customers lookup QUERY`` and ``partnerhub customers list [FILTERS]``
-(F1, F2, F4, F6): text by default, JSON with ``--json``. The CLI acts as the partner's
-operator and sees every customer."""
+"""``partnerhub customers lookup QUERY`` and ``partnerhub customers list [FILTER]...``:
+text by default, JSON with ``--json``; the list also as CSV or XLSX (``--format``). Filters
+are Slack's words (``region:EU tag:"At risk" status:expiring_soon``, other words search
+the name), with ``--region/--tag/--product/--status`` as aliases. The CLI acts as the
+partner's operator and sees every customer."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -8,6 +10,8 @@ from dataclasses import asdict
 import typer
 
 from bot.cli.common import echo_json
+from bot.cli.filters import parse_filters
+from bot.cli.options import PRODUCT_OPT, REGION_OPT, STATUS_OPT, TAG_OPT, filters_arg
 from bot.cli.tables import (
     AS_OF_OPT,
     DB_OPT,
@@ -21,7 +25,7 @@ from bot.cli.tables import (
 )
 from partnerhub_core import i18n
 from partnerhub_core.auth import ROLE_LABELS, Actor
-from partnerhub_core.customers import CustomerCard, CustomerFilters, CustomerPage, list_customers, lookup_customer
+from partnerhub_core.customers import CustomerCard, CustomerPage, list_customers, lookup_customer
 from partnerhub_core.errors import Ambiguous, NotFound
 from partnerhub_core.i18n import N_
 from partnerhub_core.i18n.glossary import region_label
@@ -60,8 +64,13 @@ def lookup(
 
 @customers_app.command("list")
 def list_(
-    filters: list[str] = typer.Argument(None, help="key:value filters (managed_by, product, status, "
-                                                   "subscription_type, tag, region) and name words."),
+    filters: list[str] = filters_arg('region:EU, tag:"At risk", product:calling, status:expiring_soon, '
+                                     "type:trial|subscription, managed:external|partner; other words search "
+                                     "the name or org id"),
+    region: str = REGION_OPT,
+    tag: str = TAG_OPT,
+    product: str = PRODUCT_OPT,
+    status: str = STATUS_OPT,
     page: int = typer.Option(1, "--page", help="Page number, from 1."),
     page_size: int = typer.Option(20, "--page-size", help="Customers per page (1-200)."),
     partner: int = PARTNER_OPT,
@@ -71,7 +80,7 @@ def list_(
     lang: str = LANG_OPT,
 ) -> None:
     """Customers with their statuses, filtered and paginated."""
-    parsed = CustomerFilters.parse(list(filters or []))
+    parsed = parse_filters(filters, keys=LIST_KEYS, region=region, tag=tag, product=product, status=status)
     ctx = read_context(partner, as_of, database_url, lang)
     with ctx.session() as session:
         result = list_customers(session=session, actor=Actor.system(ctx.partner_id, label="cli"), filters=parsed,
@@ -80,6 +89,9 @@ def list_(
         echo_json(asdict(result))
     else:
         typer.echo(render_page(result, ctx))
+
+
+LIST_KEYS = ("region", "tag", "product", "status", "subscription_type", "managed_by", "search")
 
 
 def render_candidates(exc: Ambiguous | NotFound, ctx: ReadContext) -> str:
@@ -136,7 +148,7 @@ def render_card(card: CustomerCard, ctx: ReadContext) -> str:
     out = [
         f"{card.name}  ({card.org_id})",
         f"  {_(N_('Statuses'))}: {', '.join(_(STATUS_LABELS[s]) for s in card.statuses) or '—'}",
-        f"  {_(N_('Region'))}: {card.region} · {_(N_('Managed as'))}: {managed}"
+        f"  {_(N_('Region'))}: {card.region if card.region_known else '—'} · {_(N_('Managed as'))}: {managed}"
         + (f" · {_(N_('External ID'))}: {card.external_id}" if card.external_id else ""),
         f"  {_(N_('Products'))}: {', '.join(_(PRODUCT_LABELS.get(p, p)) for p in card.products) or '—'}",
         f"  {_(N_('Tags'))}: {', '.join(card.tags) or '—'}",

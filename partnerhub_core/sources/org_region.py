@@ -10,8 +10,9 @@ The first label after ``api-`` names the region. See docs/webex-sources.md.
 
 Only a known label changes ``Customer.region`` (US, EU, CA, UAE); an organization without
 a base domain (no Calling) or with a label we do not know keeps its region, which is the
-partner's default until a source names it (the Partner Reports, created per region, are
-the other source)."""
+partner's default until a source names it (``Customer.region_assumed``: shown as unknown,
+counted in the default region for filters and per-region reports; a Partner Hub export or a
+subscription file with a region column names it too)."""
 from __future__ import annotations
 
 import logging
@@ -50,7 +51,7 @@ def _write(session: Session, partner_id: int, customer: Customer, body: dict,
     region = region_of(body.get("xsiDomain") or "")
     if region is None:
         return 0, None
-    customer.region = region.value
+    customer.region, customer.region_assumed = region.value, False
     return 1, None
 
 

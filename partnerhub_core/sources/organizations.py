@@ -84,7 +84,8 @@ def upsert_organizations(session: Session, *, partner_id: int, items: list[dict]
         if customer is None:
             customer = Customer(
                 partner_id=partner_id, org_id=org_id, name=name, name_key=search_key(name),
-                region=partner.default_region or Region.US,  # managed_by: unknown until the admins part
+                # Assumed until the region part (or a file) names it; managed_by: unknown until the admins part.
+                region=partner.default_region or Region.US, region_assumed=True,
                 added_on=to_date(item.get("created")) or as_of,
             )
             session.add(customer)

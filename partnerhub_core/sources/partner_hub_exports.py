@@ -161,7 +161,8 @@ def _write_customers(session: Session, partner_id: int, rows: list[ExportRow], c
         customer = customers.get(row.org_id)
         if customer is None:
             customer = Customer(partner_id=partner_id, org_id=row.org_id, name=v["name"], name_key=search_key(v["name"]),
-                                region=v["region"] or default_region, external_id=v["external_id"],
+                                region=v["region"] or default_region, region_assumed=not v["region"],
+                                external_id=v["external_id"],
                                 added_on=now.date(), created_at=now)
             session.add(customer)
             customers[row.org_id] = customer
@@ -171,6 +172,7 @@ def _write_customers(session: Session, partner_id: int, rows: list[ExportRow], c
         if row.org_id not in synced and v["name"] != customer.name:
             customer.name, customer.name_key = v["name"], search_key(v["name"])
         customer.region = v["region"] or customer.region
+        customer.region_assumed = customer.region_assumed and not v["region"]
         customer.external_id = v["external_id"] or customer.external_id
         if (customer.name, customer.region, customer.external_id) != before:
             result.customers_updated += 1

@@ -157,10 +157,10 @@ def _write_chunk(session: Session, partner_id: int, rows: list[Row], customers: 
     if new:
         created = _insert_many(
             session, ctable,
-            ("partner_id", "org_id", "name", "name_key", "region", "external_id", "managed_by", "added_on",
-             "created_at"),
+            ("partner_id", "org_id", "name", "name_key", "region", "region_assumed", "external_id", "managed_by",
+             "added_on", "created_at"),
             [(partner_id, org, r.customer_name, search_key(r.customer_name), str(r.region or default_region),
-              r.external_id, None, r.start, now) for org, r in new.items()],
+              not r.region, r.external_id, None, r.start, now) for org, r in new.items()],
             conflict=("partner_id", "org_id"), returning=("id", "org_id", "name", "region", "external_id"))
         for cid, org, name, region, ext in created:
             customers[org] = [cid, name, region, ext]
@@ -187,6 +187,11 @@ def _write_chunk(session: Session, partner_id: int, rows: list[Row], customers: 
         session.execute(ctable.update().where(ctable.c.id == bindparam("cid")).values(
             name=bindparam("name"), name_key=bindparam("name_key"), region=bindparam("region"),
             external_id=bindparam("external_id")), list(changed.values()))
+    # A region typed in the file names the customer's region: it is no longer assumed.
+    named = sorted({customers[r.org_id][0] for r in rows if r.region})
+    if named:
+        session.execute(ctable.update().where(ctable.c.id.in_(named), ctable.c.region_assumed.is_(True))
+                        .values(region_assumed=False))
 
     # Subscriptions: upsert on (partner, subscription id, product); a subscription repeated
     # for another order line is written once per statement.

@@ -167,10 +167,12 @@ def figures(engine, partner_id, settings) -> dict:
             sign_in = c.last_admin_sign_in.replace(tzinfo=timezone.utc) if c.last_admin_sign_in else None
             out[("sign_in", name)] = (sign_in, c.sign_in_checked_at is not None)
             out[("no_recent_activity", name)] = CustomerStatus.NO_RECENT_ACTIVITY in stat[c.id]
-            out[("region", name)] = c.region
             out[("managed_by", name)] = c.managed_by
             card = customer_card(session=s, actor=actor_of(partner_id), customer_id=c.id, as_of=NOW.date(),
                                  settings=settings)
+            # The region a person reads: None ("—") while only the partner's default is known.
+            out[("region", name)] = card.region if card.region_known else None
+            out[("stored_region", name)] = c.region  # what filters and per-region reports use
             out[("card_sign_in_known", name)] = card.sign_in_known  # "never" or "—" when None
         admin = s.exec(select(PartnerAdmin)).first()
         if admin is not None:
@@ -206,7 +208,9 @@ EXPECTED = {
     ("no_recent_activity", "C"): True,
     ("region", "A"): "US",
     ("region", "B"): "EU",
-    ("region", "C"): "CA",  # no calling base domain: the partner's default stays
+    ("region", "C"): None,  # no calling base domain: unknown, shown "—" ...
+    ("stored_region", "A"): "US", ("stored_region", "B"): "EU",
+    ("stored_region", "C"): "CA",  # ... and counted in the partner's default region
     ("managed_by", "A"): "external_admin",
     ("managed_by", "B"): None,
     ("managed_by", "C"): "external_admin",
@@ -287,7 +291,7 @@ REMOVED = {
     "sign_in": ("/v1/adminAudit/", SourceFamily.ADMIN_SIGN_IN, "audit:events_read",
                 {"sign_in": (None, False), "no_recent_activity": False, "card_sign_in_known": False}),
     "region": ("/v1/organizations/", SourceFamily.ORGANIZATIONS, "spark-admin:organizations_read",
-               {"region": "CA"}),  # the partner's default: no source named a region
+               {"region": None, "stored_region": "CA"}),  # unknown; the partner's default for filters
     "admins": ("/v1/partner/organizations/", SourceFamily.PARTNER_ADMINS, "spark-admin:organizations_read",
                {"managed_by": None, "managed_filter": [], "admins": []}),
     "locations": ("/v1/locations", SourceFamily.LOCATIONS, "spark-admin:locations_read",

@@ -10,6 +10,7 @@ CASES = {
     "no_trial_can_start": {"card": card(n_subs=0, n_trials=0, n_admins=0, tags=0), "statuses": [],
                            "can_start_trial": True},
     "no_trial_read_only": {"card": card(n_subs=1, n_trials=0), "statuses": ["Active"], "can_start_trial": False},
+    "region_unknown": {"card": replace(card(), region_known=False), "statuses": STATUSES, "can_start_trial": True},
     "trial_requests_pending": {"card": replace(card(), trial_requests=[request()] * 8), "statuses": STATUSES,
                                "can_start_trial": True},
 }
