@@ -35,6 +35,11 @@ class ActionId(StrEnum):
     CALLING_VIEW = "ph_calling_view"  # value: JSON {"k": usage|quality|features|queues, "r": region, "t": tag}
     CALLING_DOWNLOAD_CSV = "ph_calling_csv"  # value: as CALLING_VIEW
     AUDIT_DOWNLOAD_CSV = "ph_audit_csv"  # value: the audit command's filters ("acme since:2026-11-01")
+    # a table as a file (issue 17 item 8): action id "<id>:csv" or "<id>:xlsx" (bot/table_files.py)
+    CUSTOMERS_FILE = "ph_customers_file"  # value: JSON {"f": filters} (as CUSTOMERS_PAGE, no page)
+    ADMINS_FILE = "ph_admins_file"  # value: ""
+    CALLING_ENDPOINTS_FILE = "ph_calling_endpoints_file"  # value: as CALLING_VIEW
+    AUDIT_FILE = "ph_audit_file"  # value: as AUDIT_DOWNLOAD_CSV
     REPORT_RUN = "ph_report_run"  # value: JSON {"n": report, "r": region, "s": start, "e": end}
     # digests and alerts (F29)
     ALERT_MENU = "ph_alert_menu"  # overflow: "ack|snooze|owner" + "|<kind>|<customer id>|<fingerprint>"

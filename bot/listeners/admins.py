@@ -1,6 +1,7 @@
 """/partnerhub admins — partner administrators and their roles (SPEC F6, F7).
 
-    admins                                 every partner admin with role and scope (one place)
+    admins                                 every partner admin with role and scope (one place),
+                                           with the list as CSV or XLSX (bot/table_files.py)
     admins <customer>                      the admins assigned to a customer
     admins assign <admin> <customer>       <admin>: a @mention, an email or a name
     admins unassign <admin> <customer>
@@ -13,14 +14,17 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.commands import subcommand
-from bot.context import Ctx
+from bot.context import Ctx, on_action
 from bot.errors import role_label
+from bot.ids import ActionId
 from bot.listeners.customers import resolve_customer
+from bot.table_files import action_pattern, file_format, send_table
 from bot.webex_push import push_admin_after_commit
 from partnerhub_core import auth
 from partnerhub_core.auth import Permission
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
+from partnerhub_core.reports.views import admins_table
 from partnerhub_core.services import admins
 
 USAGE = {
@@ -78,9 +82,16 @@ def _customer_admins(ctx: Ctx, customer, notice: str | None = None) -> dict:
                       can_manage=ctx.actor.can(Permission.MANAGE_ADMINS))
 
 
+def on_download(ctx: Ctx, action: dict) -> dict | None:
+    """Every partner admin (name, email, role, scope) as CSV or XLSX, to the person's DM."""
+    return send_table(ctx, lambda: admins_table(session=ctx.session, actor=ctx.actor, locale=ctx.locale),
+                      file_format(action))
+
+
 def register(app: AsyncApp) -> None:
     subcommand(app, "admins", aliases=("admin",),
                usage=N_("admins [<customer> | assign <@person> <customer> | unassign <@person> <customer> | "
                         "role <@person> <role>]"),
                help=N_("Partner admins: who looks after which customer, with which role."),
                group=N_("Customers"))(admins_command)
+    on_action(app, action_pattern(ActionId.ADMINS_FILE), on_download)

@@ -2,22 +2,20 @@
 
 Thin: partnerhub_core/audit_view.py reads and scopes the trail (full admins the whole
 trail; the other roles their customers' events and their own changes). The answer shows
-the newest events; "Download CSV" sends up to 5,000 of them to the person's DM with the
-bot (bot/files.py), like every other table.
+the newest events; "Download CSV" / "Download XLSX" send up to 5,000 of them to the
+person's DM with the bot (bot/table_files.py), like every other table.
 """
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 
-from bot import fairuse
 from bot.commands import split_words, subcommand
 from bot.context import Ctx, on_action
-from bot.files import UNREACHABLE, cannot_post_files, files_channel, slack_error
 from bot.ids import ActionId
-from partnerhub_core import reports
-from partnerhub_core.audit_view import MAX_LIMIT, AuditPage, AuditQuery, cells, read_trail, trail_csv
+from bot.table_files import action_pattern, file_format, send_table
+from partnerhub_core.audit_view import MAX_LIMIT, AuditPage, AuditQuery, cells, read_trail
 from partnerhub_core.i18n import N_
+from partnerhub_core.reports.views import audit_table
 
 SHOWN = 20  # rows in the chat answer; the CSV has the rest
 
@@ -44,26 +42,21 @@ def audit_command(ctx: Ctx, args: list[str]) -> dict:
                       csv_value=" ".join(args))
 
 
-def download(ctx: Ctx, action: dict) -> dict | None:
-    """The whole (filtered) trail as CSV, to the person's DM; nothing attached when empty."""
-    fairuse.expensive(ctx)
-    page = read(ctx, split_words(action.get("value") or ""), MAX_LIMIT)
-    if not page.rows:
-        return ctx.render("notice.json.j2", text=ctx._("No audit events match: no rows, so no file."))
-    title = ctx._("Audit trail")
-    try:
-        ctx.client.files_upload_v2(channel=files_channel(ctx), content=trail_csv(page, ctx.locale),
-                                   filename=reports.file_name(title, ctx.as_of), title=title,
-                                   initial_comment=ctx._("{title} — {rows} rows", title=title, rows=len(page.rows)))
-    except SlackApiError as exc:
-        if slack_error(exc) in UNREACHABLE:
-            return cannot_post_files(ctx)
-        raise
-    return None
+def download(ctx: Ctx, action: dict, fmt: str | None = None) -> dict | None:
+    """The whole (filtered) trail as CSV or XLSX, to the person's DM; "no rows" and nothing
+    attached when empty. (``ph_audit_csv`` buttons already posted still send the CSV.)"""
+    fmt = fmt or file_format(action)
+    words = split_words(action.get("value") or "")
+    return send_table(ctx, lambda: audit_table(read(ctx, words, MAX_LIMIT), ctx.locale), fmt)
+
+
+def download_csv(ctx: Ctx, action: dict) -> dict | None:
+    return download(ctx, action, "csv")
 
 
 def register(app: AsyncApp) -> None:
     subcommand(app, "audit", usage=N_("audit [customer|person] [since:YYYY-MM-DD]"),
                help=N_("Who changed what, and when: the audit trail, newest first."),
                group=N_("Customers"))(audit_command)
-    on_action(app, ActionId.AUDIT_DOWNLOAD_CSV, download)
+    on_action(app, ActionId.AUDIT_DOWNLOAD_CSV, download_csv)
+    on_action(app, action_pattern(ActionId.AUDIT_FILE), download)

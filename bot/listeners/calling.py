@@ -4,8 +4,9 @@
 
 Each view shows the last completed week's KPIs and the first rows of its table, uploads
 its trend chart(s) as PNG next to the answer (``files_upload_v2``), and carries a
-"Download CSV" button for the whole table and buttons for the other views. Scoped to the
-customers the caller can see.
+"Download CSV" button for the whole table and buttons for the other views; the quality
+view's table by endpoint type has its own CSV and XLSX buttons (bot/table_files.py).
+Scoped to the customers the caller can see.
 """
 from __future__ import annotations
 
@@ -20,11 +21,14 @@ from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.files import UNREACHABLE, files_channel, slack_error, upload_section_csv
 from bot.ids import ActionId
+from bot.table_files import action_pattern, file_format, send_table
 from partnerhub_core import auth, charts
 from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection, calling_regions
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Region
+from partnerhub_core.reports.tables import Table
+from partnerhub_core.reports.views import endpoint_table
 from partnerhub_core.unknown import note_lines
 
 ROWS_SHOWN = 10
@@ -161,6 +165,19 @@ def download(ctx: Ctx, action: dict) -> dict | None:
     return upload_section_csv(ctx, lambda: compute(ctx, query))
 
 
+def download_endpoints(ctx: Ctx, action: dict) -> dict | None:
+    """The quality view's table by endpoint type as CSV or XLSX, to the person's DM."""
+    fmt = file_format(action)
+    query = CallingQuery.from_value(action.get("value"))
+
+    def build() -> Table:
+        section = compute(ctx, query)
+        table = endpoint_table(section, ctx.locale)
+        return table if table is not None else Table(section.heading(ctx._), [], [])
+
+    return send_table(ctx, build, fmt)
+
+
 def on_view(ctx: Ctx, action: dict) -> dict:
     message = show(ctx, CallingQuery.from_value(action.get("value")))
     message["replace_original"] = True
@@ -178,3 +195,4 @@ def register(app: AsyncApp) -> None:
                group=N_("Analytics"))(calling_command)
     on_action(app, ActionId.CALLING_DOWNLOAD_CSV, download)
     on_action(app, ActionId.CALLING_VIEW, on_view)
+    on_action(app, action_pattern(ActionId.CALLING_ENDPOINTS_FILE), download_endpoints)

@@ -2,7 +2,8 @@
 
     customer <name or org id>             the card: statuses, subscriptions, trial, tags, admins
     customers [region:EU] [status:trial] [product:calling] [type:trial] [managed:external]
-              [tag:"Key accounts"] [name words]      the list, 20 a page, next/previous buttons
+              [tag:"Key accounts"] [name words]      the list, 20 a page, next/previous buttons,
+                                                     and the whole list as CSV or XLSX (bot/table_files.py)
 
 ``resolve_customer`` is what the other features (tags, trials, admins) use to turn the
 words a person typed into one customer they can see, with "did you mean" when none match.
@@ -19,12 +20,14 @@ from bot import values
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
 from bot.ids import ActionId
+from bot.table_files import action_pattern, file_format, send_table
 from partnerhub_core import customers
 from partnerhub_core.auth import Permission
 from partnerhub_core.customers import CustomerCard, CustomerFilters
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.i18n.glossary import status_label
+from partnerhub_core.reports.views import customers_table
 
 PAGE_SIZE = 20
 STALE = N_("That button is out of date; run the command again.")
@@ -60,8 +63,9 @@ def list_message(ctx: Ctx, filters: CustomerFilters, page: int) -> dict:
                                       as_of=ctx.as_of, settings=ctx.settings, page=page, page_size=PAGE_SIZE)
     state = {f.name: getattr(filters, f.name) for f in fields(filters) if getattr(filters, f.name) is not None}
 
-    def value(p: int) -> str:
-        return json.dumps({"f": state, "p": p}, ensure_ascii=False, separators=(",", ":"))
+    def value(p: int | None) -> str:
+        data = {"f": state} if p is None else {"f": state, "p": p}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     return ctx.render(
         "customers_list.json.j2",
@@ -70,6 +74,7 @@ def list_message(ctx: Ctx, filters: CustomerFilters, page: int) -> dict:
         statuses={row.id: [status_label(s, ctx.locale) for s in row.statuses] for row in result.items},
         prev=value(result.page - 1) if result.page > 1 else None,
         next=value(result.page + 1) if result.page < result.pages else None,
+        download=value(None) if result.total else None,
     )
 
 
@@ -80,18 +85,31 @@ def on_open(ctx: Ctx, action: dict) -> dict:
     return card_message(ctx, card)
 
 
-def on_page(ctx: Ctx, action: dict) -> dict:
-    data = values.json_object(action.get("value"))
-    state, page = data.get("f"), values.page_number(data.get("p"))
+def _button_filters(state) -> CustomerFilters:
+    """The filters a list button carries, re-parsed rather than trusted: the same checks as
+    typed filters."""
     if not isinstance(state, dict):
         raise BadInput(STALE)
     # Keys and values of filters we wrote: short, printable (a NUL would reach the query).
     tokens = [f"{values.text(key, 40)}:{values.text(val, 200)}" for key, val in state.items()
               if isinstance(val, str)]
-    # Re-parse rather than trust the button: the same checks as typed filters.
-    message = list_message(ctx, CustomerFilters.parse(tokens), max(page, 1))
+    return CustomerFilters.parse(tokens)
+
+
+def on_page(ctx: Ctx, action: dict) -> dict:
+    data = values.json_object(action.get("value"))
+    page = values.page_number(data.get("p"))
+    message = list_message(ctx, _button_filters(data.get("f")), max(page, 1))
     message["replace_original"] = True
     return message
+
+
+def on_download(ctx: Ctx, action: dict) -> dict | None:
+    """Every customer of the list (all pages) as CSV or XLSX, to the person's DM."""
+    fmt = file_format(action)
+    filters = _button_filters(values.json_object(action.get("value")).get("f"))
+    return send_table(ctx, lambda: customers_table(session=ctx.session, actor=ctx.actor, filters=filters,
+                                                   as_of=ctx.as_of, settings=ctx.settings, locale=ctx.locale), fmt)
 
 
 def register(app: AsyncApp) -> None:
@@ -104,3 +122,4 @@ def register(app: AsyncApp) -> None:
                help=N_("List customers with filters, 20 a page."), group=N_("Customers"))(list_command)
     on_action(app, re.compile(rf"^{ActionId.CUSTOMER_OPEN}(:.*)?$"), on_open)
     on_action(app, re.compile(rf"^{ActionId.CUSTOMERS_PAGE}(:.*)?$"), on_page)
+    on_action(app, action_pattern(ActionId.CUSTOMERS_FILE), on_download)

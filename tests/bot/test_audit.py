@@ -36,7 +36,8 @@ def test_full_admin_reads_every_change_newest_first(slack, fake_slack, changed):
     text = blocks_text(answer)
     assert "Tags: Gold → Gold, Silver" in text and "Name: — → Silver" in text
     assert "your customers and your own changes" not in text
-    assert [b for b in answer["blocks"] if b["type"] == "actions"][0]["elements"][0]["action_id"] == "ph_audit_csv"
+    [actions] = [b for b in answer["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == ["ph_audit_file:csv", "ph_audit_file:xlsx"]
 
 
 def test_other_roles_read_only_their_customers_and_own_changes(slack, fake_slack, changed):
