@@ -149,13 +149,17 @@ def _statement_partners(state, table_name: str) -> set[int]:
                 if isinstance(item, int):
                     found.add(item)
 
+    parameters = state.parameters
+    for params in parameters if isinstance(parameters, list) else [parameters]:
+        take(params)
+    if found:
+        # The rows name their partners (bulk inserts of the ingest and the imports): no
+        # need to compile the statement, which costs more than the write on that path.
+        return found
     try:
         take(state.statement.compile().params)
     except sa.exc.SQLAlchemyError:
         return set()
-    parameters = state.parameters
-    for params in parameters if isinstance(parameters, list) else [parameters]:
-        take(params)
     return found
 
 
