@@ -1,10 +1,11 @@
-"""Analytics results cached in process memory, keyed by the partner's data version.
+"""Analytics results cached in process memory and in the database, keyed by the partner's
+data version.
 
 ``@cached("kind")`` wraps a keyword-only analytics function ``(*, session, partner_id, …)``.
 A call reads ``Partner.data_version`` from the database first (``dataversion.current``) and
 looks up (kind, partner, version, as_of, product, filters, visible customers, settings): every
 argument but the session is part of the key, and ``settings`` counts by all its values (the
-rules). Any committed write to a partner's figures changes its version in the same
+rules) but operational ones (``OPERATIONAL_SETTINGS``: URLs, secrets, process tuning). Any committed write to a partner's figures changes its version in the same
 transaction (``dataversion.py``), so no process, however long its entry lived, can answer
 with figures older than the last commit it can see.
 
@@ -12,6 +13,11 @@ Entries are bounded (least recently used goes first, ``MAX_ENTRIES``) and shared
 threads of one process. Values are treated as immutable: the cache keeps its own copy and
 every caller gets a fresh copy (DataFrames included), so a caller may change what it got.
 A session that wrote figures in its open transaction bypasses the cache both ways.
+
+Second level: on a miss here, ``analytics/shared_cache.py`` looks the same key up in the
+database (what another process, typically the worker's warm-up, computed) before computing;
+what is computed is stored there for every process. ``disabled()`` skips both levels,
+``local_only()`` the database one.
 """
 from __future__ import annotations
 
@@ -27,22 +33,44 @@ from datetime import date
 from typing import Any
 
 from partnerhub_core import dataversion
+from partnerhub_core.analytics import shared_cache
 
 MAX_ENTRIES = 128  # a 20,000-customer overview is a few MB; this bounds the process
 _lock = threading.Lock()
 _entries: OrderedDict[tuple, Any] = OrderedDict()
-_state = {"enabled": True, "hits": 0, "misses": 0}
+_COUNTS = ("hits", "misses", "shared_hits", "computed", "stored")
+_state = {"enabled": True, "shared": True, **dict.fromkeys(_COUNTS, 0)}
 
 
 def clear() -> None:
     with _lock:
         _entries.clear()
-        _state.update(hits=0, misses=0)
+        _state.update(dict.fromkeys(_COUNTS, 0))
 
 
 def stats() -> dict[str, int]:
+    """This process's LRU: entries, hits, misses (a miss is then found in the shared level
+    or computed: ``shared_stats``)."""
     with _lock:
         return {"entries": len(_entries), "hits": _state["hits"], "misses": _state["misses"]}
+
+
+def shared_stats() -> dict[str, int]:
+    """Of this process's LRU misses: how many the database level served (``shared_hits``),
+    how many were computed here (``computed``) and how many of those were stored there."""
+    with _lock:
+        return {k: _state[k] for k in ("shared_hits", "computed", "stored")}
+
+
+@contextmanager
+def local_only() -> Iterator[None]:
+    """Only this process's LRU (benchmarks measuring a computation, tests)."""
+    before = _state["shared"]
+    _state["shared"] = False
+    try:
+        yield
+    finally:
+        _state["shared"] = before
 
 
 @contextmanager
@@ -56,10 +84,20 @@ def disabled() -> Iterator[None]:
         _state["enabled"] = before
 
 
+# Settings no figure depends on (where to connect, secrets, how processes run): left out of
+# the key, so the web, the answer processes and the worker share results even where their
+# environments differ in these. Every other setting, and any new one, is part of the key.
+OPERATIONAL_SETTINGS = frozenset({"database_url", "environment", "log_level", "secret_keys",
+                                  "shutdown_grace_seconds"})
+OPERATIONAL_PREFIXES = ("slack_", "webex_", "worker_", "rate_limit_", "report_concurrency", "answer_", "demo_")
+
+
 def settings_key(settings: Any) -> str:
-    """All of the settings' values, hashed: any rule a figure depends on is in there."""
+    """The settings' values, hashed, but for ``OPERATIONAL_SETTINGS``: every rule a figure
+    depends on is in there."""
     dump = settings.model_dump() if hasattr(settings, "model_dump") else vars(settings)
-    text = repr(sorted((k, repr(v)) for k, v in dump.items()))
+    text = repr(sorted((k, repr(v)) for k, v in dump.items()
+                       if k not in OPERATIONAL_SETTINGS and not k.startswith(OPERATIONAL_PREFIXES)))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -103,10 +141,16 @@ def cached(kind: str, *, copier: Callable[[Any], Any] = _copy_value):
                     _state["hits"] += 1
             if hit is not _MISSING:
                 return copier(hit)
-            value = fn(session=session, partner_id=partner_id, **kw)
-            kept = copier(value)
+            row = shared_cache.row_key(key) if _state["shared"] else None
+            found, value = shared_cache.load(session, partner_id, row) if row else (False, None)
+            if not found:
+                value = fn(session=session, partner_id=partner_id, **kw)
+                stored = row is not None and shared_cache.store(session, partner_id, version, kind, row, value)
+            kept = copier(value)  # unpickled values are fresh too: the caller may change its own
             with _lock:
                 _state["misses"] += 1
+                _state["shared_hits" if found else "computed"] += 1
+                _state["stored"] += 0 if found else int(stored)
                 _entries[key] = kept
                 _entries.move_to_end(key)
                 while len(_entries) > MAX_ENTRIES:

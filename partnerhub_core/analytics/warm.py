@@ -6,12 +6,11 @@ and the same over every enabled digest schedule's scope (region, tag, scoping ad
 customers). Each result goes through the ``@cached`` functions, so it lands in ``analytics/cache.py`` under the partner's current data
 version, as any answer would.
 
-What this does and does not share (be precise, people will rely on it): the cache is per
-process. The worker's ``warm`` job (``bot/worker.py``) warms *the worker's* cache: its own
-digests and scheduled posts after a sync find their figures computed. The web and answer
-processes keep their own caches and compute the first answer after a change themselves; a
-database-backed second level (a result table keyed by partner, data version and call, read by
-every process) is what would let one warm-up serve them all, and is not built yet.
+What this shares: every result also lands in the database level of the cache
+(``analytics/shared_cache.py``), so the worker's ``warm`` job (``bot/worker.py``) computes
+the overview once after a sync and the web and answer processes read it from there instead
+of computing it: the first person after a change is answered from the warm-up too. Before
+computing, the partner's rows of older data versions are deleted (nothing can read them).
 
 ``stale_partners`` tells which partners changed since a process last warmed them: the
 ``last`` map (partner id -> data version warmed) belongs to the caller and lives in memory.
@@ -24,7 +23,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from partnerhub_core.analytics import subscriptions
+from partnerhub_core.analytics import shared_cache, subscriptions
 from partnerhub_core.models import Partner, Schedule, ScheduleKind
 from partnerhub_core.schedules import schedule_scope
 from partnerhub_core.settings import Settings
@@ -54,6 +53,7 @@ def scopes(session: Session, partner_id: int) -> list[tuple[str | None, str | No
 def warm_partner(*, session: Session, partner_id: int, as_of: date, settings: Settings) -> int:
     """Compute the partner's overview for every product and scope (see the module doc);
     returns how many results were computed or found cached."""
+    shared_cache.prune(session, partner_id)
     done = 0
     for region, tag, ids in scopes(session, partner_id):
         customer_ids = None if ids is None else sorted(ids)

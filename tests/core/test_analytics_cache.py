@@ -168,6 +168,11 @@ def test_rules_and_visible_customers_are_part_of_the_key(engine, settings):
         assert headline_kpis(session=s, partner_id=pid, as_of=date(2026, 7, 1),
                              settings=settings).kpi("expiring").value == 0
     assert cache.stats() == {"entries": 4, "hits": 0, "misses": 4}
+    with Session(engine) as s:  # where to connect and how processes run is no rule: same entry
+        ops = settings.model_copy(update={"log_level": "ERROR", "answer_processes": 7, "worker_lease_seconds": 5,
+                                          "database_url": settings.database_url + "?x=1"})
+        assert headline_kpis(session=s, partner_id=pid, as_of=AS_OF, settings=ops).kpi("expiring").value == 2
+    assert cache.stats() == {"entries": 4, "hits": 1, "misses": 4}
 
 
 def test_an_import_writing_through_the_raw_connection_changes_the_version(engine, settings):

@@ -1,5 +1,6 @@
 """Every cached analytics view answers exactly what it computes afresh, shown in en, pt_BR
-and es (the CLI's text, the CSV behind the table, the JSON of --json)."""
+and es (the CLI's text, the CSV behind the table, the JSON of --json): from this process's
+memory and from the database level shared by processes."""
 from __future__ import annotations
 
 import json
@@ -78,6 +79,13 @@ def test_cached_and_uncached_answers_are_identical_for_every_view(engine, settin
         again = answers(_views(visible))
     assert cache.stats()["hits"] == len(again)  # the second round came from the cache
     for name, value in again.items():
+        assert _shown(value) == fresh[name], name
+    # A process that computed nothing itself reads them from the database level (unpickled).
+    cache.clear()
+    with Session(engine) as s:
+        shared = answers(_views(visible))
+    assert cache.shared_stats() == {"shared_hits": len(shared), "computed": 0, "stored": 0}
+    for name, value in shared.items():
         assert _shown(value) == fresh[name], name
     # The views are not trivially empty: the demo has expiring lines and calling figures.
     assert json.loads(fresh["expiring meetings"][0])["rows"]
