@@ -46,7 +46,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 
-import pandas as pd
 from sqlmodel import Session
 
 from partnerhub_core.analytics.cache import cached, copy_statuses
@@ -66,7 +65,10 @@ from partnerhub_core.models import (
     ProvisioningState,
     Subscription,
 )
+from partnerhub_core.lazy import is_instance, lazy_module
 from partnerhub_core.settings import Settings
+
+pd = lazy_module("pandas")  # imported on first use: one customer's statuses (statuses_of) need none
 
 ORDER = list(CustomerStatus)
 
@@ -89,7 +91,7 @@ def counts_as_expiring(is_trial, auto_renew, settings: Settings):
     """Whether a line that ends soon is *expiring* (bools, or boolean Series alike): every
     line in the guide's reading; with ``expiring_excludes_auto_renew`` only lines that will
     not renew themselves (trials, and paid lines without auto-renew)."""
-    if isinstance(auto_renew, pd.Series):
+    if is_instance(auto_renew, "pandas", "Series"):
         if not settings.expiring_excludes_auto_renew:
             return pd.Series(True, index=auto_renew.index)
         return is_trial.astype(bool) | ~auto_renew.astype(bool)
@@ -100,7 +102,7 @@ def counts_as_renewing(is_trial, auto_renew, settings: Settings):
     """Whether a line that ends soon *renews* (the renewing table): every auto-renew line,
     trials included, in the guide's reading ("until the subscription or trial is renewed
     automatically"); with ``expiring_excludes_auto_renew`` paid auto-renew lines only."""
-    if isinstance(auto_renew, pd.Series):
+    if is_instance(auto_renew, "pandas", "Series"):
         if not settings.expiring_excludes_auto_renew:
             return auto_renew.astype(bool)
         return auto_renew.astype(bool) & ~is_trial.astype(bool)

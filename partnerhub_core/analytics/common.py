@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from partnerhub_core.errors import NotFound
 from partnerhub_core.i18n import N_
+from partnerhub_core.lazy import lazy_module
 from partnerhub_core.rounding import displayed_figures
 from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, Subscription, Tag, search_key
+
+pd = lazy_module("pandas")  # imported on first use: a customer lookup needs only the light parts
 
 # A subscription whose newest weekly snapshot is older than this has no known license
 # counts (assigned/used are taken as 0): current subscriptions get a snapshot every week.
@@ -152,26 +154,54 @@ SUBSCRIPTION_COLUMNS = ["sub_pk", "customer_id", "subscription_id", "is_trial", 
 
 def _frame(session: Session, stmt, columns: list[str], dates: Iterable[str] = (),
            instants: Iterable[str] = ()) -> pd.DataFrame:
-    """Run a Core select on the session's connection and build the frame column by column
-    (the ORM's row objects and pandas' row-wise constructor cost seconds at 100k rows).
+    """Run a Core select on the session's connection and build the frame column by column.
+
+    The driver's plain tuples are read straight from the DBAPI cursor: SQLAlchemy's ``Row``
+    objects cost more than the query itself at 100k rows. The few columns whose type
+    converts values (booleans on SQLite) get SQLAlchemy's own result processor, so every
+    value is what ``Row`` would have held and the frame's dtypes are unchanged.
 
     ``dates`` / ``instants`` name columns selected with ``_raw`` (no per-value conversion
     by SQLAlchemy: SQLite returns ISO text, PostgreSQL date objects) that are turned into
     datetime64 here in one vectorized step (instants in UTC, without time zone).
     """
-    rows = session.connection().execute(stmt).fetchall()
+    conn = session.connection()
+    result = conn.execute(stmt)
+    processors = _processors(stmt, conn.dialect)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
     if rows:
-        values = list(zip(*rows))
-        df = pd.DataFrame({c: list(v) for c, v in zip(columns, values)})
+        data = {}
+        for name, values, proc in zip(columns, zip(*rows), processors):
+            data[name] = list(map(proc, values)) if proc is not None else list(values)
+        df = pd.DataFrame(data)
     else:
         df = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     for col in dates:
-        df[col] = pd.to_datetime(df[col], errors="coerce", format="mixed") if len(df) else \
-            pd.Series(dtype="datetime64[ns]")
+        df[col] = _to_datetime(df[col]) if len(df) else pd.Series(dtype="datetime64[ns]")
     for col in instants:
-        df[col] = (pd.to_datetime(df[col], errors="coerce", utc=True, format="mixed").dt.tz_localize(None)
+        df[col] = (_to_datetime(df[col], utc=True).dt.tz_localize(None)
                    if len(df) else pd.Series(dtype="datetime64[ns]"))
     return df
+
+
+def _processors(stmt, dialect) -> list:
+    """Per selected column, SQLAlchemy's result processor for this dialect (None: as is)."""
+    out = []
+    for col in stmt.selected_columns:
+        out.append(col.type.dialect_impl(dialect).result_processor(dialect, None))
+    return out
+
+
+def _to_datetime(values: pd.Series, utc: bool = False) -> pd.Series:
+    """ISO text (SQLite) or date/datetime objects (PostgreSQL) to datetime64: the ISO 8601
+    parser when every text value is ISO (what SQLAlchemy stores), else value by value."""
+    try:
+        return pd.to_datetime(values, errors="raise", utc=utc, format="ISO8601")
+    except (ValueError, TypeError):
+        return pd.to_datetime(values, errors="coerce", utc=utc, format="mixed")
 
 
 def _raw(column):
@@ -271,25 +301,27 @@ def load_latest_snapshots(
     With ``with_previous``, also the snapshot of the week before that one
     (``prev_assigned``, ``prev_used_7d``; NaN when there is none).
 
-    One query: the snapshots of the last few weeks ranked per subscription by a window
-    function (both SQLite and PostgreSQL have ``row_number``), the newest two kept.
+    One plain range query (the partner/week index covers it), then the newest two
+    snapshots of each line picked in pandas: a ``row_number`` window in SQL sorted every
+    row in the database and cost more than reading the extra week's rows.
     """
     since = as_of - timedelta(days=SNAPSHOT_LOOKBACK_DAYS)
     earliest = since - timedelta(days=7) if with_previous else since
     ls = LicenseSnapshot
-    rank = func.row_number().over(partition_by=ls.subscription_pk, order_by=ls.week_ending.desc()).label("rn")
-    inner = select(ls.subscription_pk, _raw(ls.week_ending), ls.total, ls.assigned, ls.used_7d, ls.used_90d,
-                   rank).where(ls.partner_id == partner_id, ls.week_ending <= as_of, ls.week_ending > earliest)
+    stmt = select(ls.subscription_pk, _raw(ls.week_ending), ls.total, ls.assigned, ls.used_7d, ls.used_90d
+                  ).where(ls.partner_id == partner_id, ls.week_ending <= as_of, ls.week_ending > earliest)
     if products is not None:
-        inner = inner.where(ls.subscription_pk.in_(
+        stmt = stmt.where(ls.subscription_pk.in_(
             select(Subscription.id).where(Subscription.partner_id == partner_id,
                                           Subscription.product.in_(list(products)))))
     if subscription_pks is not None:  # only these lines (few: a page of a list)
-        inner = inner.where(ls.subscription_pk.in_(sorted(set(subscription_pks)) or [-1]))
-    inner = inner.subquery()
-    stmt = select(*inner.c).where(inner.c.rn <= (2 if with_previous else 1))
-    cols = ["sub_pk", "snap_week", "snap_total", "assigned", "used_7d", "used_90d", "rn"]
+        stmt = stmt.where(ls.subscription_pk.in_(sorted(set(subscription_pks)) or [-1]))
+    cols = ["sub_pk", "snap_week", "snap_total", "assigned", "used_7d", "used_90d"]
     df = _frame(session, stmt, cols, dates=["snap_week"])
+    # Newest first within each line (one snapshot per line and week: uq_snapshot_week).
+    df = df.sort_values(["sub_pk", "snap_week"], ascending=[True, False], kind="stable")
+    df["rn"] = df.groupby("sub_pk", sort=False).cumcount() + 1 if len(df) else pd.Series(dtype="object")
+    df = df[df["rn"] <= (2 if with_previous else 1)].reset_index(drop=True)
     for col in ("snap_total", "assigned", "used_7d", "used_90d", "sub_pk", "rn"):
         df[col] = pd.to_numeric(df[col])
     newest = df[(df["rn"] == 1) & (df["snap_week"] > pd.Timestamp(since))].drop(columns=["rn"])
