@@ -609,6 +609,23 @@ class Schedule(SQLModel, table=True):
     updated_at: datetime = _ts(default_factory=utcnow)
 
 
+class ChannelScope(SQLModel, table=True):
+    """A channel bound to a scope: commands typed in it answer only about customers in this
+    region and/or with this tag (partnerhub_core/channel_scope.py). A DM is never bound.
+    The tag is kept by name, as a schedule keeps it: a tag renamed or deleted since matches no
+    customer, so the channel shows nothing rather than everything."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", name="uq_channel_scope"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    channel_id: str = Field(max_length=32)
+    tag: Optional[str] = Field(default=None, max_length=25)
+    region: Optional[str] = Field(default=None, max_length=8)
+    bound_by: str = Field(default="", max_length=200)
+    bound_at: datetime = _ts(default_factory=utcnow)
+
+
 class Delivery(SQLModel, table=True):
     """One (schedule, period) post. The unique constraint is the claim: whoever inserts
     the row posts; the others see it and stand back (DESIGN "Scheduling without double

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-05 13:17:56.193827
+Create Date: 2026-12-05 13:28:28.493533
 """
 from alembic import op
 import sqlalchemy as sa
@@ -385,6 +385,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_call_rollup_partner_week', ['partner_id', 'week_ending'], unique=False)
         batch_op.create_index(batch_op.f('ix_callrollup_customer_id'), ['customer_id'], unique=False)
 
+    op.create_table('channelscope',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('channel_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('tag', sqlmodel.sql.sqltypes.AutoString(length=25), nullable=True),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('bound_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('bound_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('workspace_id', 'channel_id', name='uq_channel_scope')
+    )
+    with op.batch_alter_table('channelscope', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_channelscope_partner_id'), ['partner_id'], unique=False)
+
     op.create_table('customeradmin',
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('partner_admin_id', sa.Integer(), nullable=False),
@@ -701,6 +718,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customeradmin_partner_admin_id'))
 
     op.drop_table('customeradmin')
+    with op.batch_alter_table('channelscope', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_channelscope_partner_id'))
+
+    op.drop_table('channelscope')
     with op.batch_alter_table('callrollup', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_callrollup_customer_id'))
         batch_op.drop_index('ix_call_rollup_partner_week')
