@@ -98,7 +98,8 @@ def _with_database_url(command) -> None:
     if hasattr(command, "commands"):  # a group
         for sub in command.commands.values():
             _with_database_url(sub)
-        return
+        if not getattr(command, "invoke_without_command", False):
+            return  # a group that runs something itself (``sync``) takes it too
     if not any("--database-url" in getattr(p, "opts", ()) for p in command.params):
         command.params.append(_database_url_option())
     for param in command.params:

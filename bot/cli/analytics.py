@@ -1,13 +1,17 @@
-"""``partnerhub kpis`` and ``partnerhub section NAME`` — subscription analytics (F9–F15)
-as text tables, or JSON with ``--json``; ``section trend --chart DIR`` also writes the
-licence-trend chart (PNG) and prints its path."""
+"""``partnerhub kpis`` and ``partnerhub section NAME`` — subscription analytics as text
+tables, JSON or CSV (``--format``); filters are Slack's words (``calling region:EU
+tag:"At risk"``) or the older ``--product/--region/--tag`` options. ``section trend
+--chart DIR`` also writes the licence-trend chart (PNG) and prints its path."""
 from __future__ import annotations
-
-import typer
 
 from pathlib import Path
 
+import typer
+
 from bot.cli.common import echo_json
+from bot.cli.filters import ANALYTICS_PRODUCTS, parse_filters
+from bot.cli.options import FORMAT_OPT, PRODUCT_OPT, REGION_OPT, TAG_OPT, filters_arg
+from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, emit_section, output_format
 from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, read_context, render_section
 from partnerhub_core import charts
 from partnerhub_core.analytics import subscriptions
@@ -17,52 +21,82 @@ from partnerhub_core.i18n import N_
 SECTION_NAMES = {**{k: k for k in subscriptions.SECTIONS}, "trend": "trend"}
 
 
+FILTER_KEYS = ("product", "region", "tag")
+FILTERS = filters_arg('product:meetings|calling (or just calling), region:EU (or just EU), tag:"At risk"')
+
+
+def _filters(words, product, region, tag):
+    return parse_filters(words, keys=FILTER_KEYS, products=ANALYTICS_PRODUCTS, product=product, region=region,
+                         tag=tag)
+
+
 def kpis(
-    product: str = typer.Option(None, "--product", help="meetings or calling (default: both)."),
-    region: str = typer.Option(None, "--region", help="US, CA, EU or UAE."),
-    tag: str = typer.Option(None, "--tag", help="Only customers with this tag."),
+    filters: list[str] = FILTERS,
+    product: str = PRODUCT_OPT,
+    region: str = REGION_OPT,
+    tag: str = TAG_OPT,
     partner: int = PARTNER_OPT,
     as_of: str = AS_OF_OPT,
     database_url: str = DB_OPT,
     json_out: bool = JSON_OPT,
+    fmt: str = FORMAT_OPT,
+    output: Path = OUTPUT_OPT,
     lang: str = LANG_OPT,
 ) -> None:
-    """Headline KPIs: customers, approaching expiration, renewals, low assignment, overage."""
+    """Headline KPIs: customers, approaching expiration, renewals, low assignment, overage.
+
+    Both products unless one is given."""
+    shape = output_format(fmt, json_out, output)
+    chosen = _filters(filters, product, region, tag)
     ctx = read_context(partner, as_of, database_url, lang)
     with ctx.session() as session:
         section = subscriptions.headline_kpis(session=session, partner_id=ctx.partner_id, as_of=ctx.as_of,
-                                              settings=ctx.settings, product=product, region=region, tag=tag)
-    if json_out:
+                                              settings=ctx.settings, product=chosen.product, region=chosen.region,
+                                              tag=chosen.tag)
+    if shape == JSON:
         echo_json(section.to_dict())
-    else:
+    elif shape == TABLE:
         typer.echo(render_section(section, ctx.locale))
+    else:
+        # One column a KPI, one row of figures.
+        emit_rows(section.heading(ctx._), [ctx._(k.label) for k in section.kpis], [[k.value for k in section.kpis]],
+                  shape, kinds=[k.kind for k in section.kpis], locale=ctx.locale, output=output)
 
 
 def section(
     name: str = typer.Argument(..., help="recent, expiring, renewing, low, overage or trend."),
-    product: str = typer.Option("meetings", "--product", help="meetings or calling."),
-    region: str = typer.Option(None, "--region", help="US, CA, EU or UAE."),
-    tag: str = typer.Option(None, "--tag", help="Only customers with this tag."),
+    filters: list[str] = FILTERS,
+    product: str = PRODUCT_OPT,
+    region: str = REGION_OPT,
+    tag: str = TAG_OPT,
     limit: int = typer.Option(None, "--limit", min=1, help="Show at most this many rows (newest weeks first)."),
     chart_dir: Path = typer.Option(None, "--chart", help="trend only: also write the chart (PNG) into this folder."),
     partner: int = PARTNER_OPT,
     as_of: str = AS_OF_OPT,
     database_url: str = DB_OPT,
     json_out: bool = JSON_OPT,
+    fmt: str = FORMAT_OPT,
+    output: Path = OUTPUT_OPT,
     lang: str = LANG_OPT,
 ) -> None:
-    """One analytics section for Meetings or Calling: recent, expiring, renewing, low or overage."""
+    """One analytics section for Meetings or Calling: recent, expiring, renewing, low or overage.
+
+    Meetings unless calling is given; trend is the licence trend, week by week."""
+    shape = output_format(fmt, json_out, output)
     key = name.strip().lower()
     if key not in SECTION_NAMES:
         raise BadInput(N_("Unknown section {name}: use one of {allowed}."), name=name,
                        allowed=", ".join(SECTION_NAMES))
+    chosen = _filters(filters, product, region, tag)
     ctx = read_context(partner, as_of, database_url, lang)
     fn = subscriptions.license_trend if key == "trend" else subscriptions.SECTIONS[key]
     with ctx.session() as session:
         result = fn(session=session, partner_id=ctx.partner_id, as_of=ctx.as_of, settings=ctx.settings,
-                    product=product, region=region, tag=tag)
+                    product=chosen.product or "meetings", region=chosen.region, tag=chosen.tag)
     written = _write_chart(result, chart_dir, ctx.locale) if key == "trend" and chart_dir is not None else None
-    if json_out:
+    if shape not in (JSON, TABLE):
+        emit_section(result, shape, ctx.locale, output)
+    elif shape == JSON:
         data = result.to_dict()
         if written is not None:
             data["chart"] = written

@@ -1,5 +1,6 @@
-"""``partnerhub audit [FILTERS]`` — the audit trail, newest first: text by default, JSON
-with ``--json``, a CSV file with ``--csv``. The CLI acts as the partner's operator, so it
+"""``partnerhub audit [FILTERS]`` — the audit trail, newest first: text by default, or
+``--format json|csv|xlsx`` (``--json``; CSV on stdout, or either into ``--output FILE``); ``--csv`` still
+writes a dated CSV file into ``--out``. The CLI acts as the partner's operator, so it
 reads the partner's whole trail (Slack scopes it by role: README "Audit trail")."""
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 import typer
 
 from bot.cli.common import echo_json
+from bot.cli.options import FORMAT_OPT
+from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_view, output_format
 from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, read_context, text_table
 from partnerhub_core.audit_view import HEADERS, AuditPage, AuditQuery, cells, read_trail, trail_csv, when_text
 from partnerhub_core.auth import Actor
@@ -22,15 +25,19 @@ def audit(
     filters: list[str] = typer.Argument(None, help="A customer (name or org id) or a person (name or email), "
                                                    "customer:NAME, person:NAME, since:YYYY-MM-DD."),
     limit: int = typer.Option(50, "--limit", min=1, max=5000, help="At most this many events, newest first."),
-    csv: bool = typer.Option(False, "--csv", help="Write the events as CSV (UTF-8 with BOM) and print its path."),
-    out: Path = typer.Option(Path("."), "--out", help="Folder to write the CSV into."),
+    csv: bool = typer.Option(False, "--csv", help="Write the events as a dated CSV file (UTF-8 with BOM) into --out "
+                             "and print its path."),
+    out: Path = typer.Option(Path("."), "--out", help="Folder to write the --csv file into."),
     partner: int = PARTNER_OPT,
     as_of: str = AS_OF_OPT,
     database_url: str = DB_OPT,
     json_out: bool = JSON_OPT,
+    fmt: str = FORMAT_OPT,
+    output: Path = OUTPUT_OPT,
     lang: str = LANG_OPT,
 ) -> None:
     """Who changed what, and when: the audit trail, newest first."""
+    shape = output_format(fmt, json_out, output)
     query = AuditQuery.parse(list(filters or []))
     ctx = read_context(partner, as_of, database_url, lang)
     with ctx.session() as session:
@@ -43,10 +50,14 @@ def audit(
         target = out / file_name("Audit trail", ctx.as_of)
         target.write_bytes(trail_csv(page, ctx.locale))
         typer.echo(str(target))
-    elif json_out:
+    elif shape == JSON:
         echo_json(as_json(page, ctx._))
-    else:
+    elif shape == TABLE:
         typer.echo(render(page, ctx._))
+    else:
+        from partnerhub_core.reports.views import audit_table
+
+        emit_view(audit_table(page, ctx.locale), shape, ctx.locale, output)
 
 
 def as_json(page: AuditPage, _) -> dict:

@@ -1,20 +1,24 @@
-"""``partnerhub calling usage|quality|features|queues`` — Webex Calling analytics
-(F16–F19) for the last completed week, as text tables or JSON; ``--charts DIR`` also
-writes the PNG charts."""
+"""``partnerhub calling usage|quality|features|queues`` — Webex Calling analytics for the
+last completed week, as text tables, JSON or CSV (``--format``; CSV holds the section's
+per-customer table); filters are Slack's words (``EU tag:"At risk"``) or ``--region/--tag``.
+``--charts DIR`` also writes the PNG charts."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
 
+from bot.cli import click_errors
 from bot.cli.common import echo_json
+from bot.cli.filters import parse_filters
+from bot.cli.options import FORMAT_OPT, REGION_OPT, TAG_OPT, filters_arg
+from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_section, emit_view, output_format
 from bot.cli.tables import (
     AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, format_value, read_context, render_section, text_table,
 )
 from partnerhub_core import charts
 from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection
 from partnerhub_core.analytics.common import FLOAT, INT, PERCENT
-from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_, format_date, translations
 
 calling_app = typer.Typer(help="Webex Calling analytics (last completed week, 8-week trends).",
@@ -43,24 +47,29 @@ def render_calling(section: CallingSection, locale: str, limit: int | None = Non
 
 def _command(key: str):
     def run(
-        region: str = typer.Option(None, "--region", help="US, CA, EU or UAE."),
-        tag: str = typer.Option(None, "--tag", help="Only customers with this tag."),
+        filters: list[str] = filters_arg('region:EU (or just EU), tag:"At risk"'),
+        region: str = REGION_OPT,
+        tag: str = TAG_OPT,
         limit: int = typer.Option(None, "--limit", min=1, help="Show at most this many rows."),
         charts_dir: Path = typer.Option(None, "--charts", help="Also write the PNG charts into this folder."),
+        endpoints: bool = typer.Option(False, "--endpoints", help="quality only: with --format csv or xlsx, the "
+                                       "table by endpoint type instead of the customers'."),
         partner: int = PARTNER_OPT,
         as_of: str = AS_OF_OPT,
         database_url: str = DB_OPT,
         json_out: bool = JSON_OPT,
+        fmt: str = FORMAT_OPT,
+        output: Path = OUTPUT_OPT,
         lang: str = LANG_OPT,
     ) -> None:
-        region_value = region.strip().upper() if region else None
-        if region_value and region_value not in ("US", "CA", "EU", "UAE"):
-            raise BadInput(N_("Unknown region {region}. Regions: {choices}."), region=region,
-                           choices="US, CA, EU, UAE")
+        shape = output_format(fmt, json_out, output)
+        if endpoints and (key != "quality" or shape in (JSON, TABLE)):
+            raise click_errors.UsageError("--endpoints goes with calling quality --format csv or xlsx")
+        chosen = parse_filters(filters, keys=("region", "tag"), region=region, tag=tag)
         ctx = read_context(partner, as_of, database_url, lang)
         with ctx.session() as session:
             section = CALLING_SECTIONS[key](session=session, partner_id=ctx.partner_id, as_of=ctx.as_of,
-                                            settings=ctx.settings, region=region_value, tag=tag)
+                                            settings=ctx.settings, region=chosen.region, tag=chosen.tag)
         written = []
         if charts_dir is not None:
             charts_dir.mkdir(parents=True, exist_ok=True)
@@ -68,7 +77,15 @@ def _command(key: str):
                 path = charts_dir / chart.name
                 path.write_bytes(chart.png)
                 written.append(str(path))
-        if json_out:
+        if shape not in (JSON, TABLE):
+            if endpoints:
+                from partnerhub_core.reports.views import endpoint_table
+
+                emit_view(endpoint_table(section, ctx.locale), shape, ctx.locale, output)
+            else:
+                emit_section(section, shape, ctx.locale, output)
+            return
+        if shape == JSON:
             data = section.to_dict()
             if written:
                 data["charts"] = written

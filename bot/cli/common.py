@@ -75,3 +75,12 @@ def _default(value: Any):
 
 def echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
+
+
+def echo_done(json_out: bool, text: str, **data: Any) -> None:
+    """What a command that changes something did: ``text`` for people, or ``data`` as
+    JSON with ``--json`` (scripts read the fields, not the sentence)."""
+    if json_out:
+        echo_json(data)
+    else:
+        typer.echo(text)

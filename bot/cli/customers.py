@@ -6,12 +6,14 @@ partner's operator and sees every customer."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 import typer
 
 from bot.cli.common import echo_json
 from bot.cli.filters import parse_filters
-from bot.cli.options import PRODUCT_OPT, REGION_OPT, STATUS_OPT, TAG_OPT, filters_arg
+from bot.cli.options import FORMAT_OPT, PRODUCT_OPT, REGION_OPT, STATUS_OPT, TAG_OPT, filters_arg
+from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_view, output_format
 from bot.cli.tables import (
     AS_OF_OPT,
     DB_OPT,
@@ -71,21 +73,34 @@ def list_(
     tag: str = TAG_OPT,
     product: str = PRODUCT_OPT,
     status: str = STATUS_OPT,
-    page: int = typer.Option(1, "--page", help="Page number, from 1."),
-    page_size: int = typer.Option(20, "--page-size", help="Customers per page (1-200)."),
+    page: int = typer.Option(1, "--page", help="Page number, from 1 (table and JSON)."),
+    page_size: int = typer.Option(20, "--page-size", help="Customers per page (1-200; table and JSON)."),
     partner: int = PARTNER_OPT,
     as_of: str = AS_OF_OPT,
     database_url: str = DB_OPT,
     json_out: bool = JSON_OPT,
+    fmt: str = FORMAT_OPT,
+    output: Path = OUTPUT_OPT,
     lang: str = LANG_OPT,
 ) -> None:
-    """Customers with their statuses, filtered and paginated."""
+    """Customers with their statuses, filtered; the table and JSON a page at a time, CSV
+    and XLSX every matching customer."""
+    shape = output_format(fmt, json_out, output)
     parsed = parse_filters(filters, keys=LIST_KEYS, region=region, tag=tag, product=product, status=status)
     ctx = read_context(partner, as_of, database_url, lang)
+    actor = Actor.system(ctx.partner_id, label="cli")
+    if shape not in (JSON, TABLE):
+        from partnerhub_core.reports.views import customers_table
+
+        with ctx.session() as session:
+            table = customers_table(session=session, actor=actor, filters=parsed, as_of=ctx.as_of,
+                                    settings=ctx.settings, locale=ctx.locale)
+        emit_view(table, shape, ctx.locale, output)
+        return
     with ctx.session() as session:
-        result = list_customers(session=session, actor=Actor.system(ctx.partner_id, label="cli"), filters=parsed,
+        result = list_customers(session=session, actor=actor, filters=parsed,
                                 as_of=ctx.as_of, settings=ctx.settings, page=page, page_size=page_size)
-    if json_out:
+    if shape == JSON:
         echo_json(asdict(result))
     else:
         typer.echo(render_page(result, ctx))

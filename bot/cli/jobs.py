@@ -7,10 +7,13 @@ decide what is due (scripts and tests). ``jobs status`` comes from ``bot/cli/ops
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import typer
 
 from bot.cli.common import echo_json, ready_engine, settings
+from bot.cli.options import FORMAT_OPT, JSON_OPT
+from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, output_format
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 
@@ -24,16 +27,21 @@ def _specs():
 
 
 @jobs_app.command("list")
-def list_jobs(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def list_jobs(as_json: bool = JSON_OPT, fmt: str = FORMAT_OPT, output: Path = OUTPUT_OPT) -> None:
     """The worker's jobs, when each runs, and its next run."""
+    shape = output_format(fmt, as_json, output)
     now = datetime.now(timezone.utc)
     rows = []
     for spec in _specs().values():
         trigger = spec.trigger()
         nxt = trigger.get_next_fire_time(None, now)
         rows.append({"name": spec.name, "when": spec.description, "next_run": nxt.isoformat(timespec="seconds") if nxt else None})
-    if as_json:
+    if shape == JSON:
         echo_json(rows)
+        return
+    if shape != TABLE:
+        emit_rows("Jobs", ["job", "next run (UTC)", "what"], [[r["name"], r["next_run"], r["when"]] for r in rows],
+                  shape, output=output)
         return
     width = max(len(r["name"]) for r in rows)
     typer.echo(f"{'job'.ljust(width)}  {'next run (UTC)'.ljust(25)}  what")
@@ -57,7 +65,7 @@ def run(
     name: str = typer.Argument(..., help="Job name (see `partnerhub jobs list`)."),
     as_of: str = typer.Option(None, "--as-of", help="Freeze today (YYYY-MM-DD) for the content."),
     now: str = typer.Option(None, "--now", help="The instant that decides what is due (ISO, UTC)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JSON_OPT,
 ) -> None:
     """Run one job once, now."""
     from bot.worker import run_job

@@ -3,11 +3,14 @@ rotate|generate-key|set-webex-token|forget-webex-token``, ``partnerhub jobs stat
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import typer
 from sqlmodel import Session
 
-from bot.cli.common import echo_json, ready_engine, settings
+from bot.cli.common import echo_done, echo_json, ready_engine, settings
+from bot.cli.options import FORMAT_OPT, JSON_OPT
+from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, output_format
 from partnerhub_core import audit, credentials, jobs, purge as purge_core, secrets
 from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
@@ -22,11 +25,16 @@ secrets_app = typer.Typer(help="Encryption keys of the tokens stored in the data
 def purge(
     partner: int = typer.Option(..., "--partner", help="Id of the partner to delete."),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation (scripts)."),
+    json_out: bool = JSON_OPT,
 ) -> None:
     """Delete every row of one partner, in every table, and print what was removed.
 
     Covers customers, tags, schedules, audit trail, the Slack installations of its
-    workspaces ... Asks for confirmation unless --yes."""
+    workspaces ... Asks for confirmation unless --yes (--json needs --yes)."""
+    if json_out and not yes:
+        from bot.cli import click_errors
+
+        raise click_errors.UsageError("--json does not ask for confirmation: add --yes")
     cfg = settings()
     engine = ready_engine(cfg.database_url)
     with Session(engine) as session:
@@ -43,6 +51,9 @@ def purge(
             raise typer.Exit(1)
     with session_scope(engine) as session:
         removed = purge_core.purge_partner(session, partner)
+    if json_out:
+        echo_json({"partner_id": partner, "name": name, "rows": sum(removed.values()), "tables": removed})
+        return
     typer.echo(f"Deleted partner {partner} ({name}): {sum(removed.values())} rows in {len(removed)} tables.")
     _print_counts(removed)
 
@@ -57,14 +68,15 @@ def _print_counts(counts: dict[str, int]) -> None:
 
 # --- secrets ---------------------------------------------------------------------------
 @secrets_app.command("generate-key")
-def generate_key() -> None:
+def generate_key(json_out: bool = JSON_OPT) -> None:
     """Print a new key. Put it first in PARTNERHUB_SECRET_KEYS (comma separated, newest
     first), keep the old keys after it, then run `partnerhub secrets rotate`."""
-    typer.echo(secrets.generate_key())
+    key = secrets.generate_key()
+    echo_done(json_out, key, key=key)
 
 
 @secrets_app.command("rotate")
-def rotate() -> None:
+def rotate(json_out: bool = JSON_OPT) -> None:
     """Re-encrypt every stored token with the newest key of PARTNERHUB_SECRET_KEYS."""
     cfg = settings()
     if cfg.secret_keys is None or not cfg.secret_keys.get_secret_value().strip():
@@ -72,6 +84,9 @@ def rotate() -> None:
     secrets.configure(cfg)
     with session_scope(ready_engine(cfg.database_url)) as session:
         counts = secrets.rotate(session)
+    if json_out:
+        echo_json({"reencrypted": sum(counts.values()), "tables": counts})
+        return
     typer.echo(f"Re-encrypted {sum(counts.values())} values with the newest key.")
     _print_counts(counts)
 
@@ -81,6 +96,7 @@ def set_webex_token(
     partner: int = typer.Option(..., "--partner", help="Id of the partner the token belongs to."),
     replace: bool = typer.Option(False, "--replace", help="Overwrite a stored token even when no configured "
                                  "key can read it (its key was lost)."),
+    json_out: bool = JSON_OPT,
 ) -> None:
     """Store a partner's Webex token, encrypted. The token is read from standard input
     (or asked for without echo), never from the command line."""
@@ -101,12 +117,14 @@ def set_webex_token(
         credentials.set_webex_token(session, partner_id=partner, token=token, now=now, by="cli", replace=replace)
         audit.record(session, actor=Actor.system(partner, label="cli:secrets"), action="webex_token.set",
                      target_type="partner", target_id=partner, after={"replace": replace}, at=now)
-    typer.echo(f"Stored the Webex token of partner {partner} (encrypted).")
+    echo_done(json_out, f"Stored the Webex token of partner {partner} (encrypted).", partner_id=partner,
+              stored=True)
 
 
 @secrets_app.command("forget-webex-token")
 def forget_webex_token(
     partner: int = typer.Option(..., "--partner", help="Id of the partner whose stored token goes."),
+    json_out: bool = JSON_OPT,
 ) -> None:
     """Delete a partner's stored Webex token, even one no configured key can read (its key
     was lost). The partner then syncs with PARTNERHUB_WEBEX_TOKEN, if set, until a new
@@ -118,11 +136,12 @@ def forget_webex_token(
         if session.get(Partner, partner) is None:
             raise BadInput(N_("There is no partner with id {partner_id}."), partner_id=partner)
         if not credentials.forget_webex_token(session, partner_id=partner):
-            typer.echo(f"Partner {partner} has no stored Webex token; nothing to forget.")
+            echo_done(json_out, f"Partner {partner} has no stored Webex token; nothing to forget.",
+                      partner_id=partner, forgotten=False)
             return
         audit.record(session, actor=Actor.system(partner, label="cli:secrets"), action="webex_token.forget",
                      target_type="partner", target_id=partner, at=now)
-    typer.echo(f"Forgot the stored Webex token of partner {partner}.")
+    echo_done(json_out, f"Forgot the stored Webex token of partner {partner}.", partner_id=partner, forgotten=True)
 
 
 # --- jobs status -------------------------------------------------------------------------
@@ -149,10 +168,11 @@ def _stamp(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
 
-def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def status(as_json: bool = JSON_OPT, fmt: str = FORMAT_OPT, output: Path = OUTPUT_OPT) -> None:
     """Each job's last run, outcome and next run, and whether the worker is alive.
 
     Exits 1 when the worker's heartbeat is missing or stale (for monitors)."""
+    shape = output_format(fmt, as_json, output)
     cfg = settings()
     now = utcnow()
     stale_after = timedelta(seconds=cfg.worker_heartbeat_stale_seconds)
@@ -164,7 +184,11 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
         known = []
     with Session(ready_engine(cfg.database_url)) as session:
         report = jobs.jobs_status(session, now=now, stale_after=stale_after, known_jobs=known)
-    if as_json:
+    if shape not in (JSON, TABLE):
+        emit_rows("Jobs", ["job", "last run", "outcome", "last success", "next run"],
+                  [[j.job, j.last_started, j.last_outcome, j.last_ok, j.next_run] for j in report.jobs], shape,
+                  output=output)
+    elif shape == JSON:
         echo_json({"now": now, "healthy": report.healthy, "worker": report.worker, "jobs": report.jobs,
                    "stale_after_seconds": cfg.worker_heartbeat_stale_seconds})
     else:

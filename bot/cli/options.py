@@ -27,3 +27,25 @@ DB_OPT = typer.Option(None, "--database-url", help="Database URL (default: PARTN
 JSON_OPT = typer.Option(False, "--json", help="Print JSON instead of text.")
 LANG_OPT = typer.Option("en", "--lang", help="Language of the text: en, pt-BR or es.", metavar="LANG",
                         callback=check_lang)
+
+# --- output ----------------------------------------------------------------------------
+FORMAT_OPT = typer.Option(None, "--format", help="table (default), json, csv (UTF-8 with BOM) or xlsx (needs "
+                          "--output). --json is --format json.", metavar="FORMAT", show_default=False)
+
+# --- filters: the words of Slack, and the older options as aliases (bot/cli/filters.py) -----
+FILTER_HELP = 'Filters as in Slack: {keys}. The options below are aliases of these words.'
+
+
+def filters_arg(keys: str) -> typer.models.ArgumentInfo:
+    """The FILTER words of a command (``keys`` lists those that apply, as help shows them)."""
+    return typer.Argument(None, help=FILTER_HELP.format(keys=keys), metavar="FILTER", show_default=False)
+
+
+REGION_OPT = typer.Option(None, "--region", help="Same as region:REGION (US, CA, EU or UAE).", metavar="REGION",
+                          show_default=False)
+TAG_OPT = typer.Option(None, "--tag", help='Same as tag:"NAME": only customers with this tag.', metavar="NAME",
+                       show_default=False)
+PRODUCT_OPT = typer.Option(None, "--product", help="Same as product:PRODUCT (meetings or calling).",
+                           metavar="PRODUCT", show_default=False)
+STATUS_OPT = typer.Option(None, "--status", help="Same as status:STATUS (active, trial, expiring_soon, …).",
+                          metavar="STATUS", show_default=False)

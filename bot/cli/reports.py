@@ -1,6 +1,7 @@
-"""``partnerhub report NAME`` — run a report (call-usage, devices, numbers or a custom
-template) into a CSV file and print its path; ``partnerhub report-template
-save|list|delete`` manages custom templates (F20–F25)."""
+"""``partnerhub report NAME [FILTER]...`` — run a report (call-usage, devices, numbers or a
+custom template) into a CSV file and print its path (JSON with ``--json``); ``partnerhub
+report-template save|list|delete`` manages custom templates. Filters are Slack's words
+(``region:EU`` or just ``EU``), ``--region`` an alias."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -8,7 +9,10 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.common import echo_json
+from bot.cli.common import echo_done, echo_json
+from bot.cli.filters import parse_filters
+from bot.cli.options import FORMAT_OPT, REGION_OPT, TAG_OPT, filters_arg
+from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, output_format
 from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, PARTNER_OPT, parse_day, read_context, text_table
 from partnerhub_core import reports
 from partnerhub_core.auth import Actor
@@ -19,7 +23,8 @@ template_app = typer.Typer(help="Custom report templates: saved columns and filt
 
 def report(
     name: str = typer.Argument(..., help="call-usage, devices, numbers, or a custom template's name."),
-    region: str = typer.Option(None, "--region", help="US, CA, EU or UAE."),
+    filters: list[str] = filters_arg("region:EU (or just EU)"),
+    region: str = REGION_OPT,
     start: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD (call usage; default: last week)."),
     end: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (call usage)."),
     out: Path = typer.Option(Path("."), "--out", help="Folder to write the CSV into."),
@@ -27,8 +32,10 @@ def report(
     partner: int = PARTNER_OPT,
     as_of: str = AS_OF_OPT,
     database_url: str = DB_OPT,
+    json_out: bool = JSON_OPT,
 ) -> None:
     """Write one report as CSV (UTF-8 with BOM) and print the file's path."""
+    chosen = parse_filters(filters, keys=("region",), region=region)
     ctx = read_context(partner, as_of, database_url, locale)
     first = parse_day(start, None) if start else None
     last = parse_day(end, None) if end else None
@@ -37,13 +44,13 @@ def report(
     try:
         with ctx.session() as session, partial.open("wb") as fh:
             filename = reports.run_report(session=session, partner_id=ctx.partner_id, report=name,
-                                          as_of=ctx.as_of, region=region, start=first, end=last,
+                                          as_of=ctx.as_of, region=chosen.region, start=first, end=last,
                                           locale=ctx.locale, out=fh)
         target = out / filename
         partial.replace(target)  # a half-written report never carries the final name
     finally:
         partial.unlink(missing_ok=True)
-    typer.echo(str(target))
+    echo_done(json_out, str(target), report=name, path=str(target.resolve()), region=chosen.region)
 
 
 def _now() -> datetime:
@@ -54,47 +61,58 @@ def _now() -> datetime:
 def save(
     name: str = typer.Argument(..., help="The template's name (also the file name's first part)."),
     base: str = typer.Option(..., "--report", help="call-usage, devices or numbers."),
+    filters: list[str] = filters_arg('region:EU, tag:"At risk": the template always limits to these'),
     columns: str = typer.Option("", "--columns", help="Comma-separated column keys or header names (default: all)."),
-    region: str = typer.Option(None, "--region", help="Always limit to this region."),
-    tag: str = typer.Option(None, "--tag", help="Always limit to customers with this tag."),
+    region: str = REGION_OPT,
+    tag: str = TAG_OPT,
     replace: bool = typer.Option(False, "--replace", help="Overwrite a template of the same name."),
     partner: int = PARTNER_OPT,
     database_url: str = DB_OPT,
+    json_out: bool = JSON_OPT,
 ) -> None:
     """Save a custom report template."""
+    chosen = parse_filters(filters, keys=("region", "tag"), region=region, tag=tag)
     ctx = read_context(partner, None, database_url)
-    chosen = [c.strip() for c in columns.split(",") if c.strip()]
+    picked = [c.strip() for c in columns.split(",") if c.strip()]
     with session_scope(ctx.engine) as session:
         template = reports.save_template(session=session, actor=Actor.system(ctx.partner_id, label="cli"),
-                                         name=name, base_report=base, columns=chosen, region=region, tag=tag,
-                                         now=_now(), replace=replace)
-        typer.echo(f"saved template:{template.id} {template.name}")
+                                         name=name, base_report=base, columns=picked, region=chosen.region,
+                                         tag=chosen.tag, now=_now(), replace=replace)
+        echo_done(json_out, f"saved template:{template.id} {template.name}", action="saved",
+                  key=f"template:{template.id}", name=template.name, report=template.base_report,
+                  columns=list(template.columns or []), filters=dict(template.filters or {}))
 
 
 @template_app.command("list")
-def list_(partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT) -> None:
+def list_(partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT,
+          fmt: str = FORMAT_OPT, output: Path = OUTPUT_OPT) -> None:
     """List the partner's custom report templates."""
+    shape = output_format(fmt, json_out, output)
     ctx = read_context(partner, None, database_url)
     with ctx.session() as session:
         found = reports.list_templates(session=session, partner_id=ctx.partner_id)
     data = [{"key": f"template:{t.id}", "name": t.name, "report": t.base_report,
              "columns": list(t.columns or []), "filters": dict(t.filters or {})} for t in found]
-    if json_out:
+    if shape == JSON:
         echo_json(data)
         return
     rows = [[d["key"], d["name"], d["report"], ", ".join(d["columns"]) or "*",
              ", ".join(f"{k}={v}" for k, v in d["filters"].items())] for d in data]
-    typer.echo(text_table(["key", "name", "report", "columns", "filters"], rows))
+    if shape == TABLE:
+        typer.echo(text_table(["key", "name", "report", "columns", "filters"], rows))
+    else:
+        emit_rows("Report templates", ["key", "name", "report", "columns", "filters"], rows, shape, output=output)
 
 
 @template_app.command("delete")
-def delete(name: str = typer.Argument(...), partner: int = PARTNER_OPT, database_url: str = DB_OPT) -> None:
+def delete(name: str = typer.Argument(...), partner: int = PARTNER_OPT, database_url: str = DB_OPT,
+           json_out: bool = JSON_OPT) -> None:
     """Delete a custom report template."""
     ctx = read_context(partner, None, database_url)
     with session_scope(ctx.engine) as session:
         reports.delete_template(session=session, actor=Actor.system(ctx.partner_id, label="cli"), name=name,
                                 now=_now())
-    typer.echo(f"deleted {name}")
+    echo_done(json_out, f"deleted {name}", action="deleted", name=name)
 
 
 def register(app: typer.Typer) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import typer
 
+from pathlib import Path
+
 from bot.cli.common import echo_json
+from bot.cli.options import FORMAT_OPT
+from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, output_format
 from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, read_context, text_table
 from partnerhub_core import i18n
 from partnerhub_core.i18n import N_
@@ -20,13 +24,23 @@ def sources(
     as_of: str = AS_OF_OPT,
     database_url: str = DB_OPT,
     json_out: bool = JSON_OPT,
+    fmt: str = FORMAT_OPT,
+    output: Path = OUTPUT_OPT,
     lang: str = LANG_OPT,
 ) -> None:
     """Where each figure comes from: which Webex sources are connected, when they were last read, what is missing."""
+    shape = output_format(fmt, json_out, output)
     ctx = read_context(partner, as_of, database_url, lang)
     with ctx.session() as session:
         states = source_states(session, partner_id=ctx.partner_id, as_of=ctx.as_of, settings=ctx.settings)
-    if json_out:
+    if shape not in (JSON, TABLE):
+        gettext = i18n.translations(ctx.locale).gettext
+        rows = [describe(s, gettext, ctx.locale) for s in states]
+        emit_rows(gettext(N_("Source")), [gettext(h) for h in HEADERS],
+                  [[r["label"], r["status_text"], r["last_refresh"], r["rows"], r["coverage"], r["last_error"]]
+                   for r in rows], shape, locale=ctx.locale, output=output)
+        return
+    if shape == JSON:
         echo_json({"partner_id": ctx.partner_id, "as_of": ctx.as_of.isoformat(),
                    "sources": {s.family.value: s.to_dict() for s in states}})
         return

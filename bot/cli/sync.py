@@ -10,7 +10,9 @@ from pathlib import Path
 import typer
 from sqlmodel import Session
 
-from bot.cli.common import echo_json, ready_engine, settings
+from bot.cli.common import echo_done, echo_json, ready_engine, settings
+from bot.cli.options import FORMAT_OPT, JSON_OPT, PARTNER_OPT
+from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, output_format
 from bot.cli.tables import resolve_partner
 from partnerhub_core import secrets
 from partnerhub_core.auth import Actor
@@ -28,7 +30,6 @@ sync_app = typer.Typer(help="Sync customers, licenses, tags, admins, inventory a
 import_app = typer.Typer(help="Import data Webex's API does not give.", no_args_is_help=True)
 export_app = typer.Typer(help="Export data in the layout `partnerhub import` reads.", no_args_is_help=True)
 
-PARTNER_OPT = typer.Option(None, "--partner", help="Partner id (default: the only partner in the database).")
 
 
 def _setup():
@@ -58,7 +59,7 @@ def run_sync(
     ctx: typer.Context,
     partner: int = PARTNER_OPT,
     parts: str = typer.Option(None, "--parts", help=f"Comma-separated parts (default: all): {', '.join(sync_core.PARTS)}."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JSON_OPT,
 ) -> None:
     """Sync one partner now. An interrupted run resumes where it stopped. Exits 1 when
     something failed (see `partnerhub sync status`); an optional source the token lacks a
@@ -122,15 +123,25 @@ def _stamp(value) -> str:
 @sync_app.command("status")
 def status(
     partner: int = PARTNER_OPT,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JSON_OPT,
+    fmt: str = FORMAT_OPT,
+    output: Path = OUTPUT_OPT,
 ) -> None:
     """When each part last succeeded, what failed, and which parts will resume."""
+    shape = output_format(fmt, as_json, output)
     cfg, engine = _setup()
     pid = _partner_id(engine, cfg, partner)
     with Session(engine) as session:
         parts = sync_core.sync_status(session=session, partner_id=pid)
-    if as_json:
+    if shape == JSON:
         echo_json({"partner_id": pid, "parts": parts})
+        return
+    if shape != TABLE:
+        emit_rows("Sync status", ["part", "last success", "last error at", "organizations ok", "organizations failed",
+                                  "last error", "resumes"],
+                  [[p.part, p.last_success_at, p.last_error_at, p.organizations_ok, p.organizations_failed,
+                    p.last_error, p.resuming] for p in parts], shape,
+                  kinds=["text", "text", "text", "int", "int", "text", "bool"], output=output)
         return
     typer.echo(f"{'part':<14}{'last success':<22}{'last error':<22}{'orgs ok':>8}{'failed':>8}  error")
     for p in parts:
@@ -144,9 +155,9 @@ def status(
 
 @import_app.command("subscriptions")
 def subscriptions(
-    file: Path = typer.Argument(..., help="CSV file (layout in the README: Real data)."),
+    file: Path = typer.Argument(..., help="CSV file (layout: docs/IMPORT.md)."),
     partner: int = PARTNER_OPT,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JSON_OPT,
 ) -> None:
     """Import a subscription CSV: every row is checked first; one bad row imports nothing."""
     cfg = settings()
@@ -170,7 +181,7 @@ def partner_hub(
     file: Path = typer.Argument(..., help="A CSV downloaded from Partner Hub: the customer list, the devices or "
                                           "the phone numbers report (docs/IMPORT.md)."),
     partner: int = PARTNER_OPT,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = JSON_OPT,
 ) -> None:
     """Import a Partner Hub export; its kind is read from the header row. Every row is
     checked first; one bad row imports nothing."""
@@ -194,6 +205,7 @@ def partner_hub(
 def export(
     file: Path = typer.Argument(..., help="CSV file to write (layout: docs/IMPORT.md)."),
     partner: int = PARTNER_OPT,
+    as_json: bool = JSON_OPT,
 ) -> None:
     """Write the partner's subscriptions in the import's layout: importing the file gives
     the same lines back."""
@@ -202,7 +214,7 @@ def export(
     pid = _partner_id(engine, cfg, partner)
     with Session(engine) as session, open(file, "wb") as out:
         rows = export_subscriptions(session=session, partner_id=pid, out=out)
-    typer.echo(f"Exported {rows} rows to {file}.")
+    echo_done(as_json, f"Exported {rows} rows to {file}.", rows=rows, path=str(file.resolve()))
 
 
 def register(app: typer.Typer) -> None:
