@@ -140,6 +140,8 @@ def cell(value: Any, kind: str, gettext) -> Any:
         return displayed(value, "percent")
     if kind == FLOAT and isinstance(value, (int, float, Decimal)):
         return displayed(value, "float")
+    if kind == INT and isinstance(value, float) and value.is_integer():
+        return int(value)  # a count from a float column (pandas) is still a count
     if kind == BOOL or isinstance(value, bool):
         return gettext(N_("Yes")) if value else gettext(N_("No"))
     if isinstance(value, (int, float, Decimal, date)):
