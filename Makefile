@@ -53,9 +53,11 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# The generated command reference (tests/cli/test_cli_app.py compares).
+# The generated command references (tests/cli/test_cli_app.py and
+# tests/cli/test_slack_reference.py compare).
 docs: $(STAMP)
 	$(BIN)/python -m bot.cli.reference > docs/cli.md
+	$(BIN)/python -m bot.cli.slack_reference > docs/slack-commands.md
 
 # Rewrite the locks from pyproject.toml (pins already in a lock are kept unless a range
 # excludes them; `make lock UPGRADE=--upgrade` takes the newest allowed).
