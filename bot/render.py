@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.ids import ActionId, BlockId, CallbackId
 from partnerhub_core import i18n, unknown
+from partnerhub_core.i18n import glossary
 from partnerhub_core.paths import TEMPLATES_DIR  # the checkout's templates/, or the installed copy
 
 
@@ -106,6 +107,7 @@ def environment(locale: str) -> Environment:
         num=lambda v, digits=None: i18n.format_number(v, locale, digits),
         pct=lambda v, digits=1: i18n.format_percent(v, locale, digits),
         day=lambda v: i18n.format_date(v, locale),
+        region=lambda code: glossary.region_label(code, locale),  # "UAE" -> "Emirados Árabes Unidos"
     )
     env.globals.update(ActionId=ActionId, BlockId=BlockId, CallbackId=CallbackId, locale=locale)
     # Unknown figures (partnerhub_core/unknown.py): the same words as the CLI and CSVs.

@@ -26,6 +26,7 @@ from partnerhub_core import auth, charts
 from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection, calling_regions
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
+from partnerhub_core.i18n.glossary import region_label
 from partnerhub_core.models import Region
 from partnerhub_core.reports.tables import Table
 from partnerhub_core.reports.views import endpoint_table
@@ -138,7 +139,7 @@ def show(ctx: Ctx, query: CallingQuery, *, with_charts: bool = True) -> dict:
         regions = calling_regions(ctx.session, partner_id=ctx.partner_id,
                                   customer_ids=auth.visible_customer_ids(ctx.session, ctx.actor))
         if len(regions) > 1:
-            buttons += [{"text": ctx._("Only {region}", region=r),
+            buttons += [{"text": ctx._("Only {region}", region=region_label(r, ctx.locale)),
                          "value": CallingQuery(query.key, r, query.tag).value()} for r in regions]
     return ctx.render(
         "calling_section.json.j2",

@@ -30,6 +30,7 @@ from partnerhub_core import auth, reports
 from partnerhub_core.auth import Permission
 from partnerhub_core.errors import BadInput, NotFound
 from partnerhub_core.i18n import N_
+from partnerhub_core.i18n.glossary import region_label
 
 USAGE = N_("Usage: /partnerhub report <call-usage|devices|numbers|template name> [US|CA|EU|UAE] "
            "[YYYY-MM-DD..YYYY-MM-DD]")
@@ -101,7 +102,7 @@ def run(ctx: Ctx, request: dict) -> dict | None:
     if region is None:
         found = reports.report_regions(session=ctx.session, partner_id=ctx.partner_id, report=request["n"])
         if len(found) > 1:
-            offer = [{"text": ctx._("Only {region}", region=r),
+            offer = [{"text": ctx._("Only {region}", region=region_label(r, ctx.locale)),
                       "value": json.dumps({**request, "r": r}, ensure_ascii=False)} for r in found]
     return ctx.render(
         "report_done.json.j2", report_name=name, filename=filename,

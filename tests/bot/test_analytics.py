@@ -92,7 +92,7 @@ def test_product_switch_and_section_buttons_replace_the_message(slack, fake_slac
 
 def test_region_and_tag_filters(slack, fake_slack, world):
     answer = ask(slack, fake_slack, 'renewing meetings region:eu tag:"gold"')
-    assert "Webex Meetings · Region: EU · Tag: gold" in blocks_text(answer)
+    assert "Webex Meetings · Region: European Union · Tag: gold" in blocks_text(answer)
     assert fields(answer)["Customers renewing"] == "1"
     answer = ask(slack, fake_slack, "renewing meetings region:US")
     assert fields(answer)["Customers renewing"] == "0"
@@ -133,7 +133,7 @@ def test_a_region_choice_is_offered_only_when_customers_span_several_regions(sla
     assert [b["text"]["text"] for b in regions] == ["United States", "European Union"]
     key = slack.action(regions[0]["action_id"], regions[0]["value"])
     us = fake_slack.wait_for_response(key)
-    assert "Webex Calling · Region: US" in blocks_text(us)
+    assert "Webex Calling · Region: United States" in blocks_text(us)
     assert fields(us)["Customers expiring"] == "2"
     again = [b["text"]["text"] for b in buttons(us) if b["action_id"].startswith("ph_analytics_view:region")]
     assert again == ["All regions", "European Union"]

@@ -110,10 +110,10 @@ def test_a_plain_admin_sees_only_assigned_customers_and_view_buttons_switch(slac
 def test_region_choice_offered_when_calling_data_spans_regions(slack, fake_slack, world):
     answer = ask(slack, fake_slack, "calling usage")
     regions = [b for b in buttons(answer) if b["text"]["text"].startswith("Only ")]
-    assert [b["text"]["text"] for b in regions] == ["Only US", "Only EU"]
+    assert [b["text"]["text"] for b in regions] == ["Only United States", "Only European Union"]
     key = slack.action(regions[1]["action_id"], regions[1]["value"])
     only_eu = fake_slack.wait_for_response(key)
-    assert fields(only_eu)["Calls placed by users"] == "5" and "Region: EU" in blocks_text(only_eu)
+    assert fields(only_eu)["Calls placed by users"] == "5" and "Region: European Union" in blocks_text(only_eu)
 
 
 def test_charts_that_cannot_be_posted_still_show_the_view(slack, fake_slack, world):
@@ -143,7 +143,7 @@ def test_report_call_usage_uploads_the_csv_and_offers_regions(slack, fake_slack,
     text = blocks_text(answer)
     assert "Nov 15, 2026 to Nov 21, 2026" in text
     offers = [b for b in buttons(answer) if b["action_id"].startswith("ph_report_run")]
-    assert [b["text"]["text"] for b in offers] == ["Only US", "Only EU"]
+    assert [b["text"]["text"] for b in offers] == ["Only United States", "Only European Union"]
     slack.action(offers[1]["action_id"], offers[1]["value"], channel="C_REPORTS")
     second = fake_slack.wait_for("files.completeUploadExternal", count=2)[1]
     [(_, eu)] = _uploaded(fake_slack, second)
@@ -196,7 +196,7 @@ def test_report_with_region_and_date_range_words(slack, fake_slack, world):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert [r[:4] for r in rows[1:]] == [["Globex", "org-globex", "HQ", "30"]]  # Labs' calls were on the 17th
     text = blocks_text(answer)
-    assert "Nov 16, 2026 to Nov 16, 2026" in text and "Region: US" in text
+    assert "Nov 16, 2026 to Nov 16, 2026" in text and "Region: United States" in text
     assert not [b for b in buttons(answer) if b["action_id"].startswith("ph_report_run")]
     bad = ask(slack, fake_slack, "report call-usage 2026-11-20..2026-11-01")
     assert "The start date 2026-11-20 is after the end date 2026-11-01." in blocks_text(bad)

@@ -26,7 +26,7 @@ def test_card_shows_statuses_subscriptions_licenses_invoice_orders_tags_admins_a
     text = blocks_text(card)
     assert card["response_type"] == "ephemeral"
     assert card["blocks"][0]["text"]["text"] == "Acme Corp"
-    assert "`org-acme`" in text and "Region: EU" in text
+    assert "`org-acme`" in text and "Region: European Union" in text
     assert "*Status*\nActive, No recent activity" in text
     assert "*Products*\nWebex Meetings" in text
     assert "*Tags*\nGold" in text
@@ -134,7 +134,7 @@ def test_list_filters_and_open_button(slack, fake_slack, world):
     answer = ask(slack, fake_slack, "customers product:calling")
     text = blocks_text(answer)
     assert "2 customers" in text
-    assert "*Acme Labs* · US" in text and "*Globex* · US" in text and "Acme Corp" not in text
+    assert "*Acme Labs* · United States" in text and "*Globex* · United States" in text and "Acme Corp" not in text
     assert "Filters: product:calling" in text
     opens = [b for b in buttons(answer) if b["action_id"].startswith("ph_customer_open")]
     assert [b["value"] for b in opens] == [str(world.labs.id), str(world.globex.id)]

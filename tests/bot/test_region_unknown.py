@@ -14,5 +14,5 @@ def test_the_card_shows_an_assumed_region_as_unknown_and_says_why():
     unknown = blocks_to_text(render("customers_card.json.j2", locale="en",
                                     card=replace(card(), region="EU", region_known=False),
                                     statuses=[], can_start_trial=False))
-    assert "Region: EU" in known and "no source has named it" not in known
-    assert "Region: — (no source has named it yet; counted in the partner's default region, EU)" in unknown
+    assert "Region: European Union" in known and "no source has named it" not in known
+    assert "Region: — (no source has named it yet; counted in the partner's default region, European Union)" in unknown
