@@ -13,7 +13,6 @@ from bot.cli.filters import ANALYTICS_PRODUCTS, parse_filters
 from bot.cli.options import FORMAT_OPT, PRODUCT_OPT, REGION_OPT, TAG_OPT, filters_arg
 from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, emit_section, output_format
 from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, read_context, render_section
-from partnerhub_core import charts
 from partnerhub_core.analytics import subscriptions
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
@@ -109,6 +108,8 @@ def section(
 
 def _write_chart(section, folder: Path, locale: str) -> str | None:
     """The licence-trend PNG in ``folder``: its absolute path (None when there are no weeks)."""
+    from partnerhub_core import charts  # matplotlib, only for --chart
+
     chart = charts.license_trend_chart(section, locale)
     if chart is None:
         return None

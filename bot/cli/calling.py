@@ -16,7 +16,6 @@ from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_section, emit_view, out
 from bot.cli.tables import (
     AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, format_value, read_context, render_section, text_table,
 )
-from partnerhub_core import charts
 from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection
 from partnerhub_core.analytics.common import FLOAT, INT, PERCENT
 from partnerhub_core.i18n import N_, format_date, translations
@@ -72,6 +71,8 @@ def _command(key: str):
                                             settings=ctx.settings, region=chosen.region, tag=chosen.tag)
         written = []
         if charts_dir is not None:
+            from partnerhub_core import charts  # matplotlib, only for --charts
+
             charts_dir.mkdir(parents=True, exist_ok=True)
             for chart in charts.calling_charts(section, ctx.locale):
                 path = charts_dir / chart.name

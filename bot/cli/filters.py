@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from typing import TYPE_CHECKING
+
 from bot.cli import click_errors
-from partnerhub_core.customers import CustomerFilters
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
+
+if TYPE_CHECKING:
+    from partnerhub_core.customers import CustomerFilters
 
 REGIONS = ("US", "CA", "EU", "UAE")
 ANALYTICS_PRODUCTS = ("meetings", "calling")
@@ -44,6 +48,8 @@ def parse_filters(words: list[str] | None, *, keys: tuple[str, ...], products: t
     words); ``products`` narrows ``product`` (analytics: Meetings or Calling). Unknown
     keys and values are the core's one-line errors (exit 2); a key the command does not
     apply, a stray word, or an alias disagreeing with a word is a usage error (exit 2)."""
+    from partnerhub_core.customers import CustomerFilters
+
     tokens: list[str] = []
     for word in words or []:
         if ":" in word or "search" in keys:

@@ -18,6 +18,7 @@ from partnerhub_core.analytics.common import BOOL, DATE, FLOAT, INT, PERCENT, Se
 from partnerhub_core.db import mask_url
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
+from partnerhub_core.lazy import is_missing
 from partnerhub_core.models import Partner
 from partnerhub_core.rounding import DECIMALS
 from partnerhub_core.settings import Settings
@@ -83,15 +84,8 @@ def read_context(partner: int | None, as_of: str | None, database_url: str | Non
 # Text rendering
 # ---------------------------------------------------------------------------------
 def format_value(value: Any, kind: str, locale: str) -> str:
-    if value is None:
+    if is_missing(value):  # None, NaN, or pandas' NA/NaT (without importing pandas)
         return "—"
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return "—"
-    except (TypeError, ValueError):
-        pass
     if kind == PERCENT:
         return i18n.format_percent(float(value), locale, digits=DECIMALS[PERCENT])
     if kind == INT:
