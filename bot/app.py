@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from bot import answers, commands, errors, lifecycle
 from bot.context import Runtime, attach
 from bot.installation import DatabaseInstallationStore, DatabaseStateStore
-from bot.listeners import (admins, analytics, audit, calling, customers, digests, dm, fallback, help, home, language,
-                           reports, setup, share, sources, sync, tags, trials)
+from bot.listeners import (admins, analytics, audit, calling, channel_scope, customers, digests, dm, fallback, help,
+                           home, language, reports, setup, share, sources, sync, tags, trials)
 from bot.slack_client import async_web_client
 from partnerhub_core import secrets
 from partnerhub_core.errors import BadInput
@@ -34,7 +34,7 @@ PROCESS_BEFORE_RESPONSE = True
 
 # Features, in the order their listeners are tried. fallback is not here: it goes last.
 LISTENERS = (setup, help, home, customers, tags, trials, admins, audit, analytics, calling, reports, language, digests, sync,
-             sources, share, dm)
+             sources, channel_scope, share, dm)
 
 
 def oauth_mode(settings: Settings) -> bool:

@@ -64,6 +64,9 @@ class Router:
         # ``fn(ctx, sub, args, text, reply) -> reply`` run on every routed answer, e.g. the
         # "Share in channel" offer (bot/listeners/share.py), which commands cannot import.
         self.finishers: list[Callable[[Ctx, Subcommand, list[str], str, Reply], Reply]] = []
+        # ``fn(ctx, sub, args)`` run before every routed handler; raises to refuse the command,
+        # e.g. a region outside the channel's scope (bot/listeners/channel_scope.py).
+        self.checks: list[Callable[[Ctx, Subcommand, list[str]], None]] = []
 
     def add(self, sub: Subcommand) -> Subcommand:
         for word in sub.words:
@@ -149,6 +152,8 @@ def route(rt_router: Router, ctx: Ctx, text: str) -> Reply:
     if sub.needs_partner and ctx.partner is None:
         raise NotSetUp(N_("This Slack workspace is not linked to a partner organization yet."))
     ctx.text = rest
+    for check in rt_router.checks:
+        check(ctx, sub, args)
     reply = sub.handler(ctx, args)
     for finish in rt_router.finishers:
         reply = finish(ctx, sub, args, text, reply)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,8 +21,9 @@ from sqlmodel import Session, select
 from bot import render as _render
 from bot.runtime import AfterCommit, Runtime
 from bot.slack_client import web_client
-from partnerhub_core import i18n
+from partnerhub_core import channel_scope, i18n
 from partnerhub_core.auth import Actor
+from partnerhub_core.channel_scope import Scope
 from partnerhub_core.errors import NotAllowed, NotSetUp
 from partnerhub_core.i18n import N_
 from partnerhub_core.i18n.resolve import resolve_locale
@@ -56,6 +57,9 @@ class Ctx:
     # True while a "Share in channel" press re-runs a command: its files go to the channel.
     shared: bool = False
     files_dm: str | None = None  # the person's DM with the bot, once files went there
+    # The channel's scope (partnerhub_core/channel_scope.py); None in a DM or an unbound channel.
+    channel_scope: Scope | None = None
+    _scope_ids: frozenset[int] | None = field(default=None, repr=False)
     after_commit_hooks: list[AfterCommit] = field(default_factory=list, repr=False)
 
     def after_commit(self, hook: AfterCommit) -> None:
@@ -77,7 +81,13 @@ class Ctx:
                    "with /partnerhub setup."),
                 partner=self.partner.name,
             )
-        return Actor.for_admin(self.admin, label=f"slack:{self.user_id}")
+        actor = Actor.for_admin(self.admin, label=f"slack:{self.user_id}")
+        if self.channel_scope is None:
+            return actor
+        if self._scope_ids is None:  # once per request: every read intersects with these
+            self._scope_ids = channel_scope.customer_ids(self.session, partner_id=actor.partner_id,
+                                                         scope=self.channel_scope)
+        return replace(actor, within=self._scope_ids)
 
     @property
     def partner_id(self) -> int:
@@ -146,10 +156,26 @@ class RequestInfo:
     response_url: str | None = None  # answer there (commands, buttons)
 
 
+def is_dm(channel_id: str | None, body: dict | None = None) -> bool:
+    """The person's DM with the bot (ids start with D; the payload may say so too)."""
+    body = body or {}
+    return bool(channel_id) and (channel_id.startswith("D") or body.get("channel_name") == "directmessage"
+                                 or (body.get("event") or {}).get("channel_type") == "im")
+
+
+def find_channel_scope(session: Session, workspace: Workspace | None, partner: Partner | None,
+                       channel_id: str | None, body: dict | None = None) -> Scope | None:
+    """The scope of the channel a request came from; never for a DM or without a partner."""
+    if workspace is None or partner is None or not channel_id or is_dm(channel_id, body):
+        return None
+    return channel_scope.scope_of(session, partner_id=partner.id, workspace_id=workspace.id, channel_id=channel_id)
+
+
 def build_ctx(rt: Runtime, session: Session, info: RequestInfo) -> Ctx:
     workspace = find_workspace(session, info.team_id, info.enterprise_id)
     partner = session.get(Partner, workspace.partner_id) if workspace else None
     admin = find_admin(session, partner.id, info.user_id) if partner and info.user_id else None
+    scope = find_channel_scope(session, workspace, partner, info.channel_id, info.body)
     return Ctx(
         settings=rt.settings,
         session=session,
@@ -167,6 +193,7 @@ def build_ctx(rt: Runtime, session: Session, info: RequestInfo) -> Ctx:
         slack_user=info.slack_user,
         body=info.body,
         text=info.text,
+        channel_scope=scope,
     )
 
 

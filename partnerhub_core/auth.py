@@ -57,6 +57,9 @@ class Actor:
     admin_id: int | None = None
     all_customers: bool = False
     label: str = ""  # for the audit trail: "slack:U123", "cli", "system:digest"
+    # A channel's scope (partnerhub_core/channel_scope.py): when set, only these customers
+    # are visible, whatever the role.
+    within: frozenset[int] | None = None
 
     @property
     def sees_all_customers(self) -> bool:
@@ -92,13 +95,14 @@ def require(actor: Actor, permission: Permission) -> None:
 
 
 def visible_customer_ids(session: Session, actor: Actor) -> set[int] | None:
-    """None when the actor sees every customer of the partner; else the assigned ids."""
+    """None when the actor sees every customer of the partner; else the assigned ids (within
+    the channel's scope, ``Actor.within``, when there is one)."""
     if actor.sees_all_customers:
-        return None
+        return None if actor.within is None else set(actor.within)
     rows = session.exec(
         select(CustomerAdmin.customer_id).where(
             CustomerAdmin.partner_id == actor.partner_id,
             CustomerAdmin.partner_admin_id == actor.admin_id,
         )
     ).all()
-    return set(rows)
+    return set(rows) if actor.within is None else set(rows) & actor.within

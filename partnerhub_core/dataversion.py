@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 NOT_FIGURES = frozenset({
     "auditevent", "jobrun", "delivery", "alertstate", "digestsnapshot", "schedule", "syncstate",
     "workerheartbeat", "ratelimitcounter", "slackinstallation", "slackoauthstate", "webexcredential",
-    "reporttemplate", "analyticscache",
+    "reporttemplate", "analyticscache", "channelscope",
 })
 
 _PARTNER = sa.table("partner", sa.column("id", sa.Integer), sa.column("data_version", sa.BigInteger))

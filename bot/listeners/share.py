@@ -19,6 +19,7 @@ from bot.commands import MAX_TEXT, Router, Subcommand, parse, route, router
 from bot.context import Ctx, Reply, on_action
 from bot.ids import ActionId
 from bot.render import MAX_MESSAGE_BLOCKS
+from bot.request import is_dm
 from partnerhub_core.errors import BadInput
 
 # Subcommands whose answer only reads: safe to run again when shared.
@@ -37,8 +38,9 @@ def shareable(sub: Subcommand, args: list[str]) -> bool:
 
 
 def in_channel(ctx: Ctx) -> bool:
-    """A conversation others read (not a DM, which starts with D)."""
-    return bool(ctx.channel_id) and not ctx.channel_id.startswith("D")
+    """A conversation others read: not the person's DM with the bot (a D… id, a slash command's
+    ``channel_name`` "directmessage", a message event's ``channel_type`` "im")."""
+    return bool(ctx.channel_id) and not is_dm(ctx.channel_id, ctx.body)
 
 
 def merge(first: dict, second: dict) -> dict:
