@@ -150,6 +150,8 @@ def build_large_partner(url: str, *, customers: int = 20_000, weeks: int = 104, 
 
     order = ["partner", "workspace", "partneradmin", "customer", "subscription", "licensesnapshot", "tag",
              "customertag", "location", "device", "phonenumber", "callrollup"]
+    for table in order:
+        rows[table] = _with_defaults(table, *rows[table])
     t1 = time.perf_counter()
     if url.startswith("sqlite"):
         _load_sqlite(engine, order, rows)
@@ -158,6 +160,24 @@ def build_large_partner(url: str, *, customers: int = 20_000, weeks: int = 104, 
     log(f"loaded in {time.perf_counter() - t1:.1f}s")
     engine.dispose()
     return pid
+
+
+def _with_defaults(table: str, cols: list[str], data):
+    """Add the model's scalar default for every NOT NULL column the generator does not name,
+    so a new column with a default does not break the build (raw inserts skip the ORM)."""
+    extra, values = [], []
+    for col in SQLModel.metadata.tables[table].columns:
+        if col.name in cols or col.nullable or col.primary_key:
+            continue
+        default = col.default.arg if col.default is not None and col.default.is_scalar else None
+        if default is None:
+            continue
+        extra.append(col.name)
+        values.append(default)
+    if not extra:
+        return cols, data
+    tail = tuple(values)
+    return cols + extra, (tuple(r) + tail for r in data)
 
 
 def _load_sqlite(engine, order, rows):
