@@ -138,6 +138,11 @@ def format_number(value, locale: str | None, digits: int | None = None) -> str:
     return babel_numbers.format_decimal(value, locale=babel_locale(locale))
 
 
+def decimal_symbol(locale: str | None) -> str:
+    """The decimal mark of ``locale``: "." (en), "," (pt_BR, es) — CSV cells use it."""
+    return babel_numbers.get_decimal_symbol(babel_locale(locale))
+
+
 def format_percent(ratio, locale: str | None, digits: int = 1) -> str:
     """0.123 -> "12.3%" (en), "12,3%" (pt_BR); ties half-up (0.0725 -> "7.3%", rounding.py)."""
     from partnerhub_core.rounding import shown_ratio
