@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any, Optional
 
 from sqlalchemy import JSON, BigInteger, DateTime, Index, LargeBinary, UniqueConstraint
+from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from partnerhub_core.secrets import EncryptedString
@@ -47,6 +48,16 @@ def search_key(text: str | None) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
+
+
+class Table(SQLModel):
+    """Base of every table. ``defer_build``: pydantic builds a model's validator and serializer
+    on first use instead of when the class is defined. Table models do not validate in
+    ``__init__`` and nothing here calls ``model_validate``/``model_dump`` on them, so the
+    build, about a sixth of defining the 32 tables, is not paid by a process that only
+    queries (every CLI command); if something does ask, pydantic builds it then."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 def _ts(**kw) -> Any:
@@ -116,7 +127,7 @@ class CustomerStatus(StrEnum):
 # ---------------------------------------------------------------------------------
 # Tenancy and people
 # ---------------------------------------------------------------------------------
-class Partner(SQLModel, table=True):
+class Partner(Table, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     webex_org_id: Optional[str] = Field(default=None, max_length=200, unique=True)
@@ -127,7 +138,7 @@ class Partner(SQLModel, table=True):
     data_version: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
 
 
-class Workspace(SQLModel, table=True):
+class Workspace(Table, table=True):
     """A chat workspace linked to exactly one partner (first-run setup, SPEC F26)."""
 
     __table_args__ = (UniqueConstraint("enterprise_id", "team_id", name="uq_workspace_team"),)
@@ -141,7 +152,7 @@ class Workspace(SQLModel, table=True):
     linked_by: Optional[str] = Field(default=None, max_length=64)
 
 
-class PartnerAdmin(SQLModel, table=True):
+class PartnerAdmin(Table, table=True):
     __table_args__ = (
         UniqueConstraint("partner_id", "email", name="uq_partner_admin_email"),
         Index("ix_partner_admin_slack", "partner_id", "slack_user_id"),
@@ -163,7 +174,7 @@ class PartnerAdmin(SQLModel, table=True):
 # ---------------------------------------------------------------------------------
 # Customers and subscriptions
 # ---------------------------------------------------------------------------------
-class Customer(SQLModel, table=True):
+class Customer(Table, table=True):
     """A managed customer organization."""
 
     __table_args__ = (
@@ -191,7 +202,7 @@ class Customer(SQLModel, table=True):
     created_at: datetime = _ts(default_factory=utcnow)
 
 
-class Subscription(SQLModel, table=True):
+class Subscription(Table, table=True):
     """One product line of a subscription or trial of a customer.
 
     A Webex subscription id can cover several products; each (subscription id, product)
@@ -224,7 +235,7 @@ class TrialRequestState(StrEnum):
     STARTED = "started"  # a sync saw the trial in Webex
 
 
-class TrialRequest(SQLModel, table=True):
+class TrialRequest(Table, table=True):
     """A trial someone asked for in Slack or the CLI. Webex has no public API that starts a
     trial for a customer, so this is a request: the person finishes it in Partner Hub, and
     it becomes ``started`` only when a sync sees that trial in Webex (services/trials.py)."""
@@ -243,7 +254,7 @@ class TrialRequest(SQLModel, table=True):
     subscription_id: Optional[str] = Field(default=None, max_length=200)  # Webex's trial, once seen
 
 
-class OrderLine(SQLModel, table=True):
+class OrderLine(Table, table=True):
     """Order history of a subscription (F6)."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -255,7 +266,7 @@ class OrderLine(SQLModel, table=True):
     quantity: int = 0
 
 
-class LicenseSnapshot(SQLModel, table=True):
+class LicenseSnapshot(Table, table=True):
     """Licenses of one subscription at the end of one week (Saturday)."""
 
     __table_args__ = (
@@ -278,7 +289,7 @@ class LicenseSnapshot(SQLModel, table=True):
 # ---------------------------------------------------------------------------------
 # Tags (F3)
 # ---------------------------------------------------------------------------------
-class Tag(SQLModel, table=True):
+class Tag(Table, table=True):
     __table_args__ = (UniqueConstraint("partner_id", "name_key", name="uq_tag_name"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id", index=True)
@@ -288,13 +299,13 @@ class Tag(SQLModel, table=True):
     created_at: datetime = _ts(default_factory=utcnow)
 
 
-class CustomerTag(SQLModel, table=True):
+class CustomerTag(Table, table=True):
     customer_id: int = Field(foreign_key="customer.id", primary_key=True)
     tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True)
     partner_id: int = Field(foreign_key="partner.id", index=True)
 
 
-class CustomerAdmin(SQLModel, table=True):
+class CustomerAdmin(Table, table=True):
     """A partner admin assigned to one customer (F6), with the role shown there."""
 
     customer_id: int = Field(foreign_key="customer.id", primary_key=True)
@@ -307,7 +318,7 @@ class CustomerAdmin(SQLModel, table=True):
 # ---------------------------------------------------------------------------------
 # Inventory: locations, devices, numbers (F24, F25)
 # ---------------------------------------------------------------------------------
-class Location(SQLModel, table=True):
+class Location(Table, table=True):
     __table_args__ = (UniqueConstraint("partner_id", "location_id", name="uq_location"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id", index=True)
@@ -319,7 +330,7 @@ class Location(SQLModel, table=True):
     address: str = Field(default="", max_length=500)  # street, city, state and postal code
 
 
-class Device(SQLModel, table=True):
+class Device(Table, table=True):
     __table_args__ = (
         UniqueConstraint("partner_id", "device_id", name="uq_device"),
         Index("ix_device_partner_customer", "partner_id", "customer_id"),
@@ -338,7 +349,7 @@ class Device(SQLModel, table=True):
     user_uuid: str = Field(default="", max_length=200)
 
 
-class PhoneNumber(SQLModel, table=True):
+class PhoneNumber(Table, table=True):
     __table_args__ = (
         UniqueConstraint("partner_id", "number_key", name="uq_phone_number"),
         Index("ix_phone_partner_customer", "partner_id", "customer_id"),
@@ -362,7 +373,7 @@ class PhoneNumber(SQLModel, table=True):
 # ---------------------------------------------------------------------------------
 # Audit
 # ---------------------------------------------------------------------------------
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(Table, table=True):
     __table_args__ = (Index("ix_audit_partner_at", "partner_id", "at"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id")
@@ -408,7 +419,7 @@ class QueueOutcome(StrEnum):
     TRANSFERRED = "transferred"  # moved to another queue
 
 
-class CallLeg(SQLModel, table=True):
+class CallLeg(Table, table=True):
     """One leg of Webex Calling's detailed call history, kept only for
     ``Settings.call_leg_retention_days``. Analytics and reports read ``CallRollup``;
     the unique ``leg_key`` is what makes re-ingesting a batch count nothing twice."""
@@ -454,7 +465,7 @@ class CallLeg(SQLModel, table=True):
     poor_quality: bool = False  # decided at ingest with the settings' thresholds
 
 
-class CallRollup(SQLModel, table=True):
+class CallRollup(Table, table=True):
     """Calling activity of one customer, location and endpoint type on one UTC day.
 
     Every column is a sum, so ingesting adds to it and any date range or week is a
@@ -500,7 +511,7 @@ class CallRollup(SQLModel, table=True):
     queue_abandon_wait_s: float = 0.0  # summed over abandoned
 
 
-class CallIngestBatch(SQLModel, table=True):
+class CallIngestBatch(Table, table=True):
     """The ingest ledger: one row per batch received, with what it added."""
 
     __table_args__ = (UniqueConstraint("partner_id", "batch_key", name="uq_call_ingest_batch"),)
@@ -518,7 +529,7 @@ class CallIngestBatch(SQLModel, table=True):
 # ---------------------------------------------------------------------------------
 # Reports (F20–F22)  — custom templates
 # ---------------------------------------------------------------------------------
-class ReportTemplate(SQLModel, table=True):
+class ReportTemplate(Table, table=True):
     """A custom report (F21): a saved choice of columns and filters over a default
     report, under a name of the partner's choosing."""
 
@@ -571,7 +582,7 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"  # nothing to say (an empty digest of a quiet subscription)
 
 
-class Schedule(SQLModel, table=True):
+class Schedule(Table, table=True):
     """A digest subscription of a channel, or a scheduled report to a channel or a DM.
 
     When it runs is local wall time in ``timezone`` (IANA name), so a Monday 09:00
@@ -609,7 +620,7 @@ class Schedule(SQLModel, table=True):
     updated_at: datetime = _ts(default_factory=utcnow)
 
 
-class ChannelScope(SQLModel, table=True):
+class ChannelScope(Table, table=True):
     """A channel bound to a scope: commands typed in it answer only about customers in this
     region and/or with this tag (partnerhub_core/channel_scope.py). A DM is never bound.
     The tag is kept by name, as a schedule keeps it: a tag renamed or deleted since matches no
@@ -626,7 +637,7 @@ class ChannelScope(SQLModel, table=True):
     bound_at: datetime = _ts(default_factory=utcnow)
 
 
-class Delivery(SQLModel, table=True):
+class Delivery(Table, table=True):
     """One (schedule, period) post. The unique constraint is the claim: whoever inserts
     the row posts; the others see it and stand back (DESIGN "Scheduling without double
     posts")."""
@@ -653,7 +664,7 @@ class Delivery(SQLModel, table=True):
     posted_at: Optional[datetime] = _ts(default=None)
 
 
-class AlertState(SQLModel, table=True):
+class AlertState(Table, table=True):
     """What people did about one alert of one customer: acknowledged, snoozed, owner.
 
     ``fingerprint`` is the alert's current content; ``muted_fingerprint`` is the content
@@ -678,7 +689,7 @@ class AlertState(SQLModel, table=True):
     updated_at: datetime = _ts(default_factory=utcnow)
 
 
-class DigestSnapshot(SQLModel, table=True):
+class DigestSnapshot(Table, table=True):
     """Customer statuses as one digest showed them: the base of "what changed since
     the last digest"."""
 
@@ -697,7 +708,7 @@ class DigestSnapshot(SQLModel, table=True):
 # ---------------------------------------------------------------------------------
 # Sync and operations
 # ---------------------------------------------------------------------------------
-class SyncState(SQLModel, table=True):
+class SyncState(Table, table=True):
     """Progress of the Webex sync, per partner, part and organization.
 
     ``org_id`` is "" for the partner-level row of a part: its ``cursor`` holds the start of
@@ -717,7 +728,7 @@ class SyncState(SQLModel, table=True):
     items: int = Field(default=0)  # items stored by the last successful run
 
 
-class SourceRefresh(SQLModel, table=True):
+class SourceRefresh(Table, table=True):
     """Where each family of figures comes from (partnerhub_core/provenance.py): one row per
     partner and source family, its last successful read and its last failure."""
 
@@ -742,7 +753,7 @@ class JobOutcome(StrEnum):
     INTERRUPTED = "interrupted"  # its worker died or stopped before an outcome
 
 
-class JobRun(SQLModel, table=True):
+class JobRun(Table, table=True):
     """One run of a named worker job (partnerhub_core/jobs.py writes it), for one
     partner or for all of them (``partner_id`` NULL)."""
 
@@ -758,7 +769,7 @@ class JobRun(SQLModel, table=True):
     items: int = Field(default=0)  # what the run handled (posts, rows, organizations)
 
 
-class WebexCredential(SQLModel, table=True):
+class WebexCredential(Table, table=True):
     """A partner's Webex API token (partnerhub_core/credentials.py), encrypted at rest.
     Without one, the connector falls back to PARTNERHUB_WEBEX_TOKEN."""
 
@@ -771,7 +782,7 @@ class WebexCredential(SQLModel, table=True):
     updated_by: str = Field(default="", max_length=200)
 
 
-class WorkerHeartbeat(SQLModel, table=True):
+class WorkerHeartbeat(Table, table=True):
     """A worker process says it is alive, what it runs and when each job runs next."""
 
     worker_id: str = Field(primary_key=True, max_length=120)  # host:pid
@@ -782,7 +793,7 @@ class WorkerHeartbeat(SQLModel, table=True):
     stopped_at: Optional[datetime] = _ts(default=None)  # clean exit
 
 
-class RateLimitCounter(SQLModel, table=True):
+class RateLimitCounter(Table, table=True):
     """Hits of one rate-limit key in one fixed window (partnerhub_core/ratelimit.py).
 
     Shared by every web process through the database; incremented with one atomic
@@ -795,7 +806,7 @@ class RateLimitCounter(SQLModel, table=True):
     hits: int = Field(default=0)
 
 
-class AnalyticsCache(SQLModel, table=True):
+class AnalyticsCache(Table, table=True):
     """One analytics result shared by every process (``analytics/shared_cache.py``).
 
     ``key`` hashes (kind, partner, data version, every argument, the code): a write to the
@@ -818,7 +829,7 @@ class AnalyticsCache(SQLModel, table=True):
 # bot/installation.py; token columns are encrypted at rest by their column type
 # (partnerhub_core.secrets.EncryptedString): code reads and writes plain strings
 # ---------------------------------------------------------------------------------
-class SlackInstallation(SQLModel, table=True):
+class SlackInstallation(Table, table=True):
     """One OAuth installation of the Slack app (a workspace or an org, by one installer)."""
 
     __table_args__ = (Index("ix_slack_installation_team", "client_id", "enterprise_id", "team_id"),)
@@ -844,7 +855,7 @@ class SlackInstallation(SQLModel, table=True):
     installed_at: datetime = _ts(default_factory=utcnow)
 
 
-class SlackOAuthState(SQLModel, table=True):
+class SlackOAuthState(Table, table=True):
     """A one-time OAuth ``state`` value (CSRF protection of /slack/oauth_redirect)."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
