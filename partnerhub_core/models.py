@@ -54,7 +54,7 @@ class Table(SQLModel):
     """Base of every table. ``defer_build``: pydantic builds a model's validator and serializer
     on first use instead of when the class is defined. Table models do not validate in
     ``__init__`` and nothing here calls ``model_validate``/``model_dump`` on them, so the
-    build, about a sixth of defining the 32 tables, is not paid by a process that only
+    build, about a sixth of defining the tables, is not paid by a process that only
     queries (every CLI command); if something does ask, pydantic builds it then."""
 
     model_config = ConfigDict(defer_build=True)
