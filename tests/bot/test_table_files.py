@@ -228,3 +228,20 @@ def test_audit_trail_as_xlsx_and_empty_says_no_rows(slack, fake_slack, world):
     key = slack.action("ph_audit_file:csv", "since:2999-01-01")
     assert blocks_text(fake_slack.wait_for_response(key)).startswith("Audit trail: no rows, so no file.")
     assert len(fake_slack.calls("files.getUploadURLExternal")) == uploads
+
+
+def test_a_shared_list_still_sends_each_presser_their_own_file_privately(slack, fake_slack, world):
+    answer = ask(slack, fake_slack, "customers")
+    [share] = [b for b in buttons(answer) if b["action_id"] == "ph_share"]
+    shared = fake_slack.wait_for_response(slack.action("ph_share", share["value"]))
+    assert shared["response_type"] == "in_channel"
+    csv_button = file_buttons(shared)["ph_customers_file:csv"]
+    # Someone else in the channel presses the shared message's button: their DM, their customers.
+    key = slack.action(csv_button["action_id"], csv_button["value"], user="U_SALES")
+    complete = fake_slack.wait_for("files.completeUploadExternal")[0]
+    assert complete.params["channel_id"] == "D_SALES"
+    [f] = complete.params["files"]
+    assert [r[0] for r in csv_rows(fake_slack.uploads[f["id"]])[1:]] == ["Acme Corp"]
+    assert "I sent the files to our direct message, so only you see them." in blocks_text(
+        fake_slack.wait_for_response(key))
+    assert fake_slack.files_in("C_GENERAL") == []
