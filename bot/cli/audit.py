@@ -1,7 +1,7 @@
 """``partnerhub audit [FILTERS]`` — the audit trail, newest first: text by default, or
 ``--format json|csv|xlsx`` (``--json``; CSV on stdout, or either into ``--output FILE``); ``--csv`` still
 writes a dated CSV file into ``--out``. The CLI acts as the partner's operator, so it
-reads the partner's whole trail (Slack scopes it by role: README "Audit trail")."""
+reads the partner's whole trail (Slack scopes it by role: docs/rules.md, "Audit trail")."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -41,6 +41,24 @@ def test_the_readme_has_the_front_door_commands():
     assert ". .venv/bin/activate" in commands()
 
 
+def test_the_readme_is_a_front_door_to_the_docs_and_the_rules_live_in_docs_rules_md():
+    for doc in ("cli.md", "slack-commands.md", "rules.md", "deploy.md", "troubleshooting.md", "webex-sources.md",
+                "operating.md"):
+        assert f"](docs/{doc}" in README, doc
+        assert (ROOT / "docs" / doc).exists(), doc
+    assert len(README.splitlines()) < 150
+    rules = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    for heading in ("## Customer statuses", "## Subscription analytics", "## Calling", "## Reports",
+                    "## Where figures come from", "## Digests and alerts"):
+        assert f"\n{heading}" in rules, heading
+    # The rules themselves: low assignment, queue calls from the CDR, statuses, rounding.
+    assert "PARTNERHUB_LOW_ASSIGNMENT_PERCENTILE" in rules and "CallCenterStandard" in rules
+    assert "| `expiring_soon` |" in rules and "(ROUNDING.md)" in rules
+    for rule in ("PARTNERHUB_LOW_ASSIGNMENT_PERCENTILE", "CallCenterStandard", "| `expiring_soon` |"):
+        assert rule not in README
+    assert "../shared" not in README
+
+
 @pytest.fixture
 def fresh_folder(tmp_path):
     for name in ("Makefile", "pyproject.toml", "requirements.txt", "requirements-dev.txt"):
