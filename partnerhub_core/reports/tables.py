@@ -35,7 +35,7 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from partnerhub_core.i18n import N_, translations
+from partnerhub_core.i18n import N_, decimal_symbol, translations
 from partnerhub_core.reports.csvout import FORMULA_STARTS, PLAIN_NUMBER, CsvWriter
 from partnerhub_core.rounding import displayed
 
@@ -167,7 +167,7 @@ def table_csv(table: Table, locale: str = "en") -> bytes:
     """UTF-8 with a BOM, header row, the rows, then a blank row and the notes (if any)."""
     gettext = translations(locale).gettext
     buf = BytesIO()
-    writer = CsvWriter(buf)
+    writer = CsvWriter(buf, decimal=decimal_symbol(locale))
     writer.header(table.headers)
     writer.many(_cells(table, gettext))
     if table.notes:
