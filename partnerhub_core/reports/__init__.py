@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from partnerhub_core.errors import BadInput
-from partnerhub_core.i18n import N_, translations
+from partnerhub_core.i18n import N_, decimal_symbol, translations
 from partnerhub_core.models import CustomerTag, Region
 from partnerhub_core.rounding import displayed
 from partnerhub_core.reports.csvout import BOM, CsvWriter, neutralise
@@ -153,7 +153,7 @@ def run_report(
     name = gettext(resolved.name) if not resolved.custom else resolved.name
     filename = file_name(name, as_of, token)
 
-    writer = CsvWriter(out)
+    writer = CsvWriter(out, decimal=decimal_symbol(locale))
     writer.header(gettext(c.label) for c in resolved.header)
     stmt = definition.query(partner_id, flt).execution_options(yield_per=STREAM_ROWS)
     writer.many(iter_values(session.execute(stmt), definition, resolved.columns, gettext))
@@ -187,12 +187,12 @@ def _header(label: str, kind: str) -> str:
 def section_csv(section, locale: str = "en") -> bytes:
     """The CSV of an analytics table (F30): the section's columns, translated headers.
 
-    Percentages are written as percentage points (12.5 for 12.5%), rounded half-up to the
+    Percentages are written as percentage points (12.5 for 12.5%; 12,5 in pt-BR and es), rounded half-up to the
     shown decimals (rounding.py), with "(%)" added to a header that does not already say
     "%" ("Assigned %" stays as it is), so a spreadsheet gets a number, not text."""
     gettext = translations(locale).gettext
     buf = BytesIO()
-    writer = CsvWriter(buf)
+    writer = CsvWriter(buf, decimal=decimal_symbol(locale))
     columns = list(section.columns)
     writer.header(
         _header(gettext(c.label), c.kind) for c in columns

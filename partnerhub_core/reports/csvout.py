@@ -8,7 +8,10 @@ LibreOffice show as plain text; the csv module quotes cells holding separators o
 and doubles embedded quotes. A cell that is a plain number (``+97123739364``, ``-3``,
 ``-0.5``, ``1,234.5``) is left as it is: a sign, digits and decimal or group marks cannot
 call a function, and an apostrophe would stop the number being matched or dialled.
-Numbers are written as numbers: a negative count is data, not a formula.
+Numbers are written as numbers: a negative count is data, not a formula. A decimal is
+written with the decimal mark of the file's language (``CsvWriter(out, decimal=",")`` for
+pt-BR and es, ``i18n.decimal_symbol``): ``12,5`` there, quoted by the csv module, which a
+spreadsheet in that language reads as a number; integers carry no group marks.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import io
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 BOM = "\ufeff".encode("utf-8")
@@ -43,8 +47,8 @@ def neutralise(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and value != value:  # NaN
+    if isinstance(value, (int, float, Decimal)):
+        if value != value:  # NaN
             return ""
         return value
     if isinstance(value, (date, datetime)):
@@ -64,20 +68,30 @@ class _Utf8Sink:
         return self.out.write(text.encode("utf-8"))
 
 
-class CsvWriter:
-    """Writes the BOM, then one neutralised row at a time (nothing is held in memory)."""
+def _with_mark(value: Any, decimal: str) -> Any:
+    """A neutralised cell with its decimal point replaced by ``decimal``."""
+    if isinstance(value, (float, Decimal)):
+        return str(value).replace(".", decimal)
+    return value
 
-    def __init__(self, out: BinaryIO):
+
+class CsvWriter:
+    """Writes the BOM, then one neutralised row at a time (nothing is held in memory).
+
+    ``decimal``: the decimal mark of the file's language ("." or ",")."""
+
+    def __init__(self, out: BinaryIO, decimal: str = "."):
         out.write(BOM)
         self._sink = _Utf8Sink(out)
         self._writer = csv.writer(self._sink, lineterminator="\r\n")
         self.rows = 0
+        self._cell = neutralise if decimal == "." else (lambda v: _with_mark(neutralise(v), decimal))
 
     def header(self, labels: Iterable[str]) -> None:
         self._writer.writerow([neutralise(label) for label in labels])
 
     def row(self, values: Iterable[Any]) -> None:
-        self._writer.writerow([neutralise(v) for v in values])
+        self._writer.writerow([self._cell(v) for v in values])
         self.rows += 1
 
     def many(self, rows: Iterable[Iterable[Any]], batch: int = 500) -> None:
@@ -85,9 +99,10 @@ class CsvWriter:
         encode and one write call per batch instead of per row; memory stays flat)."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
+        cell = self._cell
         pending = 0
         for values in rows:
-            writer.writerow([neutralise(v) for v in values])
+            writer.writerow([cell(v) for v in values])
             pending += 1
             if pending == batch:
                 self._flush(buf)

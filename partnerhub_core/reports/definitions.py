@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.sql import Select
 
 from partnerhub_core.i18n import N_
+from partnerhub_core.i18n.glossary import NUMBER_VALUES
 from partnerhub_core.models import CallRollup, Customer, Device, EndpointType, Location, PhoneNumber
 from partnerhub_core.provenance import UNKNOWN
 from partnerhub_core.rounding import REPORT_MINUTES_DECIMALS, round_half_up, to_decimal
@@ -247,6 +248,12 @@ def _numbers_query(partner_id: int, flt: ReportFilter) -> Select:
     return _scope(stmt, partner_id, flt)
 
 
+def _value(word: str | None, gettext) -> str:
+    """An owner or number type Webex names ("People", "Primary") in the file's language; a
+    word we do not know is written as Webex gave it."""
+    return gettext(word) if word in NUMBER_VALUES else (word or "")
+
+
 def _numbers_shape(row: Any, gettext) -> tuple:
     (_pk, external_id, customer, org, location_id, location_name, country, number, extension,
      pstn, active, user_type, number_type, user_id, user_uuid) = row
@@ -261,8 +268,8 @@ def _numbers_shape(row: Any, gettext) -> tuple:
         "" if number else extension or "",
         (pstn or UNKNOWN) if number else "",  # extensions have no PSTN connection
         gettext(ACTIVE if active else INACTIVE),
-        user_type,
-        number_type or "" if number and user_type else "",  # not for extensions or unassigned
+        _value(user_type, gettext),
+        _value(number_type, gettext) if number and user_type else "",  # not for extensions or unassigned
         # a person who owns it, whose email the people source did not give: unknown
         user_id or (UNKNOWN if user_uuid and user_type == "People" else ""),
         user_uuid or "",
