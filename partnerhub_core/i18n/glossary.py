@@ -300,7 +300,20 @@ NUMBER_VALUE_TERMS = (
     Term(N_("Secondary"), "Secundário", "Secundario"),
     Term(N_("People"), "Pessoas", "Personas"),
     Term(N_("Virtual Line"), "Linha Virtual", "Línea virtual"),
+    Term(N_("Workspace"), "Espaço de trabalho", "Espacio de trabajo"),
+    Term(N_("Auto Attendant"), "Atendimento automático", "Operador automático"),
+    Term(N_("Call Queue"), "Fila de chamadas", "Cola de llamadas"),
+    Term(N_("Hunt Group"), "Grupo de busca", "Grupo de búsqueda"),
+    Term(N_("Paging Group"), "Grupo de paging", "Grupo de megafonía"),
+    Term(N_("Voicemail Group"), "Grupo de correio de voz", "Grupo de correo de voz"),
+    Term(N_("Voice Messaging"), "Mensagens de voz", "Mensajería de voz"),
+    Term(N_("Single Number Reach"), "Alcance de número único", "Alcance de número único"),
+    Term(N_("Contact Center Link"), "Link do Contact Center", "Enlace de Contact Center"),
+    Term(N_("Route List"), "Lista de rotas", "Lista de rutas"),
 )
+# The English words the sync stores for owner and number types (sources/numbers.py): a report
+# writes each in the file's language.
+NUMBER_VALUES = frozenset(t.msgid for t in NUMBER_VALUE_TERMS)
 
 REPORT_COLUMNS: dict[str, tuple[Term, ...]] = {
     "call-usage": CALL_USAGE_COLUMNS,
