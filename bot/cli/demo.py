@@ -270,7 +270,7 @@ def show_files(run: DemoRun) -> None:
 
 
 # The Slack half lives in its own module; it needs DemoRun and heading from above.
-from bot.cli.demo_slack import show_bot_answers, show_weekly_digest  # noqa: E402
+from bot.cli.demo_slack import show_bot_answers, show_dm_conversation, show_weekly_digest  # noqa: E402
 
 # The demo, in order. Add a step as a function taking the run.
 def show_sources(run: DemoRun) -> None:
@@ -284,7 +284,7 @@ def show_sources(run: DemoRun) -> None:
 
 
 STEPS = [build, show_sources, show_headline, show_customer, show_statuses, show_subscription_sections, show_calling,
-         show_bot_answers, show_weekly_digest, show_files]
+         show_bot_answers, show_dm_conversation, show_weekly_digest, show_files]
 
 
 def demo(

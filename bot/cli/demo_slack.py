@@ -31,6 +31,9 @@ COMMANDS = [
     "tags",
     "customer no such customer",
 ]
+# What the same admin types in the bot's DM (the App Home's Messages tab): no slash.
+DM_MESSAGES = ["kpis calling", "customer sao paulo", "help"]
+DEMO_DM = "D0DEMO"
 
 
 def link_demo_workspace(run: DemoRun) -> list[PartnerAdmin]:
@@ -91,6 +94,34 @@ def show_bot_answers(run: DemoRun) -> None:
         run.write(f"slack-{n:02d}-{_slug(command)}.txt", (f"/partnerhub {command}\n\n{text}\n").encode())
 
 
+def show_dm_conversation(run: DemoRun) -> None:
+    """A short conversation in the bot's DM, through the handler a ``message.im`` event runs
+    (bot/listeners/dm.py), offline: the person's messages and the bot's answers."""
+    from bot.context import RequestInfo, run_in_transaction, runtime
+    from bot.listeners.dm import dm_handler
+    from bot.offline import offline_app
+
+    heading(run._(N_("A conversation in the bot's DM (the Messages tab)")))
+    speaker = link_demo_workspace(run)[0]
+    app = offline_app(run.settings.model_copy(update={"as_of": run.as_of}), run.engine)
+    rt = runtime(app)
+    handler = dm_handler(rt.router)
+    typer.echo(run._(N_("{name} writes to the bot in its DM, without the slash:"), name=speaker.display_name))
+    typer.echo("")
+    lines: list[str] = []
+    for message in DM_MESSAGES:
+        info = RequestInfo(team_id=DEMO_TEAM, enterprise_id="", user_id=speaker.slack_user_id, channel_id=DEMO_DM,
+                           bot_token=None, slack_user={"locale": run.locale}, body={}, text=message)
+        reply, _locale = run_in_transaction(rt, info, handler, message)
+        shown = _text_of(reply).splitlines()
+        said = [f"{speaker.display_name}: {message}", "Partner Hub:"]
+        said += [f"  {line}" for line in shown[:15]] + (["  …"] if len(shown) > 15 else [])
+        typer.echo("\n".join(said))
+        typer.echo("")
+        lines += said + [""]
+    run.write("slack-dm-conversation.txt", "\n".join(lines).encode())
+
+
 def show_weekly_digest(run: DemoRun) -> None:
     """The weekly digest of a channel that follows every alert, with its CSVs and chart."""
     from bot.worker import digest_post
@@ -103,5 +134,7 @@ def show_weekly_digest(run: DemoRun) -> None:
     text = blocks_to_text(post.message)
     typer.echo(text)
     run.write("slack-digest.txt", text.encode())
-    for name, content, _title in post.files:
-        run.write(f"digest-{name}", content)
+    for name, content, title in post.files:
+        path = run.write(f"digest-{name}", content)
+        if name.startswith("license-trend-"):
+            typer.echo(run._(N_("License trend chart ({title}): {path}"), title=title, path=str(path.resolve())))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot import errors
-from bot.commands import COMMAND, _route_handler
+from bot.commands import COMMAND, Router, _route_handler
 from bot.context import Ctx, Reply, handle, runtime
 from bot.events import first_delivery
 from partnerhub_core.errors import PartnerHubError
@@ -32,9 +32,9 @@ def command_text(text: str) -> str:
     return text
 
 
-def register(app: AsyncApp) -> None:
-    rt = runtime(app)
-    route_text = _route_handler(rt.router)
+def dm_handler(rt_router: Router):
+    """The handler a DM message runs: ``answer_in_dm(ctx, text)`` (the demo runs it offline)."""
+    route_text = _route_handler(rt_router)
 
     def answer_in_dm(ctx: Ctx, text: str) -> Reply:
         try:
@@ -51,6 +51,12 @@ def register(app: AsyncApp) -> None:
             reply = {**reply, "response_type": "in_channel"}
         return reply
 
+    return answer_in_dm
+
+
+def register(app: AsyncApp) -> None:
+    rt = runtime(app)
+    answer_in_dm = dm_handler(rt.router)
     rt.register_handler(answer_in_dm)
 
     async def on_dm_message(ack, body, event, context, client):
