@@ -13,7 +13,7 @@ from tests.cli.test_demo_and_read_commands import AS_OF, demo_db, env, one_line_
 # Commands that run until stopped (their output is logs) or belong to the demo.
 NO_JSON = {"serve", "worker", "demo"}
 # Commands that print rows: each takes --format.
-ROW_COMMANDS = {"customers list", "tags list", "tags show", "kpis", "section", "calling usage", "calling quality",
+ROW_COMMANDS = {"admins", "customers list", "tags list", "tags show", "kpis", "section", "calling usage", "calling quality",
                 "calling features", "calling queues", "report-template list", "audit", "sync status", "sources",
                 "jobs list", "jobs status"}
 
@@ -155,3 +155,18 @@ def test_changes_answer_json(capsys, monkeypatch, env, base, tmp_path):
     assert code == 0, err
     data = json.loads(out)
     assert data["tables"]["customer"] == 12 and data["rows"] == sum(data["tables"].values())
+
+
+def test_admins_as_a_table_json_and_the_download_file(capsys, monkeypatch, env, base):
+    code, out, err = run(capsys, monkeypatch, "admins", "--format", "csv", *base[:2])
+    assert code == 0, err
+    rows = csv_rows(out)
+    assert rows[0] == ["Name", "Email", "Role", "All customers", "Assigned customers"]
+    # The demo's six admins, one of every role (U0DEMO01 … U0DEMO06); the full admin sees every customer.
+    assert len(rows) == 7 and rows[1][:4] == ["Fernanda Lima", "fernanda.lima@northwind-demo.example",
+                                              "full partner admin", "Yes"]
+    code, out, err = run(capsys, monkeypatch, "admins", "--json", *base[:2])
+    data = json.loads(out)
+    assert [a["role"] for a in data].count("full_admin") == 1 and len(data) == 6
+    code, out, err = run(capsys, monkeypatch, "admins", "--lang", "pt-BR", *base[:2])
+    assert out.splitlines()[0].split()[:2] == ["Nome", "E-mail"]
