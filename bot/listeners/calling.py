@@ -131,8 +131,11 @@ def show(ctx: Ctx, query: CallingQuery, *, with_charts: bool = True) -> dict:
     breakdown = None
     if section.breakdown is not None and section.breakdown_columns:
         cols = section.breakdown_columns
-        breakdown = {"title": ctx._(N_("By endpoint type")), "columns": _columns(ctx, cols),
-                     "rows": section.to_dict()["breakdown"]["rows"]}
+        breakdown_rows = section.to_dict()["breakdown"]["rows"]
+        for row in breakdown_rows:  # endpoint names are msgids (ENDPOINT_LABELS), as in its file
+            if isinstance(row.get("endpoint"), str):
+                row["endpoint"] = ctx._(row["endpoint"])
+        breakdown = {"title": ctx._(N_("By endpoint type")), "columns": _columns(ctx, cols), "rows": breakdown_rows}
     others = [CallingQuery(k, query.region, query.tag) for k in CALLING_SECTIONS if k != query.key]
     buttons = [{"text": ctx._(VIEW_NAMES[q.key]), "value": q.value()} for q in others]
     if query.region is None:  # a region choice only when the calling data spans several (F8)

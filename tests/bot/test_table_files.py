@@ -245,3 +245,21 @@ def test_a_shared_list_still_sends_each_presser_their_own_file_privately(slack, 
     assert "I sent the files to our direct message, so only you see them." in blocks_text(
         fake_slack.wait_for_response(key))
     assert fake_slack.files_in("C_GENERAL") == []
+
+
+def test_endpoint_types_speak_the_persons_language_in_the_answer_and_the_file(slack, fake_slack, session, linked,
+                                                                               world):
+    _rollup(session, world.globex, date(2026, 11, 16), "desk_phone", calls=30, legs=40, legs_with_media=40,
+            poor_legs=4)
+    session.get(PartnerAdmin, linked.admins["U_FULL"]).language = "es"
+    session.commit()
+    answer = ask(slack, fake_slack, "calling quality")
+    assert "Teléfono de escritorio · " in blocks_text(answer)
+    button = file_buttons(answer)["ph_calling_endpoints_file:csv"]
+    assert button["text"]["text"] == "CSV de tipos de punto final"
+    fake_slack.wait_for("files.completeUploadExternal")  # the charts, first
+    name, data, _ = press(slack, fake_slack, button)
+    assert name.endswith(".csv") and "por tipo de punto final_" in name
+    rows = csv_rows(data)
+    assert rows[0][0] == "Tipo de punto final"
+    assert ["Teléfono de escritorio", "40", "4"] in [r[:3] for r in rows]
