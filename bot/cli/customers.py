@@ -12,7 +12,7 @@ import typer
 
 from bot.cli.common import echo_json
 from bot.cli.filters import parse_filters
-from bot.cli.options import FORMAT_OPT, PRODUCT_OPT, REGION_OPT, STATUS_OPT, TAG_OPT, filters_arg
+from bot.cli.options import ANY_PRODUCT_OPT, FORMAT_OPT, REGION_OPT, STATUS_OPT, TAG_OPT, filters_arg
 from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_view, output_format
 from bot.cli.tables import (
     AS_OF_OPT,
@@ -71,7 +71,7 @@ def list_(
                                      "the name or org id"),
     region: str = REGION_OPT,
     tag: str = TAG_OPT,
-    product: str = PRODUCT_OPT,
+    product: str = ANY_PRODUCT_OPT,
     status: str = STATUS_OPT,
     page: int = typer.Option(1, "--page", help="Page number, from 1 (table and JSON)."),
     page_size: int = typer.Option(20, "--page-size", help="Customers per page (1-200; table and JSON)."),

@@ -49,3 +49,6 @@ PRODUCT_OPT = typer.Option(None, "--product", help="Same as product:PRODUCT (mee
                            metavar="PRODUCT", show_default=False)
 STATUS_OPT = typer.Option(None, "--status", help="Same as status:STATUS (active, trial, expiring_soon, …).",
                           metavar="STATUS", show_default=False)
+ANY_PRODUCT_OPT = typer.Option(None, "--product", help="Same as product:PRODUCT (meetings, calling, messaging, "
+                               "webinars, contact_center, real_time_translations).", metavar="PRODUCT",
+                               show_default=False)
