@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from partnerhub_core.analytics.common import Column, Section, load_customers
+from partnerhub_core.analytics.common import Column, Section, _frame, load_customers
 from partnerhub_core.calling import ROLLUP_SUMS
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import CallRollup, EndpointType
@@ -99,7 +99,7 @@ def weekly_rollups(
         .group_by(*keys)
     )
     columns = [*by, "week_ending", *ROLLUP_SUMS]
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=columns)
+    frame = _frame(session, stmt, columns)  # plain tuples, column-wise (not Row objects)
     for name in ROLLUP_SUMS:
         frame[name] = pd.to_numeric(frame[name]).fillna(0)
     return frame
