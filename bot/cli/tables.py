@@ -15,6 +15,7 @@ from bot.cli.common import read_settings, ready_engine
 from bot.cli.options import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT  # noqa: F401  (re-exported)
 from partnerhub_core import i18n
 from partnerhub_core.analytics.common import BOOL, DATE, FLOAT, INT, PERCENT, Section
+from partnerhub_core.analytics.hints import kpi_hint
 from partnerhub_core.db import mask_url
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
@@ -153,12 +154,7 @@ def kpi_lines(section: Section, locale: str) -> list[str]:
         value = format_value(k.value, k.kind if k.kind != "int" else INT, locale)
         hint = ""
         if k.hint:
-            text = gettext(k.hint)
-            try:
-                text = text.format(**k.hint_params)
-            except (KeyError, IndexError, ValueError):
-                pass
-            hint = f"  ({text})"
+            hint = f"  ({kpi_hint(k, gettext, locale)})"
         lines.append(f"  {gettext(k.label)}: {value}{hint}")
     return lines
 
