@@ -24,6 +24,7 @@ from bot.files import upload_section_csv
 from bot.ids import ActionId
 from partnerhub_core import auth, charts
 from partnerhub_core.analytics import subscriptions
+from partnerhub_core.analytics.hints import kpi_hint
 from partnerhub_core.analytics.common import Section
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
@@ -135,7 +136,7 @@ def show(ctx: Ctx, query: Query) -> dict:
         uploaded, problem = upload_charts(ctx, None, [chart] if chart else [])
     columns = [{"key": c.key, "label": ctx._(c.label), "kind": c.kind} for c in section.columns]
     kpis = [{"label": ctx._(k.label), "value": k.value, "kind": k.kind,
-             "hint": _hint(ctx, k.hint, k.hint_params)} for k in section.kpis]
+             "hint": kpi_hint(k, ctx._, ctx.locale)} for k in section.kpis]
     switch = [Query(query.key, p, query.region, query.tag) for p in subscriptions.PRODUCTS if p != query.product]
     others = [Query(k, query.product or "meetings", query.region, query.tag)
               for k in (*SECTION_KEYS, "trend") if k != query.key]
@@ -176,16 +177,6 @@ def present_regions(ctx: Ctx) -> list[str]:
         stmt = stmt.where(Customer.id.in_(sorted(scope) or [-1]))
     found = set(ctx.session.exec(stmt).all())
     return [r.value for r in Region if r.value in found]
-
-
-def _hint(ctx: Ctx, hint: str, params: dict) -> str:
-    if not hint:
-        return ""
-    text = ctx._(hint)
-    try:
-        return text.format(**params)
-    except (KeyError, IndexError, ValueError):
-        return text
 
 
 def download(ctx: Ctx, action: dict) -> dict | None:

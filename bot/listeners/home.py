@@ -17,6 +17,7 @@ from bot.ids import ActionId
 from bot.render import escape_mrkdwn
 from partnerhub_core import auth, i18n, statuses
 from partnerhub_core.analytics import subscriptions
+from partnerhub_core.analytics.hints import kpi_hint
 from partnerhub_core.analytics.common import PERCENT
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import CustomerStatus
@@ -57,7 +58,7 @@ def home_view(ctx: Ctx, product: str = "meetings") -> dict:
                                                 settings=ctx.settings, product=product, customer_ids=visible)
     kpis = [{"label": ctx._(k.label), "value": _value(k, ctx.locale)} for k in headline.kpis]
     low = next((k for k in headline.kpis if k.key == "low_assignment"), None)
-    thresholds = ctx._(low.hint).format(**low.hint_params) if low is not None and low.hint else ""
+    thresholds = kpi_hint(low, ctx._, ctx.locale) if low is not None else ""
 
     lines: list[str] = []
     for row in sections["expiring"].rows():

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from partnerhub_core.analytics.cache import cached
 from partnerhub_core.analytics.common import Kpi, Section
+from partnerhub_core.analytics.hints import Pct, ProductPcts
 from partnerhub_core.analytics.subscription_frame import (
     PRODUCTS,
     Frame,
@@ -21,7 +22,6 @@ from partnerhub_core.analytics.subscription_frame import (
 )
 from partnerhub_core.analytics.subscription_sections import _num
 from partnerhub_core.i18n import N_
-from partnerhub_core.rounding import shown_ratio
 from partnerhub_core.settings import Settings
 
 
@@ -34,7 +34,7 @@ def _headline(frame: Frame, settings: Settings) -> Section:
     renewing = int(cur.loc[_renewing_mask(cur, settings), "customer_id"].nunique())
     low = int(cur.loc[_low_mask(cur, frame), "customer_id"].nunique())
     over = int(cur.loc[cur["assigned"] > cur["total_licenses"], "customer_id"].nunique())
-    thresholds = ", ".join(f"{p} {shown_ratio(v)}%" for p, v in sorted(frame.thresholds.items())) or "—"
+    thresholds = ProductPcts(tuple(sorted(frame.thresholds.items())))
     kpis = [
         Kpi("total_customers", N_("Total customers"), total),
         Kpi("expiring", N_("Approaching expiration"), expiring,
@@ -47,7 +47,7 @@ def _headline(frame: Frame, settings: Settings) -> Section:
             hint=N_("Assignment ratio at or below the {percentile}th percentile of this partner's customers "
                     "({threshold}) and below {max_ratio}."),
             hint_params={"percentile": _num(settings.low_assignment_percentile), "threshold": thresholds,
-                         "max_ratio": f"{settings.low_assignment_max_ratio * 100:.0f}%"}),
+                         "max_ratio": Pct(settings.low_assignment_max_ratio, 0)}),
         Kpi("overage", N_("Exceeded license limit"), over,
             hint=N_("Customers that assigned more licenses than they bought.")),
     ]

@@ -14,8 +14,8 @@ from partnerhub_core.analytics.subscription_frame import (
     _window,
     known_ratio,
 )
+from partnerhub_core.analytics.hints import Pct
 from partnerhub_core.i18n import N_
-from partnerhub_core.rounding import shown_ratio
 from partnerhub_core.settings import Settings
 
 
@@ -108,8 +108,8 @@ def _low(frame: Frame, product: str, settings: Settings) -> Section:
     cut = frame.thresholds.get(product)
     hint_params = {
         "percentile": _num(settings.low_assignment_percentile),
-        "threshold": "—" if cut is None else f"{shown_ratio(cut)}%",
-        "max_ratio": f"{settings.low_assignment_max_ratio * 100:.0f}%",
+        "threshold": "—" if cut is None else Pct(cut),
+        "max_ratio": Pct(settings.low_assignment_max_ratio, 0),
     }
     rule = N_("Assignment ratio at or below the {percentile}th percentile of this partner's customers "
               "({threshold}) and below {max_ratio}.")
@@ -167,6 +167,7 @@ def _overage(frame: Frame, product: str, settings: Settings) -> Section:
                    columns, product=product, as_of=frame.as_of)
 
 
-def _num(value: float) -> str:
-    return f"{value:g}"
+def _num(value: float) -> int | float:
+    """A setting shown as a number (25, not 25.0), localized where it is shown (hints.py)."""
+    return int(value) if float(value).is_integer() else value
 

@@ -35,7 +35,7 @@ def test_headline_kpis_with_the_low_assignment_rule_shown(slack, fake_slack, wor
                               "Low license assignment": "1", "Exceeded license limit": "1"}
     # Calling ratios 0.2 and 1.25: the 25th percentile is 0.2 + 0.25 × 1.05 = 0.4625, the tie
     # 46.25% shown half-up as 46.3% (docs/ROUNDING.md).
-    assert "at or below the 25th percentile of this partner's customers (calling 46.3%, meetings 80.0%) " \
+    assert "at or below the 25th percentile of this partner's customers (Webex Calling 46.3%, Webex Meetings 80.0%) " \
            "and below 50%." in blocks_text(answer)
     assert not [b for b in buttons(answer) if b["action_id"] == "ph_analytics_csv"]
 

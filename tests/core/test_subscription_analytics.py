@@ -156,7 +156,8 @@ def test_low_assignment(session, settings, world):
     # assigned 40 + 2 = 42 of 410; used 10 + 1 = 11 of 42 assigned; unassigned 360 + 8.
     assert kpis(s) == {"customers": 2, "assignment_pct": pytest.approx(42 / 410),
                        "usage_when_assigned_pct": pytest.approx(11 / 42), "unassigned": 368}
-    assert s.kpi("customers").hint_params == {"percentile": "25", "threshold": "25.0%", "max_ratio": "50%"}
+    assert {k: str(v) for k, v in s.kpi("customers").hint_params.items()} == {
+        "percentile": "25", "threshold": "25.0%", "max_ratio": "50%"}
     assert s.rows() == [
         # 2025-09-30 -> 2026-03-14: 5 completed months; 2026-03-10 -> 03-14: 0.
         {"customer": "Delta", "subscription_id": "D1", "months_since_added": 5, "assigned": 40,
@@ -184,7 +185,7 @@ def test_region_filter_narrows_rows_but_not_the_peer_threshold(session, settings
     p, _ = world
     s = call(subs.low_assignment, session, settings, p, region="eu")
     assert [r["customer"] for r in s.rows()] == ["Delta"]
-    assert s.kpi("customers").hint_params["threshold"] == "25.0%"
+    assert s.kpi("customers").hint_params["threshold"].shown("pt_BR") == "25,0%"
 
 
 def test_tag_and_customer_filters(session, settings, world):
