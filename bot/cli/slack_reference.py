@@ -45,6 +45,22 @@ def router_subcommands(include_hidden: bool = False):
     return runtime(app).router.all(include_hidden=include_hidden)
 
 
+def usage_lines(usage: str) -> list[str]:
+    """``"a [x | y] | b"`` -> ``["a [x | y]", "b"]``: one line per form, split on the
+    ``|`` that stand outside brackets."""
+    forms, depth, start = [], 0, 0
+    for i, ch in enumerate(usage):
+        if ch in "[(<{":
+            depth += 1
+        elif ch in "])>}":
+            depth = max(depth - 1, 0)
+        elif ch == "|" and depth == 0 and usage[i - 1:i + 2] == " | ":
+            forms.append(usage[start:i].strip())
+            start = i + 1
+    forms.append(usage[start:].strip())
+    return [f for f in forms if f]
+
+
 def _code(text: str) -> str:
     """Inline code that survives backticks and table pipes."""
     return "`" + text.replace("`", "'") + "`"
@@ -63,8 +79,8 @@ def markdown(subs=None) -> str:
         out += [f"## {title}", ""]
         for sub in members:
             out += [f"### /partnerhub {sub.name}", ""]
-            for usage in sub.usage.split(" | "):
-                out.append(f"    /partnerhub {usage.strip()}")
+            for usage in usage_lines(sub.usage):
+                out.append(f"    /partnerhub {usage}")
             out += ["", sub.help, ""]
             notes = []
             if sub.aliases:

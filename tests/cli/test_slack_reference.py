@@ -2,7 +2,7 @@
 lists exactly the subcommands the app answers, with their usage and help."""
 from pathlib import Path
 
-from bot.cli.slack_reference import markdown, router_subcommands
+from bot.cli.slack_reference import markdown, router_subcommands, usage_lines
 from bot.commands import Subcommand
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "slack-commands.md"
@@ -18,7 +18,7 @@ def test_every_listed_subcommand_is_in_the_reference_and_hidden_ones_are_not():
     for sub in subs:
         assert (f"### /partnerhub {sub.name}\n" in text) is not sub.hidden, sub.name
         if not sub.hidden:
-            assert sub.help in text and f"    /partnerhub {sub.usage.split(' | ')[0].strip()}" in text
+            assert sub.help in text and f"    /partnerhub {usage_lines(sub.usage)[0]}" in text
     kpis = text.split("### /partnerhub kpis\n", 1)[1].split("###", 1)[0]
     assert "/partnerhub kpis [meetings|calling] [region:..] [tag:..]" in kpis
     assert "Also `kpi`." in kpis and "*Needs a linked workspace.*" in kpis
@@ -32,3 +32,9 @@ def test_a_new_subcommand_shows_up_in_its_group():
     analytics = text.split("## Analytics\n", 1)[1].split("\n## ", 1)[0]
     assert "### /partnerhub forecast\n\n    /partnerhub forecast [region:..]\n\nNext quarter's renewals." in analytics
     assert text != DOC.read_text(encoding="utf-8")
+
+
+def test_usage_forms_split_outside_brackets_only():
+    assert usage_lines("report <a|b> [US|CA] | report delete \"<name>\"") == [
+        "report <a|b> [US|CA]", 'report delete "<name>"']
+    assert usage_lines("channel [scope region:EU tag:NAME | scope off]") == ["channel [scope region:EU tag:NAME | scope off]"]
