@@ -8,7 +8,6 @@ needs no migration. Instants are timezone-aware UTC; days are plain dates.
 Sections: tenancy and people · customers and subscriptions · tags · inventory ·
 audit · calling · reports · schedules and alerts · sync and operations.
 """
-from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime, timezone
