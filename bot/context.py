@@ -34,6 +34,7 @@ from functools import partial
 
 from bot import errors
 from bot import render as _render
+from bot import scope_note
 from bot.listening import handle, on_action, on_event, on_view, stale_input, view_values
 from bot.replying import _metadata_channel, deliver, open_modal, say_message
 from bot.request import (
@@ -72,7 +73,7 @@ def run_in_transaction(rt: Runtime, info: RequestInfo, handler: Callable[..., Re
         with session_scope(rt.engine) as session:
             ctx = build_ctx(rt, session, info)
             locale = ctx.locale
-            reply = handler(ctx, *args)
+            reply = scope_note.with_footer(ctx, handler(ctx, *args))
         return with_notes(reply, run_after_commit(rt, ctx), locale), locale
     except PartnerHubError as exc:
         if isinstance(exc, errors.OPERATOR_ERRORS):  # a stored token no key can read

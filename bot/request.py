@@ -60,6 +60,7 @@ class Ctx:
     # The channel's scope (partnerhub_core/channel_scope.py); None in a DM or an unbound channel.
     channel_scope: Scope | None = None
     _scope_ids: frozenset[int] | None = field(default=None, repr=False)
+    scope_said: bool = False  # the answer already names the scope: no footer (bot/scope_note.py)
     after_commit_hooks: list[AfterCommit] = field(default_factory=list, repr=False)
 
     def after_commit(self, hook: AfterCommit) -> None:

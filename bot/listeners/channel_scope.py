@@ -5,48 +5,25 @@ binds the channel it is typed in, ``/partnerhub channel scope off`` unbinds it, 
 
 In a bound channel every command answers within the scope: the request's ``Ctx`` carries it
 (``bot/request.py``), its ``Actor`` sees only the scope's customers, a region asked for
-outside it is refused before the command runs (a router check), and every message answer
-ends with a footer saying so. DMs and unbound channels are unscoped.
+outside it is refused before the command runs (a router check), and every message answer,
+buttons' included, ends with a footer saying so (``bot/scope_note.py``, added by
+``bot/context.py``). DMs and unbound channels are unscoped.
 """
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from bot import scope_note
 from bot.commands import Subcommand, router, subcommand
 from bot.context import Ctx, Reply
-from bot.render import MAX_MESSAGE_BLOCKS
 from bot.request import is_dm
 from partnerhub_core import channel_scope
-from partnerhub_core.channel_scope import Scope
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
 from partnerhub_core.i18n.glossary import region_label
 
 NAME = "channel"
 REGION_FLAGS = ("--region",)
-
-
-def describe(ctx: Ctx, scope: Scope) -> str:
-    """"region European Union, tag At risk", in the person's language."""
-    parts = []
-    if scope.region:
-        parts.append(ctx._(N_("region {region}"), region=region_label(scope.region, ctx.locale)))
-    if scope.tag:
-        parts.append(ctx._(N_("tag {tag}"), tag=scope.tag))
-    return ", ".join(parts)
-
-
-def footer(ctx: Ctx, sub: Subcommand, args: list[str], text: str, reply: Reply) -> Reply:
-    """Router finisher: a scoped channel's answers say so at the end."""
-    if ctx.channel_scope is None or not isinstance(reply, dict) or sub.name == NAME:
-        return reply
-    note = ctx.render("scope_footer.json.j2", text=ctx._(N_("Scoped to this channel: {scope}"),
-                                                        scope=describe(ctx, ctx.channel_scope)))
-    merged = dict(reply)
-    blocks = list(reply.get("blocks") or [])
-    if blocks:
-        merged["blocks"] = blocks[:MAX_MESSAGE_BLOCKS - len(note["blocks"])] + note["blocks"]
-    return merged
 
 
 def asked_regions(args: list[str]) -> list[str]:
@@ -89,7 +66,7 @@ def show(ctx: Ctx) -> dict:
                                                           "about every customer you can see.")),
                           hint=ctx._(N_("A full admin can scope it: /partnerhub channel scope region:EU "
                                         "tag:\"At risk\"")))
-    return ctx.render("notice.json.j2", text=ctx._(N_("Scoped to this channel: {scope}"), scope=describe(ctx, scope)),
+    return ctx.render("notice.json.j2", text=scope_note.scoped_to(ctx, scope),
                       hint=ctx._(N_("Commands typed here answer only about these customers. A full admin can "
                                     "remove the scope: /partnerhub channel scope off")))
 
@@ -97,13 +74,13 @@ def show(ctx: Ctx) -> dict:
 def register(app: AsyncApp) -> None:
     rt_router = router(app)
     rt_router.checks.append(check)
-    rt_router.finishers.append(footer)
 
     @subcommand(app, NAME, usage=N_("channel [scope region:US|CA|EU|UAE tag:NAME | scope off]"),
                 help=N_("Scope this channel: commands typed here answer only about a region and/or tag "
                         "(full admins)."),
                 group=N_("Getting started"))
     def channel(ctx: Ctx, args: list[str]) -> Reply:
+        ctx.scope_said = True  # every answer here names the scope, old or new
         words = list(args)
         if words and words[0].casefold() == "scope":
             words = words[1:]
@@ -118,10 +95,9 @@ def register(app: AsyncApp) -> None:
                 return ctx.render("notice.json.j2", text=ctx._(N_("This channel was not scoped; nothing changed.")))
             return ctx.render("notice.json.j2", text=ctx._(N_("This channel is no longer scoped (it was: {scope}). "
                                                               "Commands typed here answer about every customer "
-                                                              "again."), scope=describe(ctx, old)))
+                                                              "again."), scope=scope_note.describe(ctx, old)))
         scope = channel_scope.bind_channel(session=ctx.session, actor=ctx.actor, workspace_id=ctx.workspace.id,
                                            channel_id=channel_id, scope=channel_scope.parse_scope(words), now=ctx.now)
-        return ctx.render("notice.json.j2", text=ctx._(N_("Scoped to this channel: {scope}"),
-                                                       scope=describe(ctx, scope)),
+        return ctx.render("notice.json.j2", text=scope_note.scoped_to(ctx, scope),
                           hint=ctx._(N_("Commands typed here now answer only about these customers, and say so. "
                                         "Digests keep their own scope.")))

@@ -169,3 +169,36 @@ def test_answers_in_the_dm_offer_no_share_button(slack, fake_slack, world):
     assert not [b for b in buttons(posted) if b["action_id"] == "ph_share"]
     # the same command in a channel is offered
     assert [b for b in buttons(ask(slack, fake_slack, "kpis", channel="C_GENERAL")) if b["action_id"] == "ph_share"]
+
+
+def test_a_channel_shared_with_another_partners_workspace_keeps_each_binding_to_its_workspace(
+        slack, fake_slack, session, world):
+    from partnerhub_core.models import Partner
+    from tests.bot.conftest import OTHER_TEAM, link_partner
+    from tests.factories import make_customer
+
+    b = link_partner(session, team=OTHER_TEAM, name="Bravo Partners", prefix="X")
+    make_customer(session, session.get(Partner, b.partner_id), "Bravo Co", org_id="org-bravo")
+    session.commit()
+    fake_slack.add_user("XU_FULL", team_id=OTHER_TEAM)
+    bind(slack, fake_slack, "region:EU", channel="C_SHARED")  # Slack Connect: one channel id, two workspaces
+    theirs = fake_slack.wait_for_response(slack.command("channel", user="XU_FULL", team=OTHER_TEAM,
+                                                        channel="C_SHARED"))
+    assert "This channel is not scoped" in blocks_text(theirs)
+    bound = fake_slack.wait_for_response(slack.command("channel scope tag:Gold", user="XU_FULL", team=OTHER_TEAM,
+                                                       channel="C_SHARED"))
+    assert "There is no tag named" in blocks_text(bound)  # their tags, not ours
+    ours = ask(slack, fake_slack, "channel", channel="C_SHARED")
+    assert "Scoped to this channel: region European Union" in blocks_text(ours)
+
+
+def test_a_button_pressed_in_a_scoped_channel_answers_within_the_scope_with_the_footer(slack, fake_slack, world):
+    bind(slack, fake_slack, "region:EU")
+    answer = ask(slack, fake_slack, "kpis")
+    clickable = [b for b in buttons(answer) if b["action_id"].startswith("ph_analytics_view")]
+    assert clickable, [b["action_id"] for b in buttons(answer)]
+    button = clickable[0]
+    pressed = fake_slack.wait_for_response(slack.action(button["action_id"], button["value"], channel=EU_CHANNEL))
+    text = blocks_text(pressed)
+    assert FOOTER_EU in text and "Globex" not in text and "Acme Labs" not in text
+    assert text.count("Scoped to this channel") == 1
