@@ -62,9 +62,9 @@ def test_csv_header_values_and_formula_guard():
     ]
 
 
-def test_csv_words_follow_the_locale_numbers_stay_machine_readable():
+def test_csv_words_and_decimal_marks_follow_the_locale():
     rows = read_csv(table_csv(table(), "pt_BR"))
-    assert rows[1][2] == "12" and rows[1][5:] == ["2027-01-15", "Sim"]  # decimals: csvout's mark for the locale
+    assert rows[1][2:] == ["12", "2,3", "12,6", "2027-01-15", "Sim"]  # csvout: the language's decimal mark
     assert rows[2][6] == "Não"
     assert read_csv(table_csv(table(), "es"))[1][6] == "Sí"
 
