@@ -26,12 +26,19 @@ NAME = "channel"
 REGION_FLAGS = ("--region",)
 
 
-def asked_regions(args: list[str]) -> list[str]:
-    """The regions a command's words ask for: ``region:EU``, ``--region EU``, ``--region=EU``."""
+# Subcommands that also read a bare region code as the region ("report call-usage EU").
+BARE_REGION = frozenset({"report", "calling"})
+
+
+def asked_regions(args: list[str], bare: bool = False) -> list[str]:
+    """The regions a command's words ask for: ``region:EU``, ``--region EU``, ``--region=EU``
+    (and ``EU`` alone with ``bare``)."""
     out = []
     for i, word in enumerate(args):
         low = word.casefold()
-        if low.startswith("region:"):
+        if bare and word.strip().upper() in channel_scope.REGIONS:
+            out.append(word)
+        elif low.startswith("region:"):
             out.append(word.split(":", 1)[1])
         elif low.startswith("--region="):
             out.append(word.split("=", 1)[1])
@@ -44,7 +51,7 @@ def check(ctx: Ctx, sub: Subcommand, args: list[str]) -> None:
     """Router check: never answer about a region outside the channel's scope."""
     if ctx.channel_scope is None or sub.name == NAME:
         return
-    for region in asked_regions(args):
+    for region in asked_regions(args, bare=sub.name in BARE_REGION):
         other = channel_scope.outside(ctx.channel_scope, region)
         if other is not None:
             raise BadInput(N_("This channel only answers about {scope}, so {region} is outside it. Ask me in a DM "

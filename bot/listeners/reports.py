@@ -101,6 +101,7 @@ def run(ctx: Ctx, request: dict) -> dict | None:
     offer = []
     if region is None:
         found = reports.report_regions(session=ctx.session, partner_id=ctx.partner_id, report=request["n"])
+        found = [r for r in found if ctx.channel_scope is None or ctx.channel_scope.region in (None, r)]
         if len(found) > 1:
             offer = [{"text": ctx._("Only {region}", region=region_label(r, ctx.locale)),
                       "value": json.dumps({**request, "r": r}, ensure_ascii=False)} for r in found]
