@@ -18,6 +18,7 @@ from bot.render import render
 from partnerhub_core import i18n
 from partnerhub_core.auth import GRANTS, ROLE_LABELS, Permission
 from partnerhub_core.errors import (
+    localize_params,
     Ambiguous,
     BadInput,
     Conflict,
@@ -72,7 +73,7 @@ def _roles_needed(permission: str, locale: str | None) -> str | None:
 
 def localized_text(exc: PartnerHubError, locale: str | None) -> str:
     gettext = i18n.translations(locale).gettext
-    params = dict(exc.params)
+    params = localize_params(exc.params, gettext)
     if isinstance(exc, NotAllowed) and "permission" in params:
         roles = _roles_needed(params["permission"], locale)
         if roles:

@@ -6,6 +6,57 @@ to put into it, so the bot can say it in the user's language.
 from __future__ import annotations
 
 
+def _same(text: str) -> str:
+    return text
+
+
+class Words:
+    """An error parameter whose words depend on the reader's language (a list of region
+    names, say). ``in_language(gettext)`` says it; ``str()`` says it in English."""
+
+    def in_language(self, gettext) -> str:  # pragma: no cover - subclasses say it
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.in_language(_same)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+class RegionNames(Words):
+    """The regions a person may type, by name with their code: "United States (US), Canada (CA), …"."""
+
+    def __init__(self, codes=None):
+        from partnerhub_core.models import Region
+
+        self.codes = tuple(codes) if codes is not None else tuple(r.value for r in Region)
+
+    def in_language(self, gettext) -> str:
+        from partnerhub_core.i18n.glossary import REGION_TERMS
+
+        return ", ".join(f"{gettext(REGION_TERMS[c].msgid)} ({c})" if c in REGION_TERMS else c for c in self.codes)
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+def localize_params(params: dict, gettext) -> dict:
+    """The parameters of an error in the reader's language: ``Words`` are said there, and a
+    ``field`` parameter is a message id (the name of a form field, "license count")."""
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, Words):
+            value = value.in_language(gettext)
+        elif key == "field" and isinstance(value, str):
+            value = gettext(value)
+        out[key] = value
+    return out
+
+
 class PartnerHubError(Exception):
     """Base of every error the core raises on purpose."""
 
@@ -15,9 +66,10 @@ class PartnerHubError(Exception):
         super().__init__(self.render())
 
     def render(self, gettext=None) -> str:
-        text = gettext(self.message) if gettext else self.message
+        gettext = gettext or _same
+        text = gettext(self.message)
         try:
-            return text.format(**self.params)
+            return text.format(**localize_params(self.params, gettext))
         except (KeyError, IndexError, ValueError):
             return text
 

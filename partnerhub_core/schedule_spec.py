@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from partnerhub_core.errors import BadInput
+from partnerhub_core.errors import BadInput, RegionNames
 from partnerhub_core.i18n import N_, is_supported, normalize_locale
 from partnerhub_core.models import AlertKind, Frequency, Region
 from partnerhub_core.schedule_time import When, zone
@@ -97,7 +97,7 @@ class ScheduleSpec:
         elif key == "region":
             region = value.upper()
             if region not in {r.value for r in Region}:
-                raise BadInput(N_("Unknown region {region}: use US, CA, EU or UAE."), region=value)
+                raise BadInput(N_("{value} is not a region: {allowed}."), value=value, allowed=RegionNames())
             self.region = region
         elif key in ("lang", "language"):
             if not is_supported(value):

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from partnerhub_core.analytics.common import date_col, load_customers, load_latest_snapshots, load_subscriptions, months_between, ratio
 from partnerhub_core.analytics.usage import mask_stale_usage, usage_state
-from partnerhub_core.errors import BadInput
+from partnerhub_core.errors import BadInput, RegionNames
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Product, Region
 from partnerhub_core.provenance import SourceState
@@ -38,8 +38,7 @@ def check_region(region: str | None) -> str | None:
         return None
     value = region.strip().upper()
     if value not in {r.value for r in Region}:
-        raise BadInput(N_("Unknown region {value}: use one of {allowed}."), value=region,
-                       allowed=", ".join(r.value for r in Region))
+        raise BadInput(N_("{value} is not a region: {allowed}."), value=region, allowed=RegionNames())
     return value
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from partnerhub_core import audit
 from partnerhub_core.auth import Actor, Permission, require
-from partnerhub_core.errors import BadInput, Conflict, NotFound
+from partnerhub_core.errors import BadInput, Conflict, NotFound, RegionNames
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Region, ReportTemplate, search_key
 from partnerhub_core.reports.definitions import REPORTS
@@ -29,8 +29,7 @@ def normalise_region(region: str | None) -> str | None:
         return None
     value = str(region).strip().upper()
     if value not in {r.value for r in Region}:
-        raise BadInput(N_("Unknown region {region}. Regions: {choices}."), region=region,
-                       choices=", ".join(r.value for r in Region))
+        raise BadInput(N_("{value} is not a region: {allowed}."), value=region, allowed=RegionNames())
     return value
 
 

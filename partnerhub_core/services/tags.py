@@ -44,7 +44,7 @@ def _tag_name(name: str | None) -> tuple[str, str]:
     text = clean_text(name, field=N_("tag name"), max_chars=MAX_NAME_CHARS)
     if len(text) > MAX_TAG_CHARS:
         raise BadInput(
-            N_("A tag name can have at most {max} characters; \"{name}\" has {count}."),
+            N_("A tag name can have at most {max} characters; “{name}” has {count}."),
             max=MAX_TAG_CHARS, name=text[:40], count=len(text),
         )
     # Webex filters organizations by a comma-separated tag list, so a comma cannot be
@@ -53,7 +53,7 @@ def _tag_name(name: str | None) -> tuple[str, str]:
         raise BadInput(N_("A tag name cannot contain a comma."))
     key = search_key(text)
     if not key or len(key) > MAX_TAG_CHARS:
-        raise BadInput(N_("\"{name}\" cannot be used as a tag name."), name=text)
+        raise BadInput(N_("“{name}” cannot be used as a tag name."), name=text)
     return text, key
 
 
@@ -65,7 +65,7 @@ def get_tag(*, session: Session, partner_id: int, name: str) -> Tag:
     ).first()
     if tag is None:
         names = session.exec(select(Tag.name).where(Tag.partner_id == partner_id)).all()
-        raise NotFound(N_("There is no tag named \"{name}\"."), suggestions=suggestions(text, names), name=text)
+        raise NotFound(N_("There is no tag named “{name}”."), suggestions=suggestions(text, names), name=text)
     return tag
 
 
@@ -177,7 +177,7 @@ def add_tag(*, session: Session, actor: Actor, customer_id: int, tag: str, now: 
     found = get_tag(session=session, partner_id=actor.partner_id, name=tag)
     current = tags_of_customer(session=session, partner_id=actor.partner_id, customer_id=customer.id)
     if any(t.id == found.id for t in current):
-        raise Conflict(N_("{customer} already has the tag \"{tag}\"."), customer=customer.name, tag=found.name)
+        raise Conflict(N_("{customer} already has the tag “{tag}”."), customer=customer.name, tag=found.name)
     if len(current) >= MAX_TAGS_PER_CUSTOMER:
         raise BadInput(
             N_("{customer} already has {max} tags, the most Webex allows. Remove one first: {tags}."),
@@ -199,7 +199,7 @@ def remove_tag(*, session: Session, actor: Actor, customer_id: int, tag: str, no
     found = get_tag(session=session, partner_id=actor.partner_id, name=tag)
     link = session.get(CustomerTag, (customer.id, found.id))
     if link is None or link.partner_id != actor.partner_id:
-        raise NotFound(N_("{customer} does not have the tag \"{tag}\"."), customer=customer.name, tag=found.name)
+        raise NotFound(N_("{customer} does not have the tag “{tag}”."), customer=customer.name, tag=found.name)
     names = [t.name for t in tags_of_customer(session=session, partner_id=actor.partner_id, customer_id=customer.id)]
     session.delete(link)
     session.flush()
@@ -213,4 +213,4 @@ def remove_tag(*, session: Session, actor: Actor, customer_id: int, tag: str, no
 def _refuse_duplicate(session: Session, partner_id: int, key: str) -> None:
     existing = session.exec(select(Tag).where(Tag.partner_id == partner_id, Tag.name_key == key)).first()
     if existing is not None:
-        raise Conflict(N_("A tag named \"{name}\" already exists."), name=existing.name)
+        raise Conflict(N_("A tag named “{name}” already exists."), name=existing.name)

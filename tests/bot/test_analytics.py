@@ -107,7 +107,7 @@ def test_home_buttons_run_the_section_commands(slack, fake_slack, world):
 BAD_INPUT = [
     ("kpis zoom", "Unknown product zoom: use meetings or calling."),
     ("expiring calling meetings", "Usage: /partnerhub expiring"),
-    ("overage region:XX", "Unknown region XX"),
+    ("overage region:XX", "XX is not a region: United States (US)"),
     ("kpis tag:Nope", "No tag named Nope."),
     ("recent '; DROP TABLE subscription; --", "Usage: /partnerhub recent"),
 ]

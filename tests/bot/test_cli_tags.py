@@ -55,4 +55,4 @@ def test_errors_are_the_cores_typed_errors(engine, db_url):
     assert result.exception.render().startswith("A tag name can have at most 25 characters")
     result = _run(["tags", "add", "Nope", "org-acme"], db_url)
     assert isinstance(result.exception, NotFound)
-    assert result.exception.render() == 'There is no tag named "Nope".'
+    assert result.exception.render() == 'There is no tag named “Nope”.'

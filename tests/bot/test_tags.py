@@ -73,8 +73,8 @@ BAD_INPUT = [
     ("tags rename Gold", "Usage: /partnerhub tags rename <tag> <new name>"),
     ("tags frobnicate", "Usage: /partnerhub tags [show|create|rename|delete|add|remove]"),
     ("tags create " + "x" * 26, "A tag name can have at most 25 characters"),
-    ("tags create Gold", 'A tag named "Gold" already exists.'),
-    ("tags add Nope Globex", 'There is no tag named "Nope".'),
+    ("tags create Gold", 'A tag named “Gold” already exists.'),
+    ("tags add Nope Globex", 'There is no tag named “Nope”.'),
 ]
 
 

@@ -154,7 +154,7 @@ def test_an_admin_webex_does_not_know_is_saved_here_with_the_reason(slack, fake_
 
 def test_a_refused_change_pushes_nothing(slack, fake_slack, wx, world):
     text = ask(slack, fake_slack, "tags add Gold acme corp")  # already there: Conflict, rolled back
-    assert "Acme Corp already has the tag \"Gold\"." in text
+    assert "Acme Corp already has the tag “Gold”." in text
     assert wx.calls("/assignTags") == []
 
 

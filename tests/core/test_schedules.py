@@ -143,7 +143,7 @@ def test_spec_defaults_to_all_alerts_weekly_monday_0900():
         (["monthly", "on:32"], "day of the month"),
         (["on:someday"], "Unknown weekday"),
         (["alerts:weather"], "Unknown alert"),
-        (["region:MOON"], "Unknown region"),
+        (["region:MOON"], "is not a region"),
         (["lang:fr"], "Unknown language"),
         (["colour:red"], "Unknown option"),
     ],

@@ -53,7 +53,7 @@ def test_tag_names_are_unique_regardless_of_case_and_accents(session, world):
     tags.create_tag(session=session, actor=actor, name="Educação", now=NOW)
     with pytest.raises(Conflict) as err:
         tags.create_tag(session=session, actor=actor, name="EDUCACAO", now=NOW)
-    assert err.value.render() == 'A tag named "Educação" already exists.'
+    assert err.value.render() == 'A tag named “Educação” already exists.'
     # The other partner may use the same name.
     other = world.actor(Role.FULL_ADMIN).__class__(partner_id=world.other_partner.id, role=Role.FULL_ADMIN, label="x")
     tags.create_tag(session=session, actor=other, name="educação", now=NOW)
@@ -64,7 +64,7 @@ def test_tag_names_are_unique_regardless_of_case_and_accents(session, world):
     [
         ("", "The tag name cannot be empty."),
         ("   ", "The tag name cannot be empty."),
-        ("x" * 26, 'A tag name can have at most 25 characters; "' + "x" * 26 + '" has 26.'),
+        ("x" * 26, "A tag name can have at most 25 characters; “" + "x" * 26 + "” has 26."),
         ("a,b", "A tag name cannot contain a comma."),
         ("bad\x00name", "The tag name contains characters that are not allowed."),
         ("evil\u202etxt", "The tag name contains characters that are not allowed."),
@@ -106,7 +106,7 @@ def test_unknown_tag_suggests_close_names(session, world):
     tags.create_tag(session=session, actor=actor, name="Retail", now=NOW)
     with pytest.raises(NotFound) as err:
         tags.add_tag(session=session, actor=actor, customer_id=world.acme.id, tag="Helthcare", now=NOW)
-    assert err.value.render() == 'There is no tag named "Helthcare".'
+    assert err.value.render() == 'There is no tag named “Helthcare”.'
     assert err.value.suggestions == ["Healthcare"]
 
 
@@ -119,11 +119,11 @@ def test_add_and_remove_on_a_customer_are_audited(session, world):
     assert names(session, world.acme) == ["alpha", "Beta"]
     with pytest.raises(Conflict) as err:
         tags.add_tag(session=session, actor=actor, customer_id=world.acme.id, tag="beta", now=NOW)
-    assert err.value.render() == 'Acme Corp already has the tag "Beta".'
+    assert err.value.render() == 'Acme Corp already has the tag “Beta”.'
     tags.remove_tag(session=session, actor=actor, customer_id=world.acme.id, tag="beta", now=NOW)
     with pytest.raises(NotFound) as err:
         tags.remove_tag(session=session, actor=actor, customer_id=world.acme.id, tag="beta", now=NOW)
-    assert err.value.render() == 'Acme Corp does not have the tag "Beta".'
+    assert err.value.render() == 'Acme Corp does not have the tag “Beta”.'
     adds = audit_rows(session, "tag.add")
     assert [(r.before, r.after) for r in adds] == [
         ({"tags": []}, {"tags": ["Beta"]}),
