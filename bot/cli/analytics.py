@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from bot.cli.common import echo_json
-from bot.cli.filters import ANALYTICS_PRODUCTS, parse_filters
+from bot.cli.filters import parse_filters
 from bot.cli.options import FORMAT_OPT, PRODUCT_OPT, REGION_OPT, TAG_OPT, filters_arg
 from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, emit_section, output_format
 from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, read_context, render_section
@@ -25,8 +25,9 @@ FILTERS = filters_arg('product:meetings|calling (or just calling), region:EU (or
 
 
 def _filters(words, product, region, tag):
-    return parse_filters(words, keys=FILTER_KEYS, products=ANALYTICS_PRODUCTS, product=product, region=region,
-                         tag=tag)
+    # The same checks, so the same messages, as the Slack answer (bot/listeners/analytics.py).
+    return parse_filters(words, keys=FILTER_KEYS, product=product, region=region, tag=tag,
+                         checks={"product": subscriptions.check_product, "region": subscriptions.check_region})
 
 
 def kpis(

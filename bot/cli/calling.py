@@ -64,7 +64,10 @@ def _command(key: str):
         shape = output_format(fmt, json_out, output)
         if endpoints and (key != "quality" or shape in (JSON, TABLE)):
             raise click_errors.UsageError("--endpoints goes with calling quality --format csv or xlsx")
-        chosen = parse_filters(filters, keys=("region", "tag"), region=region, tag=tag)
+        from partnerhub_core.analytics.subscriptions import check_region
+
+        chosen = parse_filters(filters, keys=("region", "tag"), region=region, tag=tag,
+                               checks={"region": check_region})
         ctx = read_context(partner, as_of, database_url, lang)
         with ctx.session() as session:
             section = CALLING_SECTIONS[key](session=session, partner_id=ctx.partner_id, as_of=ctx.as_of,

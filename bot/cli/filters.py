@@ -10,19 +10,17 @@ read as that filter, as Slack reads ``/partnerhub kpis calling EU``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-
 from typing import TYPE_CHECKING
 
 from bot.cli import click_errors
-from partnerhub_core.errors import BadInput
-from partnerhub_core.i18n import N_
 
 if TYPE_CHECKING:
     from partnerhub_core.customers import CustomerFilters
 
 REGIONS = ("US", "CA", "EU", "UAE")
-ANALYTICS_PRODUCTS = ("meetings", "calling")
+ANALYTICS_PRODUCTS = ("meetings", "calling")  # the bare product words analytics read
 # The option each key's alias is spelled with.
 ALIAS_OPTIONS = {"region": "--region", "tag": "--tag", "product": "--product", "status": "--status"}
 
@@ -40,14 +38,16 @@ def _same(key: str, one: str, other: str) -> bool:
     return one.casefold() == other.casefold() if key == "tag" else one == other
 
 
-def parse_filters(words: list[str] | None, *, keys: tuple[str, ...], products: tuple[str, ...] | None = None,
-                  **aliases: str | None) -> CustomerFilters:
+def parse_filters(words: list[str] | None, *, keys: tuple[str, ...],
+                  checks: dict[str, Callable[[str], object]] | None = None, **aliases: str | None) -> CustomerFilters:
     """The command's filters from its FILTER words and alias options (``region=…``).
 
     ``keys`` are the CustomerFilters fields the command applies (``search`` for name
-    words); ``products`` narrows ``product`` (analytics: Meetings or Calling). Unknown
-    keys and values are the core's one-line errors (exit 2); a key the command does not
-    apply, a stray word, or an alias disagreeing with a word is a usage error (exit 2)."""
+    words). ``checks`` validate a key's raw value first with the function the Slack answer
+    uses (analytics: ``subscriptions.check_product``), so both say the same words ("Unknown
+    product teams: use meetings or calling."). Unknown keys and values are the core's
+    one-line errors (exit 2); a key the command does not apply, a stray word, or an alias
+    disagreeing with a word is a usage error (exit 2)."""
     from partnerhub_core.customers import CustomerFilters
 
     tokens: list[str] = []
@@ -60,6 +60,13 @@ def parse_filters(words: list[str] | None, *, keys: tuple[str, ...], products: t
             raise click_errors.UsageError(
                 f"{word!r} is not a filter: use key:value words ({_spelled(keys)})")
         tokens.append(as_filter)
+    for key, check in (checks or {}).items():
+        for token in tokens:
+            name, colon, value = token.partition(":")
+            if colon and name.strip().lower() == key:
+                check(value.strip().strip('"\'“”').strip())
+        if aliases.get(key):
+            check(aliases[key])
     parsed = CustomerFilters.parse(tokens)
     for key, value in aliases.items():
         if value is None or value == "":
@@ -74,8 +81,6 @@ def parse_filters(words: list[str] | None, *, keys: tuple[str, ...], products: t
     if unused:
         raise click_errors.UsageError(
             f"the filter {unused[0].split(':', 1)[0]} does not apply to this command: use {_spelled(keys)}")
-    if products and parsed.product and parsed.product not in products:
-        raise BadInput(N_("Unknown product {value}: use meetings or calling."), value=parsed.product)
     return parsed
 
 

@@ -85,6 +85,10 @@ def test_customers_list_takes_words_and_aliases_together(capsys, monkeypatch, en
     (["kpis", "somewhere"], "'somewhere' is not a filter"),
     (["kpis", "product:messaging"], "Unknown product messaging: use meetings or calling"),
     (["customers", "list", "region:MARS"], "Unknown value MARS for region"),
+    # The analytics check their words as the Slack answer does, so the messages are the same.
+    (["kpis", "--region", "MARS"], "MARS is not a region: United States (US), Canada (CA)"),
+    (["calling", "usage", "region:mars"], "mars is not a region: United States (US)"),
+    (["section", "low", "--product", "teams"], "Unknown product teams: use meetings or calling"),
     (["kpis", "--json", "--format", "csv"], "--json and --format csv disagree"),
     (["kpis", "--format", "xlsx"], "--format xlsx writes a file: add --output"),
     (["kpis", "--format", "yaml"], "--format takes table, json, csv, xlsx"),
@@ -107,8 +111,8 @@ def test_agreeing_alias_and_word_are_fine(capsys, monkeypatch, env, base):
 def test_csv_on_stdout_and_xlsx_into_a_file(capsys, monkeypatch, env, base):
     code, out, err = run(capsys, monkeypatch, "kpis", "calling", "EU", "--format", "csv", *base)
     assert code == 0, err
-    assert csv_rows(out) == [["Total customers", "Approaching expiration", "Upcoming renewal",
-                              "Low license assignment", "Exceeded license limit"], ["2", "1", "0", "0", "1"]]  # Zürich Finanz AG is over its limit
+    assert csv_rows(out) == [["Customers with Webex Calling", "Approaching expiration", "Upcoming renewal",
+                              "Low license assignment", "Customers over the license limit in Webex Calling"], ["2", "1", "0", "0", "1"]]  # Zürich Finanz AG is over its limit
     # The file holds every matching customer, not one page.
     code, out, err = run(capsys, monkeypatch, "customers", "list", "region:UAE", "--page-size", "1",
                          "--format", "csv", *base)
