@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -115,7 +114,10 @@ def store(session: Session, partner_id: int, version: int, kind: str, key: str, 
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     if len(payload) > MAX_PAYLOAD_BYTES:
         return False
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    if engine.dialect.name == "postgresql":  # the dialect's package only where it is used (CLI start-up)
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     from partnerhub_core.models import utcnow
 
     stmt = insert(_TABLE).values(partner_id=partner_id, key=key, kind=kind, data_version=version,
