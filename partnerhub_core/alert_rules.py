@@ -354,7 +354,15 @@ class _Columns:
 
     def plain(self, key: str) -> list:
         if key not in self._plain:
-            self._plain[key] = [_plain(v) for v in self[key]]
+            dtype = self._table[key].dtype
+            kind = dtype.kind if isinstance(dtype, np.dtype) else "O"  # nullable Int64 etc.: by value
+            values = self[key]
+            if kind in "iub":  # numpy ints/bools: tolist() already gives plain values, never missing
+                self._plain[key] = values
+            elif kind == "f":  # floats: NaN is None
+                self._plain[key] = [None if v != v else v for v in values]
+            else:
+                self._plain[key] = [_plain(v) for v in values]
         return self._plain[key]
 
 

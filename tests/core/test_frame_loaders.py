@@ -122,12 +122,17 @@ def test_alert_rows_group_customers_in_first_appearance_order_and_skip_missing_i
 
 def test_low_assignment_rows_carry_every_column_as_plain_values():
     table = pd.DataFrame({
-        "customer": ["Acme"], "product": ["calling"], "subscription_id": ["S9"],
-        "assigned_pct": [0.125], "end_date": [pd.Timestamp(2026, 5, 1)], "note": [None], "customer_id": [4],
+        "customer": ["Acme", "Acme"], "product": ["calling", "meetings"], "subscription_id": ["S9", "S8"],
+        "assigned_pct": [0.125, np.nan], "end_date": [pd.Timestamp(2026, 5, 1), pd.NaT], "note": [None, "x"],
+        "total": [10, 20], "used": pd.array([3, None], dtype="Int64"), "customer_id": [4, 4],
     })
     (row,) = _rows("low_assignment", _section(table))
-    assert row.facts == {"lines": [{"customer": "Acme", "product": "calling", "subscription_id": "S9",
-                                    "assigned_pct": 0.125, "end_date": date(2026, 5, 1), "note": None}]}
+    assert row.facts == {"lines": [
+        {"customer": "Acme", "product": "calling", "subscription_id": "S9", "assigned_pct": 0.125,
+         "end_date": date(2026, 5, 1), "note": None, "total": 10, "used": 3},
+        {"customer": "Acme", "product": "meetings", "subscription_id": "S8", "assigned_pct": None,
+         "end_date": None, "note": "x", "total": 20, "used": None}]}
+    assert [type(v) for v in row.facts["lines"][0].values()] == [str, str, str, float, date, type(None), int, int]
 
 
 def test_spike_rule_reads_weeks_given_as_dates_timestamps_or_text():
