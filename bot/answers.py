@@ -19,18 +19,28 @@ answers: with 20 concurrent clients the ack p99 was about 1 s (bench/RESULTS.md)
   shutdown the web process drains its requests first and then closes the pool, so an
   answer half made is finished, not lost. A child that dies (out of memory, killed)
   breaks the pool: the requests it held are told "something went wrong" with a
-  reference, and a new pool takes the next requests.
+  reference, the pool's other children are killed, and a new pool takes the next
+  requests.
+
+Children are not spawned (a fresh interpreter importing everything again, ~140 MB each):
+they come from multiprocessing's fork server, which ``partnerhub serve`` forks from the
+web process after the app is imported and before the event loop or any thread exists
+(bot/forkserver.py). The web process, that server and its children share the imported
+modules copy-on-write (bench/RESULTS.md: idle ``serve`` 414 → 178 MB PSS), and no
+connection crosses the fork: the web process disposes its engine first and each child
+makes its own. A replacement pool is forked from the same server, never from the web
+process. Where the web process already runs threads (tests), the stdlib starts its own
+fork server instead, importing ``preload``.
 
 A child makes one answer at a time: an answer waiting on Webex or on a Slack upload
 holds its child, so a team whose answers wait on the network more than they compute
-raises PARTNERHUB_ANSWER_PROCESSES (each child costs ~150 MB).
+raises PARTNERHUB_ANSWER_PROCESSES (each child costs ~40 MB of its own once warm).
 """
 from __future__ import annotations
 
 import asyncio
 import importlib
 import logging
-import multiprocessing
 import os
 import signal
 import uuid
@@ -40,12 +50,16 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any
 
+from bot import forkserver
 from partnerhub_core.settings import Settings
 
 log = logging.getLogger("partnerhub.answers")
 
 THREADS = 8  # answers also wait on Slack and Webex, not only on the CPU
 APP_FACTORY = "bot.app:build_app"
+# What only the answers import (besides the factory's module): the fork server imports it
+# once, after the fork, and its answer processes share it.
+PRELOAD: tuple[str, ...] = ()
 
 
 class ThreadAnswers:
@@ -68,21 +82,25 @@ class ThreadAnswers:
 
 
 class ProcessAnswers:
-    """Answers in ``processes`` child processes (spawned, so nothing of the loop leaks in)."""
+    """Answers in ``processes`` child processes, forked from a fork server that holds no
+    event loop and no thread (bot/forkserver.py), so nothing of the loop leaks in."""
 
-    def __init__(self, settings: Settings, processes: int, *, nice: int = 0, factory: str = APP_FACTORY):
+    def __init__(self, settings: Settings, processes: int, *, nice: int = 0, factory: str = APP_FACTORY,
+                 preload: tuple[str, ...] = PRELOAD):
         if processes < 1:
             raise ValueError("ProcessAnswers needs at least one process")
         self.settings = settings
         self.processes = processes
         self.nice = nice
         self.factory = factory
+        self.preload = (factory.partition(":")[0], *preload)
+        self.server_pid: int | None = None
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             max_workers=self.processes,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=forkserver.context(self.preload),
             initializer=_init_child,
             initargs=(self.settings, self.nice, self.factory),
         )
@@ -90,7 +108,9 @@ class ProcessAnswers:
     def start(self, timeout: float = 120.0) -> list[int]:
         """Start every child and wait until each has built its app; their pids. A child
         that cannot start (bad settings, unreachable database module) fails here, before
-        the web process takes requests."""
+        the web process takes requests. Called before the event loop and any thread, the
+        fork server is a fork of this process (bot/forkserver.py)."""
+        self.server_pid = forkserver.start(self.preload)
         self._pool = self._new_pool()
         # One slow ping per child at once: each finds no idle child, so all are spawned.
         futures = [self._pool.submit(_ping, 0.2) for _ in range(self.processes)]
@@ -122,7 +142,14 @@ class ProcessAnswers:
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         if self._pool is broken:  # several requests see the same break; replace it once
             self._pool = self._new_pool()
+            # The broken pool has failed every answer it held (each is told "something went
+            # wrong"). Its other processes ignore SIGTERM (see _init_child), so the pool's
+            # own clean-up, a SIGTERM and a join, would wait on them for ever (and so would
+            # this process at exit): they are killed.
+            survivors = list((getattr(broken, "_processes", None) or {}).values())
             broken.shutdown(wait=False, cancel_futures=True)
+            for process in survivors:
+                process.kill()
 
     def close(self, cancel_pending: bool = False) -> None:
         if self._pool is not None:

@@ -86,11 +86,15 @@ def serve_http(settings: Settings, engine: Engine, *, host: str, port: int) -> N
     # after SIGTERM the server drains its requests, then the children finish theirs.
     runner = answers.for_settings(settings)
     runtime(bolt).answers = runner
-    runner.start()
     # Everything built so far (the app, its libraries) lives as long as the process: keep
-    # it out of the collector, whose full passes over it stalled acks (~0.2 s each).
+    # it out of the collector, whose full passes over it stalled acks (~0.2 s each). Frozen
+    # before the fork, the answer processes' collector leaves those pages shared too.
     gc.collect()
     gc.freeze()
+    # No connection crosses the fork into the answer processes' server; this process
+    # opens new ones on demand.
+    engine.dispose()
+    runner.start()
     server = GracefulServer(uvicorn_config(build_asgi(settings, engine, app=bolt), host=host, port=port,
                                            log_level=settings.log_level, grace_seconds=grace),
                             grace_seconds=grace)

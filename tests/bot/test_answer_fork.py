@@ -1,0 +1,196 @@
+"""Lean answer processes (bot/forkserver.py, bot/answers.py): the fork server is a fork of
+the web process taken before any thread, so it and the answer processes share the modules
+the web process imported instead of importing them again."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing import forkserver as stdlib_forkserver
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot import forkserver
+from bot.answers import PRELOAD, ProcessAnswers
+from partnerhub_core import migrate
+from tests.bot.conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+SHARED = ("slack_bolt", "sqlalchemy", "pandas", "partnerhub_core.models", "bot.app")
+
+
+def facts(hold: float = 0.0) -> dict:
+    """Run in an answer process: who it is and where its modules come from."""
+    from bot import answers
+
+    time.sleep(hold)  # held, so that the next call goes to the other process
+    return {"pid": os.getpid(), "ppid": os.getppid(), "modules": {m: id(sys.modules[m]) for m in SHARED},
+            "engine": id(answers._child_runtime.engine), "start": multiprocessing.get_start_method(allow_none=True)}
+
+
+# One process with a single thread, as `partnerhub serve` is when it starts its answer
+# processes (pytest's own process runs fixtures' threads, so the script runs apart).
+SCRIPT = """
+import json, os, sys
+from bot.answers import ProcessAnswers
+from bot.app import build_app
+from partnerhub_core.db import make_engine
+from partnerhub_core.settings import Settings
+from tests.bot import test_answer_fork as probes
+
+settings = Settings(database_url=sys.argv[1], slack_signing_secret="s", slack_bot_token="xoxb-t",
+                    slack_api_url="http://127.0.0.1:9/api/")
+engine = make_engine(settings.database_url)
+app = build_app(settings, engine)  # everything the web process imports before it listens
+engine.dispose()
+runner = ProcessAnswers(settings, 2)
+pids = runner.start()
+seen = [f.result(timeout=60) for f in [runner._pool.submit(probes.facts, 1.0) for _ in range(2)]]
+# An answer process dies: the pool breaks and its replacement comes from the same server.
+import signal
+from concurrent.futures.process import BrokenProcessPool
+import time
+broken = runner._pool
+os.kill(pids[0], signal.SIGKILL)
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    try:
+        broken.submit(probes.facts).result(timeout=60)
+    except BrokenProcessPool:
+        runner._replace(broken)  # as ProcessAnswers.run does
+        break
+    time.sleep(0.1)
+after = runner._pool.submit(probes.facts).result(timeout=60)
+print(json.dumps({"me": os.getpid(), "server": runner.server_pid, "pids": pids, "seen": seen, "after": after,
+                  "engine": id(engine), "modules": {m: id(sys.modules[m]) for m in probes.SHARED},
+                  "start": runner._pool._mp_context.get_start_method()}))
+runner.close()
+"""
+
+
+def test_answer_processes_are_forked_from_a_fork_of_the_web_process_and_share_its_modules(tmp_path):
+    db = f"sqlite:///{tmp_path / 'fork.db'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PARTNERHUB_ANSWER_PROCESSES", None)
+    out = subprocess.run([sys.executable, "-c", SCRIPT, db], capture_output=True, text=True, cwd=ROOT, env=env,
+                         timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["start"] == "forkserver"
+    assert got["server"] is not None and got["server"] != got["me"]
+    children = {s["pid"] for s in got["seen"]}
+    assert children == set(got["pids"]) and len(children) == 2
+    for seen in got["seen"]:
+        assert seen["ppid"] == got["server"]  # forked by the fork server, itself a fork of the script
+        # The same module objects at the same addresses: inherited, not imported again.
+        assert seen["modules"] == got["modules"]
+        assert seen["engine"] != got["engine"]  # each answer process makes its own engine
+        assert seen["start"] == "forkserver"
+    after = got["after"]  # the pool after one of its processes was killed
+    assert after["pid"] not in children and after["ppid"] == got["server"]
+    assert after["modules"] == got["modules"]
+    assert not [p for p in got["pids"] if os.path.exists(f"/proc/{p}")]  # none left behind, none hung
+
+
+def test_with_other_threads_running_the_stdlib_starts_the_server_with_the_preload_list(bot_settings):
+    # pytest's process has the Slack stand-in's thread: forking it is not safe, so the
+    # stdlib's own fork server (a fresh interpreter) imports the preload list instead.
+    assert threading.active_count() > 1 and forkserver.start(["bot.app"]) is None
+    runner = ProcessAnswers(bot_settings, 1, factory="bot.app:build_app")
+    try:
+        pids = runner.start()
+        assert runner._pool._mp_context.get_start_method() == "forkserver"
+        assert stdlib_forkserver._forkserver._preload_modules == ["bot.app", *PRELOAD]
+        seen = runner._pool.submit(facts).result(timeout=60)
+        assert seen["pid"] in pids and seen["ppid"] != os.getpid()
+        assert seen["start"] == "forkserver"
+    finally:
+        runner.close()
+
+
+# --- a real `partnerhub serve` ------------------------------------------------------------
+def _tree(root: int) -> dict[int, int]:
+    """{pid: ppid} for ``root`` and its descendants (from /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                pass
+    found, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        found[pid] = parents.get(pid, 0)
+        todo.extend(p for p, pp in parents.items() if pp == pid)
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    with open(f"/proc/{pid}/cmdline", "rb") as fh:
+        return fh.read()
+
+
+def _pss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("Pss:")) / 1024
+
+
+def test_a_default_serve_is_a_web_process_a_fork_server_and_two_answer_processes_under_300_mb(tmp_path, fake_slack):
+    db = f"sqlite:///{tmp_path / 'serve.db'}"
+    migrate.upgrade(db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PARTNERHUB_DATABASE_URL": db, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "SLACK_BOT_TOKEN": BOT_TOKEN, "PARTNERHUB_SLACK_API_URL": fake_slack.base_url}
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PARTNERHUB_ENVIRONMENT", "PARTNERHUB_ANSWER_PROCESSES"):
+        env.pop(name, None)
+    proc = subprocess.Popen([str(VENV_BIN / "partnerhub"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("partnerhub serve did not start: " + proc.communicate()[1][-2000:])
+            time.sleep(0.1)
+        sender = SlackSender(base, fake_slack)
+        answer = fake_slack.wait_for_response(sender.command("help"), timeout=30)
+        assert answer["text"] == "Partner Hub help"  # made in an answer process
+        sender.http.close()
+
+        tree = _tree(proc.pid)
+        forked = [p for p in tree if p != proc.pid and _cmdline(p) == _cmdline(proc.pid)]
+        servers = [p for p in forked if tree[p] == proc.pid]
+        assert len(servers) == 1  # a fork of the web process (same command line), not a fresh python
+        workers = [p for p in forked if tree[p] == servers[0]]
+        assert len(workers) == 2  # PARTNERHUB_ANSWER_PROCESSES' default
+        assert not [p for p in tree if b"spawn_main" in _cmdline(p)]  # nothing spawned any more
+        total = sum(_pss_mb(p) for p in tree)
+        assert total < 300, {p: round(_pss_mb(p)) for p in tree}  # issue 19: idle serve at most 300 MB
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0
