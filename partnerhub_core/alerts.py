@@ -169,11 +169,14 @@ def build_digest(
     sources = {s.family: s for s in source_states(session, partner_id=partner_id, as_of=as_of, settings=settings)}
     sign_in = sign_in_note(sign_in_known_mask(customers, as_of, settings), sources[SourceFamily.ADMIN_SIGN_IN])
     kpis = [
-        Kpi("customers", N_("Customers managed"), len(statuses)),
+        # Every customer and every product (the statuses' rules): not the analytics' headline,
+        # which counts Meetings and Calling only, so the labels say so (subscription_kpis.py).
+        Kpi("customers", N_("All customers (any product)"), len(statuses)),
         Kpi("active", N_("Active"), counts[CustomerStatus.ACTIVE]),
         Kpi("trial", N_("In trial"), counts[CustomerStatus.TRIAL]),
         Kpi("expiring_soon", N_("Expiring soon"), counts[CustomerStatus.EXPIRING_SOON]),
-        Kpi("license_overage", N_("Over the license limit"), counts[CustomerStatus.LICENSE_OVERAGE]),
+        Kpi("license_overage", N_("Customers over the license limit (any product)"),
+            counts[CustomerStatus.LICENSE_OVERAGE]),
         # Over the customers whose sign-in is known; none known: unknown, not 0.
         Kpi("no_recent_activity", N_("No recent activity"),
             counts[CustomerStatus.NO_RECENT_ACTIVITY] if sign_in.known or not sign_in.total else None,
@@ -211,13 +214,15 @@ def build_digest(
             shown.append(row)
         built.append(Alert(kind=kind.value, title=ALERT_TITLES[kind], rows=shown, muted=muted, section=section,
                            history=history))
-    current = {cid: {s.value for s in found} for cid, found in statuses.items()}
+    value = {s: s.value for s in CustomerStatus}  # enum .value is a descriptor call: once per status
+    listed = {cid: [value[s] for s in found] for cid, found in statuses.items()}
+    current = {cid: set(found) for cid, found in listed.items()}
     changes = None if previous is None else changes_since(previous, current)
     names = dict(zip((int(c) for c in customers["customer_id"]), customers["customer"]))
     return Digest(
         partner_id=partner_id, as_of=as_of, tag=tag, region=region, kpis=kpis, alerts=built,
         changes=changes, names=names,
-        statuses={cid: [s.value for s in found] for cid, found in statuses.items()},
+        statuses=listed,
         off=off, notes=[sign_in],
     )
 
