@@ -202,3 +202,16 @@ def test_a_button_pressed_in_a_scoped_channel_answers_within_the_scope_with_the_
     text = blocks_text(pressed)
     assert FOOTER_EU in text and "Globex" not in text and "Acme Labs" not in text
     assert text.count("Scoped to this channel") == 1
+
+
+@pytest.mark.parametrize(("lang", "footer", "refusal"), [
+    ("pt-BR", "Escopo deste canal: região União Europeia, tag Gold",
+     "Este canal só responde sobre União Europeia, então Estados Unidos está fora dele."),
+    ("es", "Ámbito de este canal: región Unión Europea, etiqueta Gold",
+     "Este canal solo responde sobre Unión Europea, así que Estados Unidos queda fuera."),
+])
+def test_the_footer_and_the_refusal_speak_the_persons_language(slack, fake_slack, world, lang, footer, refusal):
+    bind(slack, fake_slack, "region:EU tag:Gold")
+    ask(slack, fake_slack, f"language {lang}", user="U_READ")
+    assert footer in blocks_text(ask(slack, fake_slack, "kpis", user="U_READ"))
+    assert refusal in blocks_text(ask(slack, fake_slack, "kpis region:US", user="U_READ"))
