@@ -3,7 +3,7 @@
 Only fields the feed documents are read (developer.webex.com, "Get Detailed Call
 History"; docs/webex-sources.md lists them). The feed has no queue outcome, no wait and
 no media figures of its own: the queue outcome and wait are derived here from the
-queue's own record (README, "Calling": how queue calls are derived); per-leg jitter,
+queue's own record (docs/rules.md, "Calling": "Queue calls from the CDR"); per-leg jitter,
 latency, loss and video are not in it, so a leg parsed from the feed carries none
 (media quality is its own source family, ``CALL_QUALITY``).
 """
