@@ -5,7 +5,7 @@ One module per responsibility; every public name stays importable from here.
 - ``legs``: ``LegIn`` (one leg as a source hands it over), ``IngestResult``, the per-leg
   rules (poor quality, endpoint type).
 - ``parse``: one record of Webex's detailed call history (CDR) into a ``LegIn``,
-  including the queue outcome and wait derived from the CDR's own fields (README,
+  including the queue outcome and wait derived from the CDR's own fields (docs/rules.md,
   "Calling").
 - ``rollups``: the daily rollup's sums and what one leg adds to them.
 - ``ingest``: leg by leg, each leg stored once (idempotent across overlapping batches).
