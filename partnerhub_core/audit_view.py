@@ -1,6 +1,6 @@
 """Reading the audit trail (``audit.py`` writes it): who changed what, when, newest first.
 
-Scope, by role (README "Audit trail"):
+Scope, by role (docs/rules.md, "Audit trail"):
 - full partner admins (and the CLI, which acts as the partner's operator) see the whole
   trail of their partner;
 - every other role sees the events about customers visible to them
