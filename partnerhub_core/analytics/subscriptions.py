@@ -6,7 +6,7 @@ guide says. Every function is keyword-only
 and returns a ``Section``; the frame behind them comes from three queries (customers,
 subscription lines, newest snapshots), never one query per customer.
 
-Definitions (also in the README, "Rules and formulas"), with W = ``settings.analytics_window_days`` (90):
+Definitions (also in docs/rules.md, "Subscription analytics"), with W = ``settings.analytics_window_days`` (90):
 
 * A line (a subscription or a trial of one product) is *in force* on ``as_of`` when it
   started on or before ``as_of``, its end date is ``as_of`` or later (or unset) and it
