@@ -6,7 +6,7 @@ newest Saturday strictly before ``as_of``; Webex refreshes it Sunday 00:00 UTC) 
 ``Section`` (KPIs and one table) plus the weekly ``trend`` frame its chart is drawn from
 and, for quality, the ``breakdown`` by endpoint type.
 
-Definitions (also in the README, "Rules and formulas"):
+Definitions (also in docs/rules.md, "Calling"):
 - calls: legs originated by a person ("calls placed by users"); legs: every leg;
 - poor-quality share: poor legs ÷ legs that reported media figures (the rule is in
   partnerhub_core/calling/legs.py; the view and its unknown figures in calling_quality.py);
