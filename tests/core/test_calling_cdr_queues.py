@@ -1,4 +1,4 @@
-"""Queue calls, outcomes and waits derived from the CDR feed's own fields (README, "Calling"),
+"""Queue calls, outcomes and waits derived from the CDR feed's own fields (docs/rules.md, "Calling"),
 through the ingest, the queue insights, the advanced features and the spike alert."""
 from __future__ import annotations
 
