@@ -53,12 +53,15 @@ def files_channel(ctx: Ctx) -> str:
 
 def upload_section_csv(ctx: Ctx, compute: Callable[[], Section]) -> dict | None:
     """Upload the whole table of a section as CSV, named as F21 says; None when it went
-    up, else the message to show. Counts against the fair-use limits."""
+    up, else the message to show ("no rows": nothing is attached). Counts against the
+    fair-use limits."""
     fairuse.expensive(ctx)
     with fairuse.report_slot(ctx.settings, ctx.partner_id):
         section = compute()
+        title = section.heading(ctx._)
+        if section.table is None or not len(section.table):
+            return ctx.render("notice.json.j2", text=ctx._("{title}: no rows, so no file.", title=title))
         data = reports.section_csv(section, ctx.locale)
-    title = section.heading(ctx._)
     try:
         ctx.client.files_upload_v2(channel=files_channel(ctx), content=data, filename=reports.file_name(title, ctx.as_of),
                                    title=title, initial_comment=ctx._("{title} — {rows} rows", title=title,

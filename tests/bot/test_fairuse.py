@@ -14,14 +14,18 @@ from bot import fairuse
 from bot.ids import ActionId
 from bot.server import build_asgi
 from tests.bot.conftest import SlackSender, serve
+from tests.bot.feature_world import add_customers
 
 # A 300 s window starts exactly here (epoch seconds divisible by 300).
 T0 = datetime(2026, 11, 25, 14, 0, 0, tzinfo=timezone.utc)
-VALUE = json.dumps({"k": "expiring", "p": "meetings", "r": None, "t": None}, separators=(",", ":"))
+# Acme Labs' Calling trial has more licenses assigned than bought: the table has a row (an
+# empty one would answer "no rows" and upload nothing).
+VALUE = json.dumps({"k": "overage", "p": "calling", "r": None, "t": None}, separators=(",", ":"))
 
 
 @pytest.fixture
-def limited(bot_settings, engine, fake_slack, linked):
+def limited(bot_settings, engine, fake_slack, linked, session):
+    add_customers(session, linked)
     settings = bot_settings.model_copy(update={"rate_limit_per_user": 2, "rate_limit_per_workspace": 10,
                                                "rate_limit_window_seconds": 300})
     with time_machine.travel(T0, tick=True) as traveller:

@@ -263,3 +263,12 @@ def test_endpoint_types_speak_the_persons_language_in_the_answer_and_the_file(sl
     rows = csv_rows(data)
     assert rows[0][0] == "Tipo de punto final"
     assert ["Teléfono de escritorio", "40", "4"] in [r[:3] for r in rows]
+
+
+def test_an_empty_calling_table_says_no_rows_and_uploads_nothing(slack, fake_slack, world):
+    answer = ask(slack, fake_slack, "calling queues")  # no calling data at all
+    [csv_button] = [b for b in buttons(answer) if b["action_id"] == "ph_calling_csv"]
+    assert not any(a.startswith("ph_calling_endpoints_file") for a in file_buttons(answer))
+    key = slack.action(csv_button["action_id"], csv_button["value"])
+    assert blocks_text(fake_slack.wait_for_response(key)).startswith("Call queue insights: no rows, so no file.")
+    assert [c.params["filename"] for c in fake_slack.calls("files.getUploadURLExternal")] == ["call-queues-trend.png"]
