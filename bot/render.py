@@ -3,7 +3,7 @@
 ``render("customer_card.json.j2", locale="pt_BR", card=card)`` renders
 ``templates/customer_card.json.j2`` with Jinja2 and the i18n extension (``_()`` speaks
 the user's language), parses the JSON and checks Slack's Block Kit limits
-(``../shared/SLACK_NOTES.md``): a violation raises ``BlockKitError`` here, in tests,
+(Slack's documented limits, the ``MAX_*`` constants below): a violation raises ``BlockKitError`` here, in tests,
 instead of ``invalid_blocks`` from Slack in front of a partner.
 
 In templates every dynamic value goes through ``tojson``. Filters:
