@@ -1,6 +1,6 @@
 """A local Webex stand-in: a real HTTP server on port 0, in a thread.
 
-It serves the endpoints of ../shared/WEBEX_API.md that the connector calls, from plain
+It serves the Webex endpoints the connector calls (docs/webex-sources.md), from plain
 Python data the test fills in, with multi-page ``Link`` pagination, and can be told to
 misbehave: answer 429 + Retry-After, 5xx, a 451 region redirect for call history, a
 malformed item, or 500 for every organization after the first N. Every request is
