@@ -1,4 +1,4 @@
-"""A client for the public Webex REST API (see ../shared/WEBEX_API.md).
+"""A client for the public Webex REST API (docs/webex-sources.md lists what it reads).
 
 What it does for every call:
 - ``Authorization: Bearer <token>`` and our own ``TrackingID`` header (helps Cisco support);
