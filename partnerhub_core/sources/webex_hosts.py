@@ -6,7 +6,7 @@ Webex's documented regional hosts are a global host's first label plus a region 
 the same domain: analytics-calling-eu.webexapis.com for call history (-gov for Government),
 analytics-eu / analytics-ca.webexapis.com for historical analytics, -in and -au
 (developer.webex.com "Reports: Detailed Call History", "Historical Analytics APIs";
-../shared/WEBEX_API.md). A 451 answer names the organization's regional host in its body.
+docs/webex-sources.md). A 451 answer names the organization's regional host in its body.
 """
 from __future__ import annotations
 
