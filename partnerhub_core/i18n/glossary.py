@@ -1,7 +1,7 @@
 """Partner Hub's own words, in English, Portuguese (Brazil) and Spanish.
 
-Partner admins know these names from Partner Hub and its guide (``../shared/seeds/``:
-000 is the Portuguese guide, 001 the Spanish one), and they build spreadsheets on the
+Partner admins know these names from Partner Hub and its guide (Cisco's Partner Hub
+help articles in Portuguese and Spanish), and they build spreadsheets on the
 report headers. So the status names, KPI and section titles, table columns and report
 columns below are translated with the guide's wording, not freshly: each ``Term`` holds
 the English message id (the gettext msgid, marked for extraction) and the guide's
