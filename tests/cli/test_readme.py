@@ -88,3 +88,14 @@ def test_every_readme_command_runs_as_printed(fresh_folder):
     assert ">>> partnerhub customers lookup \"zurich finanz\"" in out and "Zürich Finanz" in out
     assert "Next: activate the environment" in out  # what `make demo` tells the user to do
     assert (fresh_folder / "partnerhub-demo.db").exists() and not (fresh_folder / "partnerhub.db").exists()
+
+
+def test_no_doc_or_source_sends_readers_outside_the_repository():
+    """`../shared/…` is not in the repository: docs and code comments point at docs/ instead."""
+    paths = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "bench").glob("*.md")]
+    for package in ("bot", "partnerhub_core", "tests", "bench", "templates", "scripts"):
+        paths += [p for p in (ROOT / package).rglob("*") if p.suffix in {".py", ".j2", ".md", ".sh"}]
+    here = Path(__file__).resolve()
+    found = [str(p.relative_to(ROOT)) for p in paths
+             if p.resolve() != here and "../shared" in p.read_text(encoding="utf-8")]
+    assert not found
