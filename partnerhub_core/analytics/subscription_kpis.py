@@ -25,6 +25,21 @@ from partnerhub_core.i18n import N_
 from partnerhub_core.settings import Settings
 
 
+# Each headline count says what it counts, in the same words wherever it is shown (Slack,
+# App Home, CLI, CSV): only Meetings and Calling lines count here, so these are not the
+# digest's "All customers (any product)" nor its over-the-limit status count (alerts.py).
+TOTAL_LABELS = {
+    None: N_("Customers with Meetings or Calling"),
+    "meetings": N_("Customers with Webex Meetings"),
+    "calling": N_("Customers with Webex Calling"),
+}
+OVER_LABELS = {
+    None: N_("Customers over the license limit in Meetings or Calling"),
+    "meetings": N_("Customers over the license limit in Webex Meetings"),
+    "calling": N_("Customers over the license limit in Webex Calling"),
+}
+
+
 def _headline(frame: Frame, settings: Settings) -> Section:
     w = _window(settings)
     lines = frame.lines
@@ -35,8 +50,9 @@ def _headline(frame: Frame, settings: Settings) -> Section:
     low = int(cur.loc[_low_mask(cur, frame), "customer_id"].nunique())
     over = int(cur.loc[cur["assigned"] > cur["total_licenses"], "customer_id"].nunique())
     thresholds = ProductPcts(tuple(sorted(frame.thresholds.items())))
+    product = frame.products[0] if len(frame.products) == 1 else None
     kpis = [
-        Kpi("total_customers", N_("Total customers"), total),
+        Kpi("total_customers", TOTAL_LABELS[product], total),
         Kpi("expiring", N_("Approaching expiration"), expiring,
             hint=N_("Customers with a subscription or trial ending in the next {days} days."),
             hint_params={"days": w}),
@@ -48,10 +64,9 @@ def _headline(frame: Frame, settings: Settings) -> Section:
                     "({threshold}) and below {max_ratio}."),
             hint_params={"percentile": _num(settings.low_assignment_percentile), "threshold": thresholds,
                          "max_ratio": Pct(settings.low_assignment_max_ratio, 0)}),
-        Kpi("overage", N_("Exceeded license limit"), over,
-            hint=N_("Customers that assigned more licenses than they bought.")),
+        Kpi("overage", OVER_LABELS[product], over,
+            hint=N_("Customers that assigned more licenses than they bought, today.")),
     ]
-    product = frame.products[0] if len(frame.products) == 1 else None
     empty = pd.DataFrame({"key": pd.Series(dtype="str")})
     return Section("kpis", N_("Headline KPIs"), kpis, empty, [], product=product, as_of=frame.as_of)
 

@@ -31,8 +31,8 @@ def test_headline_kpis_with_the_low_assignment_rule_shown(slack, fake_slack, wor
     # Customers: Acme Corp (Meetings, renews in 51 days), Acme Labs (Calling trial ending in
     # 10 days, 25 of 20 assigned), Globex (Calling, ends in 68 days, 10 of 50 assigned).
     # Approaching expiration counts all three (the guide: auto-renew lines expire too).
-    assert fields(answer) == {"Total customers": "3", "Approaching expiration": "3", "Upcoming renewal": "1",
-                              "Low license assignment": "1", "Exceeded license limit": "1"}
+    assert fields(answer) == {"Customers with Meetings or Calling": "3", "Approaching expiration": "3", "Upcoming renewal": "1",
+                              "Low license assignment": "1", "Customers over the license limit in Meetings or Calling": "1"}
     # Calling ratios 0.2 and 1.25: the 25th percentile is 0.2 + 0.25 × 1.05 = 0.4625, the tie
     # 46.25% shown half-up as 46.3% (docs/ROUNDING.md).
     assert "at or below the 25th percentile of this partner's customers (Webex Calling 46.3%, Webex Meetings 80.0%) " \
@@ -42,7 +42,7 @@ def test_headline_kpis_with_the_low_assignment_rule_shown(slack, fake_slack, wor
 
 def test_a_plain_admin_counts_only_assigned_customers(slack, fake_slack, world):
     answer = ask(slack, fake_slack, "kpis meetings", user="U_ADMIN")
-    assert fields(answer)["Total customers"] == "1"
+    assert fields(answer)["Customers with Webex Meetings"] == "1"
     assert fields(answer)["Upcoming renewal"] == "1"
 
 

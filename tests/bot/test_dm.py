@@ -52,8 +52,8 @@ def fields(message) -> dict[str, str]:
 def test_kpis_typed_in_the_dm_are_answered_in_the_dm(slack, fake_slack, world):
     dm(slack, "kpis calling")
     answer = posted_in(fake_slack, DM)[0]
-    assert fields(answer) == {"Total customers": "2", "Approaching expiration": "2", "Upcoming renewal": "0",
-                              "Low license assignment": "1", "Exceeded license limit": "1"}
+    assert fields(answer) == {"Customers with Webex Calling": "2", "Approaching expiration": "2", "Upcoming renewal": "0",
+                              "Low license assignment": "1", "Customers over the license limit in Webex Calling": "1"}
     assert not fake_slack.calls("chat.postEphemeral")
 
 
@@ -144,4 +144,4 @@ def test_a_dm_from_another_workspaces_partner_sees_only_theirs(slack, fake_slack
     assert "Bravo Co" in seen
     for secret in ("Acme Corp", "Acme Labs", "Globex", "Acme Partners"):
         assert secret not in seen
-    assert fields(answers[2])["Total customers"] == "1"
+    assert fields(answers[2])["Customers with Webex Calling"] == "1"

@@ -54,8 +54,8 @@ def test_home_shows_headline_kpis_and_what_needs_attention(slack, fake_slack, wo
     view = published["view"]
     assert view["type"] == "home"
     # Approaching expiration includes Acme Corp's auto-renew line (the guide's reading).
-    assert _kpis(view) == {"Total customers": "4", "Approaching expiration": "4", "Upcoming renewal": "1",
-                           "Low license assignment": "2", "Exceeded license limit": "1"}
+    assert _kpis(view) == {"Customers with Meetings or Calling": "4", "Approaching expiration": "4", "Upcoming renewal": "1",
+                           "Low license assignment": "2", "Customers over the license limit in Meetings or Calling": "1"}
     text = blocks_text(view)
     assert "*What needs attention this week*\n• *Initech*: SUB-INI ends in 3 day(s)\n" \
            "• 1 customer(s) over their license limit" in text
@@ -68,8 +68,8 @@ def test_home_shows_headline_kpis_and_what_needs_attention(slack, fake_slack, wo
 def test_home_is_scoped_to_the_customers_an_admin_is_assigned(slack, fake_slack, world):
     _home_opened(slack, "U_ADMIN")  # assigned Acme Corp only
     view = _published(fake_slack)["view"]
-    assert _kpis(view) == {"Total customers": "1", "Approaching expiration": "1", "Upcoming renewal": "1",
-                           "Low license assignment": "0", "Exceeded license limit": "0"}
+    assert _kpis(view) == {"Customers with Meetings or Calling": "1", "Approaching expiration": "1", "Upcoming renewal": "1",
+                           "Low license assignment": "0", "Customers over the license limit in Meetings or Calling": "0"}
     text = blocks_text(view)
     assert "Nothing needs attention this week." in text
     assert "Initech" not in text and "Labs" not in text

@@ -141,7 +141,7 @@ def test_home_of_another_workspace_shows_only_its_own_partner(slack, fake_slack,
     slack.event({"type": "app_home_opened", "user": "XU_FULL", "tab": "home", "channel": "D2"}, team=OTHER_TEAM)
     view = fake_slack.wait_for("views.publish")[0].params["view"]
     fields = next(b["fields"] for b in view["blocks"] if b.get("fields"))
-    assert fields[0]["text"] == "*Total customers*\n1"
+    assert fields[0]["text"] == "*Customers with Meetings or Calling*\n1"
     assert _leaks(fake_slack, since) == []
 
 

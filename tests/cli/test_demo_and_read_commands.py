@@ -71,7 +71,7 @@ def test_demo_prints_every_status_and_section_and_writes_the_csvs(capsys, monkey
     for title in ("Recently added (last 90 days)", "Expiring in the next 90 days",
                   "Renewing in the next 90 days (auto-renew)", "Low license assignment", "Over the license limit"):
         assert f"{title} — Webex Meetings" in out and f"{title} — Webex Calling" in out
-    assert "Headline KPIs" in out and "Total customers:" in out
+    assert "Headline KPIs" in out and "Customers with Meetings or Calling:" in out
     assert "São Paulo Logística" in out and "https://admin.webex.com/overview?orgId=" in out
     names = sorted(p.name for p in out_dir.iterdir() if not p.name.startswith(("slack-", "digest-")))
     calling = [f"calling-analytics-{k}.csv" for k in ("usage", "quality", "features", "queues")] + [
@@ -88,7 +88,7 @@ def test_demo_prints_every_status_and_section_and_writes_the_csvs(capsys, monkey
     # The Slack half: the bot's answers to a handful of commands, and the weekly digest.
     assert "What the bot answers in Slack" in out
     assert "> /partnerhub customer sao paulo" in out and "Renews Jan 9, 2027" in out
-    assert "> /partnerhub kpis calling" in out and "Exceeded license limit" in out
+    assert "> /partnerhub kpis calling" in out and "Customers over the license limit in Webex Calling" in out
     assert "No customer matches no such customer." in out  # a polite error, not a traceback
     assert "Principais indicadores de desempenho (KPIs)" in out  # an admin who chose Portuguese
     assert "Traceback" not in out + err
@@ -148,7 +148,7 @@ def test_missing_database_folder(capsys, monkeypatch, env):
 def test_kpis_text_and_json(capsys, monkeypatch, env, demo_db):
     code, out, err = run(capsys, monkeypatch, "kpis", "--database-url", demo_db, "--as-of", AS_OF)
     assert code == 0, err
-    assert "Total customers:" in out and "Low license assignment:" in out
+    assert "Customers with Meetings or Calling:" in out and "Low license assignment:" in out
     code, out, err = run(capsys, monkeypatch, "kpis", "--database-url", demo_db, "--as-of", AS_OF, "--json",
                          "--product", "calling", "--region", "eu")
     assert code == 0, err

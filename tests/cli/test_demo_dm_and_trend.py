@@ -35,7 +35,7 @@ def test_the_demo_prints_the_license_trend_charts_and_a_dm_conversation(capsys, 
     assert [line.split(": ", 1)[1] for line in said if not line.startswith("Partner Hub")] == [
         "kpis calling", "customer sao paulo", "help"]
     assert dm.count("Partner Hub:") == 3
-    assert "Headline KPIs" in dm and "Exceeded license limit" in dm  # kpis calling
+    assert "Headline KPIs" in dm and "Customers over the license limit in Webex Calling" in dm  # kpis calling
     assert "São Paulo Logística" in dm and "Renews Jan 9, 2027" in dm  # customer sao paulo
     assert "What Partner Hub can do" in dm  # help
     assert "/partnerhub kpis" not in dm.split("What Partner Hub can do")[0]  # typed without the slash
