@@ -39,6 +39,8 @@ ACTION_LABELS = {
     "alert.acknowledge": N_("acknowledged an alert"),
     "alert.snooze": N_("snoozed an alert"),
     "alert.assign_owner": N_("named an alert's owner"),
+    "channel_scope.bind": N_("scoped a channel"),
+    "channel_scope.unbind": N_("removed a channel's scope"),
     "digest.subscribe": N_("subscribed a channel to a digest"),
     "digest.unsubscribe": N_("unsubscribed a channel from a digest"),
     "schedule.create": N_("scheduled a report"),

@@ -215,3 +215,10 @@ def test_the_footer_and_the_refusal_speak_the_persons_language(slack, fake_slack
     ask(slack, fake_slack, f"language {lang}", user="U_READ")
     assert footer in blocks_text(ask(slack, fake_slack, "kpis", user="U_READ"))
     assert refusal in blocks_text(ask(slack, fake_slack, "kpis region:US", user="U_READ"))
+
+
+def test_the_audit_trail_names_binds_and_unbinds(slack, fake_slack, world):
+    bind(slack, fake_slack, "region:EU")
+    ask(slack, fake_slack, "channel scope off")
+    text = blocks_text(ask(slack, fake_slack, "audit", channel="C_GENERAL"))
+    assert "scoped a channel" in text and "removed a channel's scope" in text
