@@ -44,6 +44,8 @@ def _value(col: sa.Column, partner_id: int, team: str):
         return datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
     if py is date:
         return date(2026, 11, 1)
+    if py is bytes:
+        return b"v"
     if py in (dict, list):
         return {} if py is dict else []
     length = getattr(col.type, "length", None) or 40
