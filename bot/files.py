@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot import fairuse
 from bot.context import Ctx
 from partnerhub_core import reports
+from partnerhub_core.i18n import format_number
 from partnerhub_core.analytics.common import Section
 
 # Slack's answers that mean "not in this conversation", not "try again".
@@ -55,17 +56,30 @@ def upload_section_csv(ctx: Ctx, compute: Callable[[], Section]) -> dict | None:
     """Upload the whole table of a section as CSV, named as F21 says; None when it went
     up, else the message to show ("no rows": nothing is attached). Counts against the
     fair-use limits."""
+    return upload_section(ctx, compute, "csv")
+
+
+def upload_section(ctx: Ctx, compute: Callable[[], Section], fmt: str) -> dict | None:
+    """``upload_section_csv``, as ``fmt`` "csv" (``reports.section_csv``) or "xlsx" (the same
+    table through ``reports.tables``: numbers and dates typed, text never a formula)."""
+    from partnerhub_core.reports.tables import from_section, table_file_name, table_xlsx
+
     fairuse.expensive(ctx)
     with fairuse.report_slot(ctx.settings, ctx.partner_id):
         section = compute()
         title = section.heading(ctx._)
         if section.table is None or not len(section.table):
             return ctx.render("notice.json.j2", text=ctx._("{title}: no rows, so no file.", title=title))
-        data = reports.section_csv(section, ctx.locale)
+        if fmt == "xlsx":
+            data, filename = table_xlsx(from_section(section, ctx.locale), ctx.locale), table_file_name(
+                title, ctx.as_of, "xlsx")
+        else:
+            data, filename = reports.section_csv(section, ctx.locale), reports.file_name(title, ctx.as_of)
     try:
-        ctx.client.files_upload_v2(channel=files_channel(ctx), content=data, filename=reports.file_name(title, ctx.as_of),
+        ctx.client.files_upload_v2(channel=files_channel(ctx), content=data, filename=filename,
                                    title=title, initial_comment=ctx._("{title} — {rows} rows", title=title,
-                                                                      rows=len(section.table)))
+                                                                      rows=format_number(len(section.table),
+                                                                                         ctx.locale)))
     except SlackApiError as exc:
         if slack_error(exc) in UNREACHABLE:
             return cannot_post_files(ctx)

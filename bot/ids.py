@@ -31,9 +31,11 @@ class ActionId(StrEnum):
     TRIAL_OPEN = "ph_trial_open"  # value: customer id; opens the trial modal
     ANALYTICS_VIEW = "ph_analytics_view"  # value: JSON {"k": section, "p": product, "r": region, "t": tag}
     ANALYTICS_DOWNLOAD_CSV = "ph_analytics_csv"  # value: as ANALYTICS_VIEW
+    ANALYTICS_DOWNLOAD_XLSX = "ph_analytics_xlsx"  # value: as ANALYTICS_VIEW
     # calling analytics and reports (F16-F25)
     CALLING_VIEW = "ph_calling_view"  # value: JSON {"k": usage|quality|features|queues, "r": region, "t": tag}
     CALLING_DOWNLOAD_CSV = "ph_calling_csv"  # value: as CALLING_VIEW
+    CALLING_DOWNLOAD_XLSX = "ph_calling_xlsx"  # value: as CALLING_VIEW
     AUDIT_DOWNLOAD_CSV = "ph_audit_csv"  # value: the audit command's filters ("acme since:2026-11-01")
     # a table as a file (issue 17 item 8): action id "<id>:csv" or "<id>:xlsx" (bot/table_files.py)
     CUSTOMERS_FILE = "ph_customers_file"  # value: JSON {"f": filters} (as CUSTOMERS_PAGE, no page)

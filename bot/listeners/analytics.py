@@ -20,7 +20,7 @@ from sqlmodel import select
 from bot import values
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
-from bot.files import upload_section_csv
+from bot.files import upload_section, upload_section_csv
 from bot.ids import ActionId
 from partnerhub_core import auth, charts
 from partnerhub_core.analytics import subscriptions
@@ -185,6 +185,12 @@ def download(ctx: Ctx, action: dict) -> dict | None:
     return upload_section_csv(ctx, lambda: compute(ctx, query))
 
 
+def download_xlsx(ctx: Ctx, action: dict) -> dict | None:
+    """The same whole table as XLSX (numbers and dates typed), to the person's DM."""
+    query = Query.from_value(action.get("value"))
+    return upload_section(ctx, lambda: compute(ctx, query), "xlsx")
+
+
 def on_view(ctx: Ctx, action: dict) -> dict:
     message = show(ctx, Query.from_value(action.get("value")))
     message["replace_original"] = True
@@ -233,5 +239,6 @@ def register(app: AsyncApp) -> None:
     for key, (aliases, usage, help_text) in COMMANDS.items():
         subcommand(app, key, aliases=aliases, usage=usage, help=help_text, group=N_("Analytics"))(_command(key))
     on_action(app, re.compile(rf"^{ActionId.ANALYTICS_DOWNLOAD_CSV}(:.*)?$"), download)
+    on_action(app, re.compile(rf"^{ActionId.ANALYTICS_DOWNLOAD_XLSX}(:.*)?$"), download_xlsx)
     on_action(app, re.compile(rf"^{ActionId.ANALYTICS_VIEW}(:.*)?$"), on_view)
     on_action(app, ActionId.OPEN_SECTION, on_open_section)

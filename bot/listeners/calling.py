@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot import values
 from bot.commands import subcommand
 from bot.context import Ctx, on_action
-from bot.files import UNREACHABLE, files_channel, slack_error, upload_section_csv
+from bot.files import UNREACHABLE, files_channel, slack_error, upload_section, upload_section_csv
 from bot.ids import ActionId
 from bot.table_files import action_pattern, file_format, send_table
 from partnerhub_core import auth, charts
@@ -169,6 +169,12 @@ def download(ctx: Ctx, action: dict) -> dict | None:
     return upload_section_csv(ctx, lambda: compute(ctx, query))
 
 
+def download_xlsx(ctx: Ctx, action: dict) -> dict | None:
+    """The same whole table as XLSX (numbers and dates typed), to the person's DM."""
+    query = CallingQuery.from_value(action.get("value"))
+    return upload_section(ctx, lambda: compute(ctx, query), "xlsx")
+
+
 def download_endpoints(ctx: Ctx, action: dict) -> dict | None:
     """The quality view's table by endpoint type as CSV or XLSX, to the person's DM."""
     fmt = file_format(action)
@@ -198,5 +204,6 @@ def register(app: AsyncApp) -> None:
                help=N_("Webex Calling: usage, quality, advanced features and call queues, with charts."),
                group=N_("Analytics"))(calling_command)
     on_action(app, ActionId.CALLING_DOWNLOAD_CSV, download)
+    on_action(app, ActionId.CALLING_DOWNLOAD_XLSX, download_xlsx)
     on_action(app, ActionId.CALLING_VIEW, on_view)
     on_action(app, action_pattern(ActionId.CALLING_ENDPOINTS_FILE), download_endpoints)

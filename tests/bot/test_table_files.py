@@ -272,3 +272,29 @@ def test_an_empty_calling_table_says_no_rows_and_uploads_nothing(slack, fake_sla
     key = slack.action(csv_button["action_id"], csv_button["value"])
     assert blocks_text(fake_slack.wait_for_response(key)).startswith("Call queue insights: no rows, so no file.")
     assert [c.params["filename"] for c in fake_slack.calls("files.getUploadURLExternal")] == ["call-queues-trend.png"]
+
+
+def test_analytics_and_calling_sections_offer_xlsx_beside_csv(slack, fake_slack, session, world):
+    answer = ask(slack, fake_slack, "expiring calling")
+    ids = [b["action_id"] for b in buttons(answer)]
+    assert ids[:2] == ["ph_analytics_csv", "ph_analytics_xlsx"]
+    [xlsx_button] = [b for b in buttons(answer) if b["action_id"] == "ph_analytics_xlsx"]
+    assert xlsx_button["text"]["text"] == "Download XLSX"
+    name, data, where = press(slack, fake_slack, xlsx_button)
+    assert where == "D_FULL" and name.startswith("Expiring in the next 90 days_") and name.endswith(".xlsx")
+    sheet, rows = xlsx_rows(data)
+    assert rows[0][:3] == ["Customer", "Subscription ID", "Days until expiry"]
+    assert [r[:3] for r in rows[1:3]] == [["Acme Labs", "TRIAL-LABS", 10], ["Globex", "SUB-GLOBEX", 68]]
+    assert sheet["C2"].data_type == "n"
+
+    _rollup(session, world.globex, date(2026, 11, 16), "desk_phone", calls=30, legs=40, queue_calls=20,
+            queue_answered=15, queue_abandoned=5, queue_answer_wait_s=450.0, queue_abandon_wait_s=300.0)
+    session.commit()
+    answer = ask(slack, fake_slack, "calling queues")
+    fake_slack.wait_for("files.completeUploadExternal", count=2)  # the xlsx above, then the trend chart
+    [xlsx_button] = [b for b in buttons(answer) if b["action_id"] == "ph_calling_xlsx"]
+    name, data, where = press(slack, fake_slack, xlsx_button)
+    assert where == "D_FULL" and name.startswith("Call queue insights_") and name.endswith(".xlsx")
+    _, rows = xlsx_rows(data)
+    assert rows[0][:6] == ["Customer", "Region", "Queue calls", "Answered", "Abandoned", "Abandoned rate (%)"]
+    assert rows[1][:6] == ["Globex", "US", 20, 15, 5, 25.0]
