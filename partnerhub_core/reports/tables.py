@@ -36,6 +36,7 @@ from io import BytesIO
 from typing import Any
 
 from partnerhub_core.i18n import N_, decimal_symbol, translations
+from partnerhub_core.i18n.glossary import named
 from partnerhub_core.reports.csvout import FORMULA_STARTS, PLAIN_NUMBER, CsvWriter
 from partnerhub_core.rounding import displayed
 
@@ -134,6 +135,8 @@ def cell(value: Any, kind: str, gettext) -> Any:
     value = _plain(value)
     if value is None:
         return None
+    if kind in ("region", "product"):  # a code a person reads by name: "EU" -> "União Europeia"
+        return named(value, kind, gettext)
     if isinstance(value, str):
         return value  # "—" (unknown) or a text the caller chose, in any column
     if kind == PERCENT and isinstance(value, (int, float, Decimal)):
