@@ -19,6 +19,7 @@ from partnerhub_core.analytics.hints import kpi_hint
 from partnerhub_core.db import mask_url
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
+from partnerhub_core.i18n.glossary import named
 from partnerhub_core.lazy import is_missing
 from partnerhub_core.models import Partner
 from partnerhub_core.rounding import DECIMALS
@@ -97,6 +98,8 @@ def format_value(value: Any, kind: str, locale: str) -> str:
         return i18n.format_date(value, locale)
     if kind == BOOL:
         return i18n.translations(locale).gettext(N_("Yes") if value else N_("No"))
+    if kind in ("region", "product"):  # names, not codes
+        return str(named(value, kind, i18n.translations(locale).gettext))
     return str(value)
 
 
