@@ -39,7 +39,8 @@ from partnerhub_core.analytics.common import (
     FLOAT,
     INT,
     PERCENT,
-    TEXT,
+    PRODUCT,
+    REGION,
     Column,
     Kpi,
     Section,
@@ -200,10 +201,10 @@ def expiring_alert(customers: pd.DataFrame, subs: pd.DataFrame, *, as_of: date, 
     table = table.sort_values(["days_left", "customer", "subscription_id"]).reset_index(drop=True)
     columns = [
         Column("customer", N_("Customer")), Column("subscription_id", N_("Subscription ID")),
-        Column("product", N_("Product")), Column("trial", N_("Trial"), BOOL),
+        Column("product", N_("Product"), PRODUCT), Column("trial", N_("Trial"), BOOL),
         Column("auto_renew", N_("Auto-renew"), BOOL),
         Column("end_date", N_("Ends on"), DATE), Column("days_left", N_("Days left"), INT),
-        Column("total_licenses", N_("Total licenses"), INT), Column("region", N_("Region")),
+        Column("total_licenses", N_("Total licenses"), INT), Column("region", N_("Region"), REGION),
     ]
     kpis = [Kpi("customers", N_("Customers"), int(table["customer_id"].nunique()))]
     return Section("alert-expiring", ALERT_TITLES[AlertKind.EXPIRING], kpis, table, columns, as_of=as_of)
@@ -220,9 +221,9 @@ def overage_alert(customers: pd.DataFrame, subs: pd.DataFrame, snaps: pd.DataFra
     table = table.sort_values(["overage", "customer"], ascending=[False, True]).reset_index(drop=True)
     columns = [
         Column("customer", N_("Customer")), Column("subscription_id", N_("Subscription ID")),
-        Column("product", N_("Product")), Column("total_licenses", N_("Total licenses"), INT),
+        Column("product", N_("Product"), PRODUCT), Column("total_licenses", N_("Total licenses"), INT),
         Column("assigned", N_("Assigned"), INT), Column("overage", N_("Over the limit"), INT),
-        Column("region", N_("Region")),
+        Column("region", N_("Region"), REGION),
     ]
     kpis = [
         Kpi("customers", N_("Customers"), int(table["customer_id"].nunique())),
@@ -251,7 +252,7 @@ def spike_alert(
         Column("customer", N_("Customer")), Column("week_ending", N_("Week ending"), DATE),
         Column("queue_calls", N_("Queue calls"), INT), Column("queue_abandoned", N_("Abandoned"), INT),
         Column("rate", N_("Abandoned rate"), PERCENT), Column("baseline_rate", N_("Usual rate"), PERCENT),
-        Column("times_baseline", N_("Times usual"), FLOAT), Column("region", N_("Region")),
+        Column("times_baseline", N_("Times usual"), FLOAT), Column("region", N_("Region"), REGION),
     ]
     kpis = [Kpi("customers", N_("Customers"), int(table["customer_id"].nunique()))]
     section = Section("alert-abandoned_spike", ALERT_TITLES[AlertKind.ABANDONED_SPIKE], kpis, table,
@@ -283,7 +284,7 @@ def low_assignment_alert(
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=[c.key for c in columns] + ["customer_id", "product"])
     if "product" not in [c.key for c in columns]:
-        columns = columns[:1] + [Column("product", N_("Product"), TEXT)] + columns[1:]
+        columns = columns[:1] + [Column("product", N_("Product"), PRODUCT)] + columns[1:]
     kpis = [Kpi("customers", N_("Customers"), int(table["customer_id"].nunique()) if len(table) else 0)]
     return Section("alert-low_assignment", ALERT_TITLES[AlertKind.LOW_ASSIGNMENT], kpis, table, columns,
                    as_of=as_of)

@@ -50,7 +50,7 @@ from partnerhub_core.analytics.calling_quality import (  # noqa: F401  (re-expor
     with_call_history,
 )
 from partnerhub_core.analytics.cache import cached
-from partnerhub_core.analytics.common import FLOAT, INT, PERCENT, Column, Kpi, ratio
+from partnerhub_core.analytics.common import FLOAT, INT, PERCENT, REGION, Column, Kpi, ratio
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import CallRollup
 from partnerhub_core.settings import Settings
@@ -60,7 +60,7 @@ from partnerhub_core.settings import Settings
 # ---------------------------------------------------------------------------------
 USAGE_COLUMNS = [
     Column("customer", N_("Customer")),
-    Column("region", N_("Region")),
+    Column("region", N_("Region"), REGION),
     Column("calls", N_("Calls (last week)"), INT),
     Column("calls_prev", N_("Calls (week before)"), INT),
     Column("calls_change", N_("Change"), PERCENT),
@@ -125,7 +125,7 @@ def usage(*, session: Session, partner_id: int, as_of: date, settings: Settings,
 # ---------------------------------------------------------------------------------
 # F18 advanced features
 # ---------------------------------------------------------------------------------
-FEATURE_COLUMNS = [Column("customer", N_("Customer")), Column("region", N_("Region"))] + [
+FEATURE_COLUMNS = [Column("customer", N_("Customer")), Column("region", N_("Region"), REGION)] + [
     Column(key, label, INT) for key, label in FEATURES
 ]
 FEATURE_TREND_COLUMNS = [Column("week_ending", N_("Week ending"), "date")] + [
@@ -172,7 +172,7 @@ def features(*, session: Session, partner_id: int, as_of: date, settings: Settin
 # ---------------------------------------------------------------------------------
 QUEUE_COLUMNS = [
     Column("customer", N_("Customer")),
-    Column("region", N_("Region")),
+    Column("region", N_("Region"), REGION),
     Column("queue_calls", N_("Queue calls"), INT),
     Column("queue_answered", N_("Answered"), INT),
     Column("queue_abandoned", N_("Abandoned"), INT),

@@ -31,7 +31,7 @@ from partnerhub_core.analytics.calling_base import (
     _share,
 )
 from partnerhub_core.analytics.cache import cached
-from partnerhub_core.analytics.common import INT, PERCENT, Column, Kpi, ratio
+from partnerhub_core.analytics.common import INT, PERCENT, REGION, Column, Kpi, ratio
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import EndpointType
 from partnerhub_core.provenance import SourceFamily, SourceState
@@ -43,7 +43,7 @@ from partnerhub_core.unknown import attach_source_note
 # ---------------------------------------------------------------------------------
 QUALITY_COLUMNS = [
     Column("customer", N_("Customer")),
-    Column("region", N_("Region")),
+    Column("region", N_("Region"), REGION),
     Column("legs_with_media", N_("Call legs with media figures"), INT),
     Column("poor_legs", N_("Poor-quality call legs"), INT),
     Column("poor_share", N_("Poor-quality share"), PERCENT),

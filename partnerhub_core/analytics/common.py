@@ -32,6 +32,8 @@ SNAPSHOT_LOOKBACK_DAYS = 14
 
 # Column kinds, so every renderer formats a value the same way.
 TEXT, INT, PERCENT, DATE, BOOL, FLOAT = "text", "int", "percent", "date", "bool", "float"
+# Text columns holding a code a person reads by name (i18n.glossary.named): "EU", "calling".
+REGION, PRODUCT = "region", "product"
 
 
 @dataclass(frozen=True)

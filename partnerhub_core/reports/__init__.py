@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_, decimal_symbol, translations
+from partnerhub_core.i18n.glossary import named
 from partnerhub_core.models import CustomerTag, Region
 from partnerhub_core.rounding import displayed
 from partnerhub_core.reports.csvout import BOM, CsvWriter, neutralise
@@ -209,6 +210,8 @@ def section_csv(section, locale: str = "en") -> bytes:
                 value = displayed(value, "float")
             elif c.kind == "bool" and value is not None:
                 value = gettext(N_("Yes")) if value else gettext(N_("No"))
+            else:
+                value = named(value, c.kind, gettext)  # region and product names, not codes
             values.append(value)
         writer.row(values)
     notes = note_lines(getattr(section, "notes", []), gettext, locale)

@@ -68,7 +68,7 @@ def test_quality_view_with_kpis_and_two_png_charts(slack, fake_slack, world):
     assert "Week ending Nov 21, 2026" in text
     assert "jitter is above 150 ms, its latency above 400 ms or its packet loss above 5%" in text
     assert "Desk phone · Call legs with media figures: 40 · Poor-quality call legs: 4 · Poor-quality share: 10.0%" in text
-    assert "*Globex* · Region: US · Call legs with media figures: 40 · Poor-quality call legs: 4" in text
+    assert "*Globex* · Region: United States · Call legs with media figures: 40 · Poor-quality call legs: 4" in text
     [complete] = fake_slack.wait_for("files.completeUploadExternal")
     names = [c.params["filename"] for c in fake_slack.calls("files.getUploadURLExternal")]
     assert names == ["call-quality-trend.png", "call-quality-by-endpoint.png"]
@@ -89,7 +89,7 @@ def test_queues_view_and_its_csv_download(slack, fake_slack, world):
     [(title, data)] = _uploaded(fake_slack, complete)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:6] == ["Customer", "Region", "Queue calls", "Answered", "Abandoned", "Abandoned rate (%)"]
-    assert rows[1][:6] == ["Globex", "US", "20", "15", "5", "25.0"]
+    assert rows[1][:6] == ["Globex", "United States", "20", "15", "5", "25.0"]
     asked = fake_slack.calls("files.getUploadURLExternal")[-1]
     assert re.fullmatch(r"Call queue insights_[A-Za-z0-9]+_2026-11-25\.csv", asked.params["filename"])
 
@@ -216,7 +216,7 @@ def test_quality_from_call_history_alone_is_unknown_with_a_footnote(slack, fake_
     assert fields(answer) == {"Call legs with media figures": "—", "Poor-quality call legs": "—",
                               "Poor-quality share": "—", "Customers with poor-quality calls": "—"}
     text = blocks_text(answer)
-    assert "*Globex* · Region: US · Call legs with media figures: — · Poor-quality call legs: — · " \
+    assert "*Globex* · Region: United States · Call legs with media figures: — · Poor-quality call legs: — · " \
            "Poor-quality share: —" in text
     assert "Call quality known for 0 of 1 customers." in text
     assert "— Call quality: its last read failed (quality not readable)." in text

@@ -1,7 +1,7 @@
 """The language sweep (issue 17, item 4): everything a person reads in pt-BR or es — every
 template over its fixtures, every CSV (analytics sections, the licence trend, calling
-sections, the three reports, the customer / admin / endpoint tables) and the digest over
-the demo partner — holds no English word and no decimal written with a point.
+sections, the three reports, the customer / admin / endpoint tables, the digest's alert
+files) and the digest message over the demo partner — holds no English word and no decimal written with a point.
 
 **The stop-list** is built from our own catalog, so it grows with the product: every word
 of three or more ASCII letters in an English msgid, minus
@@ -258,8 +258,10 @@ def _outputs(engine, pid, locale):
     """(name, text) of every file and table a person downloads."""
     from sqlmodel import Session
 
-    from partnerhub_core import reports
+    from bot.render import blocks_to_text, render
+    from partnerhub_core import alerts, reports
     from partnerhub_core.analytics import calling, subscriptions
+    from partnerhub_core.models import Schedule
     from partnerhub_core.analytics.hints import kpi_hint
     from partnerhub_core.i18n import translations
     from partnerhub_core.auth import Actor
@@ -299,6 +301,15 @@ def _outputs(engine, pid, locale):
             out = io.BytesIO()
             reports.run_report(session=session, partner_id=pid, report=key, as_of=AS_OF, locale=locale, out=out)
             yield f"report {key}", _without_data_columns(_csv_text(out.getvalue()), locale)
+        digest = alerts.build_digest(session=session, partner_id=pid, as_of=AS_OF, settings=settings,
+                                     alerts=["expiring", "overage", "low_assignment", "abandoned_spike"])
+        for alert in digest.alerts:
+            if not alert.section.table.empty:
+                yield f"digest alert {alert.kind}", _csv_text(reports.section_csv(alert.section, locale))
+        schedule = Schedule(id=1, partner_id=pid, target_id="C1", language=locale)
+        payload = render("digest.json.j2", locale=locale, digest=digest, schedule=schedule, rows_per_alert=8,
+                         preview=False, status_label=lambda s, locale=None: s)
+        yield "digest message", blocks_to_text(payload)
         actor = Actor(partner_id=pid, role=Role.FULL_ADMIN, label="test")
         table = views.customers_table(session=session, actor=actor, filters=CustomerFilters(), as_of=AS_OF,
                                       settings=settings, locale=locale)
