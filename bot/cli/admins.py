@@ -3,36 +3,27 @@ after: a table, JSON (``--json``), or the same file as Slack's Download CSV/XLSX
 (``--format csv|xlsx``, built by ``reports.views.admins_table``)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from bot.cli.common import echo_json
-from bot.cli.options import FORMAT_OPT
-from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_view, output_format
-from bot.cli.tables import DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, read_context, text_table
-from partnerhub_core.auth import ROLE_LABELS, Actor
+from bot.cli.output import JSON, TABLE, ReadOptions, emit_view, read_command
+from bot.cli.tables import text_table
+from partnerhub_core.auth import ROLE_LABELS
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Role
 from partnerhub_core.reports.views import ADMIN_HEADERS, admins_table
 from partnerhub_core.services.admins import list_partner_admins
 
 
-def admins(
-    partner: int = PARTNER_OPT,
-    database_url: str = DB_OPT,
-    json_out: bool = JSON_OPT,
-    fmt: str = FORMAT_OPT,
-    output: Path = OUTPUT_OPT,
-    lang: str = LANG_OPT,
-) -> None:
+@read_command(as_of=False)
+def admins(opts: ReadOptions) -> None:
     """Partner admins: name, email, role, and whether they see all customers or how many are assigned."""
-    shape = output_format(fmt, json_out, output)
-    ctx = read_context(partner, None, database_url, lang)
-    actor = Actor.system(ctx.partner_id, label="cli")
+    shape = opts.shape()
+    ctx = opts.context()
+    actor = opts.actor(ctx)
     with ctx.session() as session:
         if shape not in (JSON, TABLE):
-            emit_view(admins_table(session=session, actor=actor, locale=ctx.locale), shape, ctx.locale, output)
+            emit_view(admins_table(session=session, actor=actor, locale=ctx.locale), shape, ctx.locale, opts.output)
             return
         found = list_partner_admins(session=session, actor=actor)
     if shape == JSON:

@@ -10,9 +10,9 @@ import typer
 
 from bot.cli.common import echo_json
 from bot.cli.filters import parse_filters
-from bot.cli.options import FORMAT_OPT, PRODUCT_OPT, REGION_OPT, TAG_OPT, filters_arg
-from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, emit_section, output_format
-from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, read_context, render_section
+from bot.cli.options import PRODUCT_OPT, REGION_OPT, TAG_OPT, filters_arg
+from bot.cli.output import JSON, TABLE, ReadOptions, emit_rows, emit_section, read_command
+from bot.cli.tables import render_section
 from partnerhub_core.analytics import subscriptions
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
@@ -30,25 +30,21 @@ def _filters(words, product, region, tag):
                          checks={"product": subscriptions.check_product, "region": subscriptions.check_region})
 
 
+@read_command()
 def kpis(
     filters: list[str] = FILTERS,
     product: str = PRODUCT_OPT,
     region: str = REGION_OPT,
     tag: str = TAG_OPT,
-    partner: int = PARTNER_OPT,
-    as_of: str = AS_OF_OPT,
-    database_url: str = DB_OPT,
-    json_out: bool = JSON_OPT,
-    fmt: str = FORMAT_OPT,
-    output: Path = OUTPUT_OPT,
-    lang: str = LANG_OPT,
+    *,
+    opts: ReadOptions,
 ) -> None:
     """Headline KPIs: customers, approaching expiration, renewals, low assignment, overage.
 
     Both products unless one is given."""
-    shape = output_format(fmt, json_out, output)
+    shape = opts.shape()
     chosen = _filters(filters, product, region, tag)
-    ctx = read_context(partner, as_of, database_url, lang)
+    ctx = opts.context()
     with ctx.session() as session:
         section = subscriptions.headline_kpis(session=session, partner_id=ctx.partner_id, as_of=ctx.as_of,
                                               settings=ctx.settings, product=chosen.product, region=chosen.region,
@@ -60,9 +56,10 @@ def kpis(
     else:
         # One column a KPI, one row of figures.
         emit_rows(section.heading(ctx._), [ctx._(k.label) for k in section.kpis], [[k.value for k in section.kpis]],
-                  shape, kinds=[k.kind for k in section.kpis], locale=ctx.locale, output=output)
+                  shape, kinds=[k.kind for k in section.kpis], locale=ctx.locale, output=opts.output)
 
 
+@read_command()
 def section(
     name: str = typer.Argument(..., help="recent, expiring, renewing, low, overage or trend."),
     filters: list[str] = FILTERS,
@@ -71,31 +68,26 @@ def section(
     tag: str = TAG_OPT,
     limit: int = typer.Option(None, "--limit", min=1, help="Show at most this many rows (newest weeks first)."),
     chart_dir: Path = typer.Option(None, "--chart", help="trend only: also write the chart (PNG) into this folder."),
-    partner: int = PARTNER_OPT,
-    as_of: str = AS_OF_OPT,
-    database_url: str = DB_OPT,
-    json_out: bool = JSON_OPT,
-    fmt: str = FORMAT_OPT,
-    output: Path = OUTPUT_OPT,
-    lang: str = LANG_OPT,
+    *,
+    opts: ReadOptions,
 ) -> None:
     """One analytics section for Meetings or Calling: recent, expiring, renewing, low or overage.
 
     Meetings unless calling is given; trend is the licence trend, week by week."""
-    shape = output_format(fmt, json_out, output)
+    shape = opts.shape()
     key = name.strip().lower()
     if key not in SECTION_NAMES:
         raise BadInput(N_("Unknown section {name}: use one of {allowed}."), name=name,
                        allowed=", ".join(SECTION_NAMES))
     chosen = _filters(filters, product, region, tag)
-    ctx = read_context(partner, as_of, database_url, lang)
+    ctx = opts.context()
     fn = subscriptions.license_trend if key == "trend" else subscriptions.SECTIONS[key]
     with ctx.session() as session:
         result = fn(session=session, partner_id=ctx.partner_id, as_of=ctx.as_of, settings=ctx.settings,
                     product=chosen.product or "meetings", region=chosen.region, tag=chosen.tag)
     written = _write_chart(result, chart_dir, ctx.locale) if key == "trend" and chart_dir is not None else None
     if shape not in (JSON, TABLE):
-        emit_section(result, shape, ctx.locale, output)
+        emit_section(result, shape, ctx.locale, opts.output)
     elif shape == JSON:
         data = result.to_dict()
         if written is not None:

@@ -9,11 +9,9 @@ from pathlib import Path
 import typer
 
 from bot.cli.common import echo_json
-from bot.cli.options import FORMAT_OPT
-from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_view, output_format
-from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, read_context, text_table
+from bot.cli.output import JSON, TABLE, ReadOptions, emit_view, read_command
+from bot.cli.tables import text_table
 from partnerhub_core.audit_view import HEADERS, AuditPage, AuditQuery, cells, read_trail, trail_csv, when_text
-from partnerhub_core.auth import Actor
 from partnerhub_core.i18n import N_
 
 
@@ -21,6 +19,7 @@ def register(app: typer.Typer) -> None:
     app.command("audit")(audit)
 
 
+@read_command()
 def audit(
     filters: list[str] = typer.Argument(None, help="A customer (name or org id) or a person (name or email), "
                                                    "customer:NAME, person:NAME, since:YYYY-MM-DD."),
@@ -28,20 +27,15 @@ def audit(
     csv: bool = typer.Option(False, "--csv", help="Write the events as a dated CSV file (UTF-8 with BOM) into --out "
                              "and print its path."),
     out: Path = typer.Option(Path("."), "--out", help="Folder to write the --csv file into."),
-    partner: int = PARTNER_OPT,
-    as_of: str = AS_OF_OPT,
-    database_url: str = DB_OPT,
-    json_out: bool = JSON_OPT,
-    fmt: str = FORMAT_OPT,
-    output: Path = OUTPUT_OPT,
-    lang: str = LANG_OPT,
+    *,
+    opts: ReadOptions,
 ) -> None:
     """Who changed what, and when: the audit trail, newest first."""
-    shape = output_format(fmt, json_out, output)
+    shape = opts.shape()
     query = AuditQuery.parse(list(filters or []))
-    ctx = read_context(partner, as_of, database_url, lang)
+    ctx = opts.context()
     with ctx.session() as session:
-        page = read_trail(session=session, actor=Actor.system(ctx.partner_id, label="cli"), query=query,
+        page = read_trail(session=session, actor=opts.actor(ctx), query=query,
                           as_of=ctx.as_of, settings=ctx.settings, limit=limit)
     if csv:
         from partnerhub_core.reports import file_name
@@ -57,7 +51,7 @@ def audit(
     else:
         from partnerhub_core.reports.views import audit_table
 
-        emit_view(audit_table(page, ctx.locale), shape, ctx.locale, output)
+        emit_view(audit_table(page, ctx.locale), shape, ctx.locale, opts.output)
 
 
 def as_json(page: AuditPage, _) -> dict:

@@ -11,11 +11,9 @@ import typer
 from bot.cli import click_errors
 from bot.cli.common import echo_json
 from bot.cli.filters import parse_filters
-from bot.cli.options import FORMAT_OPT, REGION_OPT, TAG_OPT, filters_arg
-from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_section, emit_view, output_format
-from bot.cli.tables import (
-    AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, format_value, read_context, render_section, text_table,
-)
+from bot.cli.options import REGION_OPT, TAG_OPT, filters_arg
+from bot.cli.output import JSON, TABLE, ReadOptions, emit_section, emit_view, read_command
+from bot.cli.tables import format_value, render_section, text_table
 from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection
 from partnerhub_core.analytics.common import FLOAT, INT, PERCENT
 from partnerhub_core.i18n import N_, format_date, translations
@@ -45,6 +43,7 @@ def render_calling(section: CallingSection, locale: str, limit: int | None = Non
 
 
 def _command(key: str):
+    @read_command()
     def run(
         filters: list[str] = filters_arg('region:EU (or just EU), tag:"At risk"'),
         region: str = REGION_OPT,
@@ -53,22 +52,17 @@ def _command(key: str):
         charts_dir: Path = typer.Option(None, "--charts", help="Also write the PNG charts into this folder."),
         endpoints: bool = typer.Option(False, "--endpoints", help="quality only: with --format csv or xlsx, the "
                                        "table by endpoint type instead of the customers'."),
-        partner: int = PARTNER_OPT,
-        as_of: str = AS_OF_OPT,
-        database_url: str = DB_OPT,
-        json_out: bool = JSON_OPT,
-        fmt: str = FORMAT_OPT,
-        output: Path = OUTPUT_OPT,
-        lang: str = LANG_OPT,
+        *,
+        opts: ReadOptions,
     ) -> None:
-        shape = output_format(fmt, json_out, output)
+        shape = opts.shape()
         if endpoints and (key != "quality" or shape in (JSON, TABLE)):
             raise click_errors.UsageError("--endpoints goes with calling quality --format csv or xlsx")
         from partnerhub_core.analytics.subscriptions import check_region
 
         chosen = parse_filters(filters, keys=("region", "tag"), region=region, tag=tag,
                                checks={"region": check_region})
-        ctx = read_context(partner, as_of, database_url, lang)
+        ctx = opts.context()
         with ctx.session() as session:
             section = CALLING_SECTIONS[key](session=session, partner_id=ctx.partner_id, as_of=ctx.as_of,
                                             settings=ctx.settings, region=chosen.region, tag=chosen.tag)
@@ -85,9 +79,9 @@ def _command(key: str):
             if endpoints:
                 from partnerhub_core.reports.views import endpoint_table
 
-                emit_view(endpoint_table(section, ctx.locale), shape, ctx.locale, output)
+                emit_view(endpoint_table(section, ctx.locale), shape, ctx.locale, opts.output)
             else:
-                emit_section(section, shape, ctx.locale, output)
+                emit_section(section, shape, ctx.locale, opts.output)
             return
         if shape == JSON:
             data = section.to_dict()

@@ -6,27 +6,16 @@ partner's operator and sees every customer."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 
 import typer
 
 from bot.cli.common import echo_json
 from bot.cli.filters import parse_filters
-from bot.cli.options import ANY_PRODUCT_OPT, FORMAT_OPT, REGION_OPT, STATUS_OPT, TAG_OPT, filters_arg
-from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_view, output_format
-from bot.cli.tables import (
-    AS_OF_OPT,
-    DB_OPT,
-    JSON_OPT,
-    LANG_OPT,
-    PARTNER_OPT,
-    ReadContext,
-    format_value,
-    read_context,
-    text_table,
-)
+from bot.cli.options import ANY_PRODUCT_OPT, REGION_OPT, STATUS_OPT, TAG_OPT, filters_arg
+from bot.cli.output import JSON, TABLE, ReadOptions, emit_view, read_command
+from bot.cli.tables import ReadContext, format_value, text_table
 from partnerhub_core import i18n
-from partnerhub_core.auth import ROLE_LABELS, Actor
+from partnerhub_core.auth import ROLE_LABELS
 from partnerhub_core.customers import CustomerCard, CustomerPage, list_customers, lookup_customer
 from partnerhub_core.errors import Ambiguous, NotFound
 from partnerhub_core.i18n import N_
@@ -37,19 +26,17 @@ customers_app = typer.Typer(help="Customer lookup and list.", no_args_is_help=Tr
 
 
 @customers_app.command("lookup")
+@read_command(formats=False)
 def lookup(
     query: str = typer.Argument(..., help="Org id, or part of the name (accents and case do not matter)."),
-    partner: int = PARTNER_OPT,
-    as_of: str = AS_OF_OPT,
-    database_url: str = DB_OPT,
-    json_out: bool = JSON_OPT,
-    lang: str = LANG_OPT,
+    *,
+    opts: ReadOptions,
 ) -> None:
     """One customer's details: statuses, subscriptions, trial, tags, admins, Control Hub link."""
-    ctx = read_context(partner, as_of, database_url, lang)
+    ctx = opts.context()
     with ctx.session() as session:
         try:
-            card = lookup_customer(session=session, actor=Actor.system(ctx.partner_id, label="cli"), query=query,
+            card = lookup_customer(session=session, actor=opts.actor(ctx), query=query,
                                    as_of=ctx.as_of, settings=ctx.settings)
         except (Ambiguous, NotFound) as exc:
             if not exc.candidates:
@@ -58,13 +45,14 @@ def lookup(
             ask = "" if isinstance(exc, Ambiguous) else " " + ctx._(N_("Did you mean one of these?"))
             typer.echo(f"error: {exc.render(ctx._)}{ask}\n\n{render_candidates(exc, ctx)}", err=True)
             raise typer.Exit(2 if isinstance(exc, Ambiguous) else 3) from None
-    if json_out:
+    if opts.json_out:
         echo_json(asdict(card))
     else:
         typer.echo(render_card(card, ctx))
 
 
 @customers_app.command("list")
+@read_command()
 def list_(
     filters: list[str] = filters_arg('region:EU, tag:"At risk", product:calling, status:expiring_soon, '
                                      "type:trial|subscription, managed:external|partner; other words search "
@@ -75,27 +63,22 @@ def list_(
     status: str = STATUS_OPT,
     page: int = typer.Option(1, "--page", help="Page number, from 1 (table and JSON)."),
     page_size: int = typer.Option(20, "--page-size", help="Customers per page (1-200; table and JSON)."),
-    partner: int = PARTNER_OPT,
-    as_of: str = AS_OF_OPT,
-    database_url: str = DB_OPT,
-    json_out: bool = JSON_OPT,
-    fmt: str = FORMAT_OPT,
-    output: Path = OUTPUT_OPT,
-    lang: str = LANG_OPT,
+    *,
+    opts: ReadOptions,
 ) -> None:
     """Customers with their statuses, filtered; the table and JSON a page at a time, CSV
     and XLSX every matching customer."""
-    shape = output_format(fmt, json_out, output)
+    shape = opts.shape()
     parsed = parse_filters(filters, keys=LIST_KEYS, region=region, tag=tag, product=product, status=status)
-    ctx = read_context(partner, as_of, database_url, lang)
-    actor = Actor.system(ctx.partner_id, label="cli")
+    ctx = opts.context()
+    actor = opts.actor(ctx)
     if shape not in (JSON, TABLE):
         from partnerhub_core.reports.views import customers_table
 
         with ctx.session() as session:
             table = customers_table(session=session, actor=actor, filters=parsed, as_of=ctx.as_of,
                                     settings=ctx.settings, locale=ctx.locale)
-        emit_view(table, shape, ctx.locale, output)
+        emit_view(table, shape, ctx.locale, opts.output)
         return
     with ctx.session() as session:
         result = list_customers(session=session, actor=actor, filters=parsed,

@@ -2,16 +2,27 @@
 ``--format json``), and ``--output FILE`` to write the CSV or XLSX into a file instead of
 stdout (XLSX always needs one). Files come from the shared table exporter
 (partnerhub_core/reports/tables.py): the same headers, rounding and formula guard as the
-Slack downloads and the reports (CSV: UTF-8 with a BOM)."""
+Slack downloads and the reports (CSV: UTF-8 with a BOM).
+
+``@read_command`` gives a read command the options they all share, in one order
+(``--partner --as-of --database-url --json --format --output --lang``), as one ``opts``."""
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli import click_errors
+from bot.cli.options import AS_OF_OPT, DB_OPT, FORMAT_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT
+
+if TYPE_CHECKING:
+    from bot.cli.tables import ReadContext
 
 TABLE, JSON, CSV, XLSX = "table", "json", "csv", "xlsx"
 ROWS = (TABLE, JSON, CSV, XLSX)
@@ -19,6 +30,63 @@ ROWS = (TABLE, JSON, CSV, XLSX)
 OUTPUT_OPT = typer.Option(None, "--output", "-o", help="Write the CSV or XLSX into this file (and print its path); "
                           "--format follows the file's extension when not given.", metavar="FILE",
                           show_default=False)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """The shared options of one read command, as given on the command line."""
+    partner: int | None = None
+    as_of: str | None = None
+    database_url: str | None = None
+    json_out: bool = False
+    fmt: str | None = None
+    output: Path | None = None
+    lang: str = "en"
+
+    def shape(self, allowed: Sequence[str] = ROWS) -> str:
+        """``output_format`` of ``--format``, ``--json`` and ``--output``."""
+        return output_format(self.fmt, self.json_out, self.output, allowed)
+
+    def context(self) -> ReadContext:
+        """The partner, day, database and language read (``tables.read_context``)."""
+        from bot.cli.tables import read_context
+
+        return read_context(self.partner, self.as_of, self.database_url, self.lang)
+
+    def actor(self, ctx: ReadContext):
+        """Who the CLI acts as: the partner's operator, who sees every customer."""
+        from partnerhub_core.auth import Actor
+
+        return Actor.system(ctx.partner_id, label="cli")
+
+
+# name: (type, option), in the order help lists them, after the command's own parameters.
+_SHARED = {"partner": (int, PARTNER_OPT), "as_of": (str, AS_OF_OPT), "database_url": (str, DB_OPT),
+           "json_out": (bool, JSON_OPT), "fmt": (str, FORMAT_OPT), "output": (Path, OUTPUT_OPT),
+           "lang": (str, LANG_OPT)}
+
+
+def read_command(*, as_of: bool = True, formats: bool = True) -> Callable[[Callable], Callable]:
+    """A command ``def name(own params..., opts: ReadOptions)`` as Typer sees it: its own
+    parameters, then the shared options (without ``--as-of`` when ``as_of`` is False,
+    without ``--format``/``--output`` when ``formats`` is False), handed over as ``opts``."""
+    names = [n for n in _SHARED if (as_of or n != "as_of") and (formats or n not in ("fmt", "output"))]
+
+    def wrap(fn: Callable) -> Callable:
+        own = [p for p in inspect.signature(fn, eval_str=True).parameters.values() if p.name != "opts"]
+        shared = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=_SHARED[n][1],
+                                    annotation=_SHARED[n][0]) for n in names]
+
+        @functools.wraps(fn)
+        def command(*args, **kwargs):
+            opts = ReadOptions(**{n: kwargs.pop(n) for n in names if n in kwargs})
+            return fn(*args, **kwargs, opts=opts)
+
+        command.__signature__ = inspect.Signature([*own, *shared])
+        command.__annotations__ = {**{p.name: p.annotation for p in own}, **{n: _SHARED[n][0] for n in names}}
+        return command
+
+    return wrap
 
 
 def output_format(fmt: str | None, json_flag: bool = False, output: Path | None = None,

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import typer
 
-from pathlib import Path
-
 from bot.cli.common import echo_json
-from bot.cli.options import FORMAT_OPT
-from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, output_format
-from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, LANG_OPT, PARTNER_OPT, read_context, text_table
+from bot.cli.output import JSON, TABLE, ReadOptions, emit_rows, read_command
+from bot.cli.tables import text_table
 from partnerhub_core import i18n
 from partnerhub_core.i18n import N_
 from partnerhub_core.provenance import source_states
@@ -19,18 +16,11 @@ from partnerhub_core.unknown import UNKNOWN, describe
 HEADERS = (N_("Source"), N_("Status"), N_("Last refresh"), N_("Rows"), N_("Coverage"), N_("Last error"))
 
 
-def sources(
-    partner: int = PARTNER_OPT,
-    as_of: str = AS_OF_OPT,
-    database_url: str = DB_OPT,
-    json_out: bool = JSON_OPT,
-    fmt: str = FORMAT_OPT,
-    output: Path = OUTPUT_OPT,
-    lang: str = LANG_OPT,
-) -> None:
+@read_command()
+def sources(opts: ReadOptions) -> None:
     """Where each figure comes from: which Webex sources are connected, when they were last read, what is missing."""
-    shape = output_format(fmt, json_out, output)
-    ctx = read_context(partner, as_of, database_url, lang)
+    shape = opts.shape()
+    ctx = opts.context()
     with ctx.session() as session:
         states = source_states(session, partner_id=ctx.partner_id, as_of=ctx.as_of, settings=ctx.settings)
     if shape not in (JSON, TABLE):
@@ -38,7 +28,7 @@ def sources(
         rows = [describe(s, gettext, ctx.locale) for s in states]
         emit_rows(gettext(N_("Source")), [gettext(h) for h in HEADERS],
                   [[r["label"], r["status_text"], r["last_refresh"], r["rows"], r["coverage"], r["last_error"]]
-                   for r in rows], shape, locale=ctx.locale, output=output)
+                   for r in rows], shape, locale=ctx.locale, output=opts.output)
         return
     if shape == JSON:
         echo_json({"partner_id": ctx.partner_id, "as_of": ctx.as_of.isoformat(),
