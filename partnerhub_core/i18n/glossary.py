@@ -347,6 +347,37 @@ def status_description(status: CustomerStatus | str, locale: str | None) -> str:
     return translations(locale).gettext(STATUS_DESCRIPTIONS[CustomerStatus(status)].msgid)
 
 
+# Product names as people read them (the templates' labels.product says the same).
+PRODUCT_NAMES = {
+    "meetings": N_("Webex Meetings"), "calling": N_("Webex Calling"), "messaging": N_("Webex Messaging"),
+    "webinars": N_("Webex Webinars"), "contact_center": N_("Webex Contact Center"),
+    "real_time_translations": N_("Real-Time Translations"),
+}
+
+
+def product_name(code, gettext) -> str:
+    """"calling" -> "Webex Calling" in the language of ``gettext``; an unknown code as is."""
+    msgid = PRODUCT_NAMES.get(str(code))
+    return gettext(msgid) if msgid else str(code)
+
+
+def region_name(code, gettext) -> str:
+    """"EU" -> "União Europeia" in the language of ``gettext``; an unknown code as is."""
+    term = REGION_TERMS.get(str(code).upper())
+    return gettext(term.msgid) if term else str(code)
+
+
+def named(value, kind: str, gettext):
+    """A cell of a ``region`` or ``product`` column by its name; any other value as it is."""
+    if value is None or not isinstance(value, str):
+        return value
+    if kind == "region":
+        return region_name(value, gettext)
+    if kind == "product":
+        return product_name(value, gettext)
+    return value
+
+
 def region_label(region: str, locale: str | None) -> str:
     """"EU" -> "European Union" / "União Europeia"; an unknown code is returned as is."""
     term = REGION_TERMS.get(str(region).upper())
