@@ -61,7 +61,7 @@ def kpis(
 
 @read_command()
 def section(
-    name: str = typer.Argument(..., help="recent, expiring, renewing, low, overage or trend."),
+    name: str = typer.Argument(..., help="recent, expiring, renewing, low, overage or trend.", metavar="NAME"),
     filters: list[str] = FILTERS,
     product: str = PRODUCT_OPT,
     region: str = REGION_OPT,

@@ -1,4 +1,4 @@
-"""``partnerhub audit [FILTERS]`` — the audit trail, newest first: text by default, or
+"""``partnerhub audit [FILTER]...`` — the audit trail, newest first: text by default, or
 ``--format json|csv|xlsx`` (``--json``; CSV on stdout, or either into ``--output FILE``); ``--csv`` still
 writes a dated CSV file into ``--out``. The CLI acts as the partner's operator, so it
 reads the partner's whole trail (Slack scopes it by role: docs/rules.md, "Audit trail")."""
@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 @read_command()
 def audit(
     filters: list[str] = typer.Argument(None, help="A customer (name or org id) or a person (name or email), "
-                                                   "customer:NAME, person:NAME, since:YYYY-MM-DD."),
+                                                   "customer:NAME, person:NAME, since:YYYY-MM-DD.", metavar="FILTER"),
     limit: int = typer.Option(50, "--limit", min=1, max=5000, help="At most this many events, newest first."),
     csv: bool = typer.Option(False, "--csv", help="Write the events as a dated CSV file (UTF-8 with BOM) into --out "
                              "and print its path."),

@@ -28,7 +28,8 @@ customers_app = typer.Typer(help="Customer lookup and list.", no_args_is_help=Tr
 @customers_app.command("lookup")
 @read_command(formats=False)
 def lookup(
-    query: str = typer.Argument(..., help="Org id, or part of the name (accents and case do not matter)."),
+    query: str = typer.Argument(..., help="Org id, or part of the name (accents and case do not matter).",
+                                metavar="QUERY"),
     *,
     opts: ReadOptions,
 ) -> None:

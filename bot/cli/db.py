@@ -11,7 +11,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 @db_app.command("upgrade")
 def upgrade(
-    revision: str = typer.Argument("head", help="Target revision."),
+    revision: str = typer.Argument("head", help="Target revision.", metavar="REVISION"),
     database_url: str = DB_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:

@@ -62,7 +62,7 @@ def _parse_now(value: str | None) -> datetime | None:
 
 @jobs_app.command("run")
 def run(
-    name: str = typer.Argument(..., help="Job name (see `partnerhub jobs list`)."),
+    name: str = typer.Argument(..., help="Job name (see `partnerhub jobs list`).", metavar="NAME"),
     as_of: str = typer.Option(None, "--as-of", help="Freeze today (YYYY-MM-DD) for the content."),
     now: str = typer.Option(None, "--now", help="The instant that decides what is due (ISO, UTC)."),
     as_json: bool = JSON_OPT,

@@ -22,7 +22,8 @@ template_app = typer.Typer(help="Custom report templates: saved columns and filt
 
 
 def report(
-    name: str = typer.Argument(..., help="call-usage, devices, numbers, or a custom template's name."),
+    name: str = typer.Argument(..., help="call-usage, devices, numbers, or a custom template's name.",
+                              metavar="NAME"),
     filters: list[str] = filters_arg("region:EU (or just EU)"),
     region: str = REGION_OPT,
     start: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD (call usage; default: last week)."),
@@ -59,7 +60,7 @@ def _now() -> datetime:
 
 @template_app.command("save")
 def save(
-    name: str = typer.Argument(..., help="The template's name (also the file name's first part)."),
+    name: str = typer.Argument(..., help="The template's name (also the file name's first part).", metavar="NAME"),
     base: str = typer.Option(..., "--report", help="call-usage, devices or numbers."),
     filters: list[str] = filters_arg('region:EU, tag:"At risk": the template always limits to these'),
     columns: str = typer.Option("", "--columns", help="Comma-separated column keys or header names (default: all)."),
@@ -105,7 +106,7 @@ def list_(partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool
 
 
 @template_app.command("delete")
-def delete(name: str = typer.Argument(...), partner: int = PARTNER_OPT, database_url: str = DB_OPT,
+def delete(name: str = typer.Argument(..., metavar="NAME"), partner: int = PARTNER_OPT, database_url: str = DB_OPT,
            json_out: bool = JSON_OPT) -> None:
     """Delete a custom report template."""
     ctx = read_context(partner, None, database_url)

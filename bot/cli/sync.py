@@ -155,7 +155,7 @@ def status(
 
 @import_app.command("subscriptions")
 def subscriptions(
-    file: Path = typer.Argument(..., help="CSV file (layout: docs/IMPORT.md)."),
+    file: Path = typer.Argument(..., help="CSV file (layout: docs/IMPORT.md).", metavar="FILE"),
     partner: int = PARTNER_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -179,7 +179,7 @@ def subscriptions(
 @import_app.command("partner-hub")
 def partner_hub(
     file: Path = typer.Argument(..., help="A CSV downloaded from Partner Hub: the customer list, the devices or "
-                                          "the phone numbers report (docs/IMPORT.md)."),
+                                          "the phone numbers report (docs/IMPORT.md).", metavar="FILE"),
     partner: int = PARTNER_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -203,7 +203,7 @@ def partner_hub(
 
 @export_app.command("subscriptions")
 def export(
-    file: Path = typer.Argument(..., help="CSV file to write (layout: docs/IMPORT.md)."),
+    file: Path = typer.Argument(..., help="CSV file to write (layout: docs/IMPORT.md).", metavar="FILE"),
     partner: int = PARTNER_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:

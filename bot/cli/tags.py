@@ -49,7 +49,7 @@ def list_(partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool
 
 
 @tags_app.command("show")
-def show(tag: str = typer.Argument(..., help="Tag name (case and accents do not matter)."),
+def show(tag: str = typer.Argument(..., help="Tag name (case and accents do not matter).", metavar="TAG"),
          partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT,
          fmt: str = FORMAT_OPT, output: Path = OUTPUT_OPT) -> None:
     """The customers carrying one tag."""
@@ -76,7 +76,7 @@ def show(tag: str = typer.Argument(..., help="Tag name (case and accents do not 
 
 
 @tags_app.command("create")
-def create(name: str = typer.Argument(..., help="At most 25 characters."),
+def create(name: str = typer.Argument(..., help="At most 25 characters.", metavar="NAME"),
            description: str = typer.Option("", "--description", help="Up to 200 characters."),
            partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT) -> None:
     """Create a tag (at most 25 characters)."""
@@ -87,8 +87,8 @@ def create(name: str = typer.Argument(..., help="At most 25 characters."),
 
 
 @tags_app.command("rename")
-def rename(name: str, new_name: str, partner: int = PARTNER_OPT, database_url: str = DB_OPT,
-           json_out: bool = JSON_OPT) -> None:
+def rename(name: str = typer.Argument(..., metavar="NAME"), new_name: str = typer.Argument(..., metavar="NEW_NAME"),
+           partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT) -> None:
     """Rename a tag; the customers carrying it keep it."""
     ctx, actor = _context(partner, database_url)
     with session_scope(ctx.engine) as session:
@@ -101,7 +101,8 @@ def rename(name: str, new_name: str, partner: int = PARTNER_OPT, database_url: s
 
 
 @tags_app.command("delete")
-def delete(name: str, partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT) -> None:
+def delete(name: str = typer.Argument(..., metavar="NAME"), partner: int = PARTNER_OPT, database_url: str = DB_OPT,
+           json_out: bool = JSON_OPT) -> None:
     """Delete a tag and take it off every customer."""
     ctx, actor = _context(partner, database_url)
     with session_scope(ctx.engine) as session:
@@ -139,14 +140,16 @@ def _push(ctx, customer_ids: list[int], quiet: bool = False) -> None:
 
 
 @tags_app.command("add")
-def add(tag: str, customer: str = typer.Argument(..., help="Org id or name of the customer."),
+def add(tag: str = typer.Argument(..., metavar="TAG"),
+        customer: str = typer.Argument(..., help="Org id or name of the customer.", metavar="CUSTOMER"),
         partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT) -> None:
     """Put a tag on a customer (at most 5 tags a customer)."""
     _change("add", tag, customer, partner, database_url, json_out)
 
 
 @tags_app.command("remove")
-def remove(tag: str, customer: str = typer.Argument(..., help="Org id or name of the customer."),
+def remove(tag: str = typer.Argument(..., metavar="TAG"),
+           customer: str = typer.Argument(..., help="Org id or name of the customer.", metavar="CUSTOMER"),
            partner: int = PARTNER_OPT, database_url: str = DB_OPT, json_out: bool = JSON_OPT) -> None:
     """Take a tag off a customer."""
     _change("remove", tag, customer, partner, database_url, json_out)
