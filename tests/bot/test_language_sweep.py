@@ -43,6 +43,7 @@ ALLOWED = {
     "webex", "meetings", "calling", "messaging", "slack", "partner", "hub", "control", "contact", "center",
     "cisco", "partnerhub", "google", "excel", "microsoft", "teams", "zoom", "roomos", "apple", "android",
     "windows", "linux", "ios", "macos", "chrome", "firefox", "safari", "jabber", "okta", "oauth", "api",
+    "english",  # a language's own name in the language picker
     # formats, protocols, identifiers: data, or the same word in every language
     "csv", "xlsx", "png", "json", "mac", "uuid", "url", "sip", "pstn", "utc", "kpi", "kpis", "org", "ids",
     "cdr", "cdrs", "http", "https", "www", "slash", "token", "app", "home", "bot", "dm",
@@ -70,6 +71,9 @@ _CODE = [
     re.compile(r"\S*[:|\[\]=]\S*"),
     re.compile(r"--[\w-]+"),
     re.compile(r"\b\w+_\w+\b"),  # snake_case keys and file columns (``start_date``, ``low_assignment``)
+    # what to type, named beside its name or as a choice: "Estados Unidos (US)", "use meetings ou calling"
+    re.compile(r"\((?:US|CA|EU|UAE)\)"),
+    re.compile(r"\bmeetings (?:or|ou|o) calling\b"),
 ]
 
 
@@ -373,3 +377,37 @@ def test_the_sweep_itself_catches_english_and_points():
     assert problems("Produto: calling", "pt_BR", stop=stop)
     assert problems("Produto: Webex Calling", "pt_BR", stop=stop) == []
     assert problems("Acme Expiring Ltd", "pt_BR", data=["Acme Expiring Ltd"], stop=stop) == []
+
+
+# --------------------------------------------------------------------------------------
+# Slack answers, as a pt-BR or es speaker gets them
+# --------------------------------------------------------------------------------------
+COMMANDS = (
+    "kpis", "kpis calling", "recent", "expiring", "renewing", "low calling", "overage calling", "trend",
+    "customers", "customer acme corp", "customers region:EU", "tags", "tags show Gold", "calling usage",
+    "calling quality", "calling features", "calling queues", "report", "sources", "help", "language",
+    "kpis teams", "kpis --region MARS", "expiring region:mars", "admins", "audit", "digest list", "trial",
+    "customer zzqx", "tags add Gold", "report devices", "report numbers",
+)
+SLACK_LOCALE = {"pt_BR": "pt-BR", "es": "es-LA"}
+WORLD_NAMES = ["Acme Corp", "Acme Labs", "Globex", "Gold", "SUB-ACME", "TRIAL-LABS", "SUB-GLOBEX", "INV-77",
+               "ORD-1", "ORD-2", "org-acme", "org-labs", "org-globex", "Rita", "U_READ", "Acme Partners"]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_slack_answer_speaks_the_language(slack, fake_slack, session, linked, locale):
+    from tests.bot.feature_world import add_customers, blocks_text
+
+    add_customers(session, linked)
+    fake_slack.add_user("U_FULL", name="Rita", locale=SLACK_LOCALE[locale])
+    stop = stop_words(locale)
+    found = []
+    for command in COMMANDS:
+        answer = fake_slack.wait_for_response(slack.command(command, user="U_FULL"))
+        text = blocks_text(answer) + "\n" + _view_text(answer)
+        found += [f"/partnerhub {command}: {p}" for p in problems(text, locale, data=WORLD_NAMES, stop=stop)]
+    slack.event({"type": "app_home_opened", "user": "U_FULL", "tab": "home", "channel": "D_FULL"})
+    home = fake_slack.wait_for("views.publish")[0].params["view"]
+    found += [f"App Home: {p}" for p in problems(blocks_text(home) + "\n" + _view_text(home), locale,
+                                                 data=WORLD_NAMES, stop=stop)]
+    assert found == [], f"{len(found)} in {locale}:\n" + "\n".join(found[:30])
