@@ -41,3 +41,62 @@ def run_digest(url: str, as_of: date, now: datetime, timed) -> dict:
             "build_cpu_ms": round(statistics.median(cpus), 1), "alerts": len(post.digest.alerts),
             "alert_rows": sum(len(a.section.table) for a in post.digest.alerts),
             "files": len(post.files), "file_kb": round(sum(len(f[1]) for f in post.files) / 1024, 1)}
+
+
+def parts(url: str, as_of: date, repeat: int = 3) -> dict:
+    """Where the digest's and the overview's time goes, analytics cache off: each loader,
+    the alert rows of each alert, ``build_digest``, ``overview`` (KPIs + five sections).
+    Median wall and CPU (ms) of ``repeat`` runs after a warm-up."""
+    from bench.one import _settings, session_for
+    from partnerhub_core import alert_rules, alerts
+    from partnerhub_core.analytics import cache, common
+    from partnerhub_core.analytics import subscriptions as subs
+    from partnerhub_core.models import AlertKind
+    from partnerhub_core.timeutil import last_completed_week_ending
+
+    def timed(fn) -> dict:
+        fn()
+        walls, cpus = [], []
+        for _ in range(repeat):
+            wall, cpu = time.perf_counter(), time.process_time()
+            fn()
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+        return {"wall": round(statistics.median(walls)), "cpu": round(statistics.median(cpus))}
+
+    settings = _settings(url)
+    kinds = [k.value for k in AlertKind]
+    out: dict = {}
+    with session_for(url) as s, cache.disabled():
+        out["load_customers"] = timed(lambda: common.load_customers(s, partner_id=1))
+        out["load_subscriptions"] = timed(lambda: common.load_subscriptions(s, partner_id=1))
+        out["load_latest_snapshots"] = timed(lambda: common.load_latest_snapshots(s, partner_id=1, as_of=as_of))
+        out["load_latest_snapshots_prev"] = timed(
+            lambda: common.load_latest_snapshots(s, partner_id=1, as_of=as_of, with_previous=True))
+        ids = set(common.load_customers(s, partner_id=1)["customer_id"])
+        out["load_queue_weeks"] = timed(lambda: alert_rules.load_queue_weeks(
+            s, partner_id=1, week=last_completed_week_ending(as_of),
+            weeks=settings.abandoned_spike_baseline_weeks, customer_ids=ids))
+        digest = alerts.build_digest(session=s, partner_id=1, as_of=as_of, settings=settings, alerts=kinds)
+        for alert in digest.alerts:
+            out[f"rows_{alert.kind}({len(alert.section.table)})"] = timed(
+                lambda a=alert: alert_rules._rows(a.kind, a.section))
+        out["build_digest"] = timed(
+            lambda: alerts.build_digest(session=s, partner_id=1, as_of=as_of, settings=settings, alerts=kinds))
+        for product in ("meetings", "calling"):
+            out[f"overview_{product}"] = timed(lambda p=product: subs.overview(
+                session=s, partner_id=1, as_of=as_of, settings=settings, product=p))
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    # python -m bench.digest URL [REPEAT]: the breakdown above as one JSON line.
+    import json
+    import os
+    import sys
+
+    from bench.one import AS_OF
+
+    result = parts(sys.argv[1], AS_OF, int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    print(json.dumps(result))
