@@ -74,7 +74,7 @@ class ThreadAnswers:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._pool, partial(answer, rt, info, handler, args, replace_original))
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
         """Nothing to start: threads come on demand."""
 
     def close(self, cancel_pending: bool = False) -> None:
@@ -105,15 +105,22 @@ class ProcessAnswers:
             initargs=(self.settings, self.nice, self.factory),
         )
 
-    def start(self, timeout: float = 120.0) -> list[int]:
-        """Start every child and wait until each has built its app; their pids. A child
-        that cannot start (bad settings, unreachable database module) fails here, before
-        the web process takes requests. Called before the event loop and any thread, the
-        fork server is a fork of this process (bot/forkserver.py)."""
+    def start(self, timeout: float = 120.0, wait: bool = True) -> list[int]:
+        """Start every child; with ``wait``, wait until each has built its app and return
+        their pids (a child that cannot start fails here). Without, the children build
+        their apps while the web process starts listening (``partnerhub serve``: the web
+        process has built the same app from the same settings already, so a child fails
+        only on what it alone does, which is logged), and the list is empty. Called
+        before the event loop and any thread, the fork server is a fork of this process
+        (bot/forkserver.py)."""
         self.server_pid = forkserver.start(self.preload)
         self._pool = self._new_pool()
-        # One slow ping per child at once: each finds no idle child, so all are spawned.
+        # One slow ping per child at once: each finds no idle child, so all are started.
         futures = [self._pool.submit(_ping, 0.2) for _ in range(self.processes)]
+        if not wait:
+            for future in futures:
+                future.add_done_callback(_log_start_failure)
+            return []
         return sorted({f.result(timeout=timeout) for f in futures})
 
     async def run(self, rt: Any, handler: Callable, info: Any, args: tuple, replace_original: bool) -> None:
@@ -183,6 +190,11 @@ def _init_child(settings: Settings, nice: int, factory: str) -> None:
     module, _, name = factory.partition(":")
     build = getattr(importlib.import_module(module), name)
     _child_runtime = runtime(build(settings, make_engine(settings.database_url)))
+
+
+def _log_start_failure(future) -> None:
+    if future.exception() is not None:
+        log.error("an answer process could not start: %s", future.exception())
 
 
 def _ping(seconds: float) -> int:

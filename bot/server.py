@@ -94,7 +94,9 @@ def serve_http(settings: Settings, engine: Engine, *, host: str, port: int) -> N
     # No connection crosses the fork into the answer processes' server; this process
     # opens new ones on demand.
     engine.dispose()
-    runner.start()
+    # The answer processes build their apps while this process starts listening: at nice
+    # 10 on a busy machine, waiting for them would hold /healthz back for seconds.
+    runner.start(wait=False)
     server = GracefulServer(uvicorn_config(build_asgi(settings, engine, app=bolt), host=host, port=port,
                                            log_level=settings.log_level, grace_seconds=grace),
                             grace_seconds=grace)
