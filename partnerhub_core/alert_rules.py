@@ -362,6 +362,10 @@ class _Columns:
                 self._plain[key] = values
             elif kind == "f":  # floats: NaN is None
                 self._plain[key] = [None if v != v else v for v in values]
+            elif kind == "M" and dtype.str.startswith("<M8"):  # naive datetime64: Timestamp to date, NaT None
+                self._plain[key] = [None if v is pd.NaT else v.date() for v in values]
+            elif isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan:  # "str": text or NaN
+                self._plain[key] = [None if v != v else v for v in values]
             else:
                 self._plain[key] = [_plain(v) for v in values]
         return self._plain[key]
