@@ -115,8 +115,21 @@ def _copy_value(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def cached(kind: str, *, copier: Callable[[Any], Any] = _copy_value):
-    """Cache a keyword-only analytics function under ``kind`` (see the module doc)."""
+def _dumps(value: Any) -> bytes | None:
+    try:
+        return shared_cache.dumps(value)
+    except Exception:  # noqa: BLE001 - a value pickle cannot take stays in this process only
+        return None
+
+
+def _fresh(entry: tuple[bool, Any], copier: Callable[[Any], Any] | None) -> Any:
+    pickled, kept = entry
+    return shared_cache.loads(kept) if pickled else (copier or _copy_value)(kept)
+
+
+def cached(kind: str, *, copier: Callable[[Any], Any] | None = None):
+    """Cache a keyword-only analytics function under ``kind`` (see the module doc).
+    ``copier``: how a hit is copied for its caller (default: kept pickled, unpickled per hit)."""
 
     def wrap(fn):
         # Defaults are part of the key: a call that omits region=None meets one that passes it.
@@ -140,17 +153,29 @@ def cached(kind: str, *, copier: Callable[[Any], Any] = _copy_value):
                     _entries.move_to_end(key)
                     _state["hits"] += 1
             if hit is not _MISSING:
-                return copier(hit)
+                return _fresh(hit, copier)
             row = shared_cache.row_key(key) if _state["shared"] else None
-            found, value = shared_cache.load(session, partner_id, row) if row else (False, None)
+            payload = shared_cache.load(session, partner_id, row) if row else None
+            found = False
+            if payload is not None:
+                try:
+                    value, found = shared_cache.loads(payload), True
+                except Exception as exc:  # noqa: BLE001 - a row this code cannot read
+                    shared_cache.forget(session, partner_id, row, exc)
+                    payload = None
+            stored = False
             if not found:
                 value = fn(session=session, partner_id=partner_id, **kw)
-                stored = row is not None and shared_cache.store(session, partner_id, version, kind, row, value)
-            kept = copier(value)  # unpickled values are fresh too: the caller may change its own
+                payload = _dumps(value)
+                stored = bool(row and payload) and shared_cache.store(session, partner_id, version, kind, row,
+                                                                      payload)
+            # What is kept: the pickle (each hit unpickles a fresh copy, faster than deepcopy
+            # for DataFrames), or the copier's own copy; the caller may change what it got.
+            kept = (True, payload) if copier is None and payload is not None else (False, (copier or _copy_value)(value))
             with _lock:
                 _state["misses"] += 1
                 _state["shared_hits" if found else "computed"] += 1
-                _state["stored"] += 0 if found else int(stored)
+                _state["stored"] += int(stored)
                 _entries[key] = kept
                 _entries.move_to_end(key)
                 while len(_entries) > MAX_ENTRIES:

@@ -79,40 +79,46 @@ def _failed(what: str, exc: Exception) -> None:
     log.log(level, "shared analytics cache: %s failed (%s); computing instead", what, exc)
 
 
-def load(session: Session, partner_id: int, key: str) -> tuple[bool, Any]:
-    """(True, value) when a process stored this key, else (False, None)."""
+def load(session: Session, partner_id: int, key: str) -> bytes | None:
+    """The payload a process stored under this key, or None."""
     engine = _engine(session)
     if engine is None:
-        return False, None
+        return None
     try:
         with engine.connect() as conn:
-            payload = conn.execute(sa.select(_TABLE.c.payload).where(
+            return conn.execute(sa.select(_TABLE.c.payload).where(
                 _TABLE.c.partner_id == partner_id, _TABLE.c.key == key)).scalar()
     except sa.exc.SQLAlchemyError as exc:
         _failed("a read", exc)
-        return False, None
-    if payload is None:
-        return False, None
-    try:
-        return True, pickle.loads(payload)  # noqa: S301 - our own database, see the module doc
-    except Exception as exc:  # a row this code cannot read: drop it, compute and store again
-        _failed("unpickling", exc)
-        try:
-            with engine.begin() as conn:
-                conn.execute(sa.delete(_TABLE).where(_TABLE.c.partner_id == partner_id, _TABLE.c.key == key))
-        except sa.exc.SQLAlchemyError:
-            pass
-        return False, None
+        return None
 
 
-def store(session: Session, partner_id: int, version: int, kind: str, key: str, value: Any) -> bool:
-    """Store ``value`` (computed under ``version``) for every process; drop the partner's
-    rows of other versions and the oldest beyond the bound. True when a row was written."""
+def loads(payload: bytes) -> Any:
+    """The stored value (raises what unpickling raises: the caller drops the row)."""
+    return pickle.loads(payload)  # noqa: S301 - our own database, see the module doc
+
+
+def dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def forget(session: Session, partner_id: int, key: str, exc: Exception) -> None:
+    """Drop a row this code cannot read (it is computed and stored again)."""
+    _failed("unpickling", exc)
     engine = _engine(session)
-    if engine is None:
-        return False
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    if len(payload) > MAX_PAYLOAD_BYTES:
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.delete(_TABLE).where(_TABLE.c.partner_id == partner_id, _TABLE.c.key == key))
+    except sa.exc.SQLAlchemyError:
+        pass
+
+
+def store(session: Session, partner_id: int, version: int, kind: str, key: str, payload: bytes) -> bool:
+    """Store ``payload`` (``dumps`` of a result computed under ``version``) for every process;
+    drop the partner's rows of other versions and the oldest beyond the bound. True when a
+    row was written."""
+    engine = _engine(session)
+    if engine is None or len(payload) > MAX_PAYLOAD_BYTES:
         return False
     if engine.dialect.name == "postgresql":  # the dialect's package only where it is used (CLI start-up)
         from sqlalchemy.dialects.postgresql import insert
