@@ -27,9 +27,12 @@ from sqlalchemy.engine import make_url
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 AS_OF = date(2026, 11, 25)
-BENCHMARKS = ["ack", "lookup", "kpis", "digest", "ingest", "reports", "serve"]
+BENCHMARKS = ["ack", "lookup", "kpis", "digest", "ingest", "reports", "serve", "burst", "answer_cpu"]
 # Benchmarks that are a module of their own, not a function of bench/one.py.
-MODULES = {"serve": "bench.serve_idle"}  # start-up time and idle PSS of `partnerhub serve`
+MODULES = {"serve": "bench.serve_idle",  # start-up time and idle PSS of `partnerhub serve`
+           # issue 19's burst against a trivial bolt app, and CPU per answer kind (on the demo
+           # partner: python -m bench.burst / python -m bench.answer_cpu without --url)
+           "burst": "bench.burst", "answer_cpu": "bench.answer_cpu"}
 PG_ADMIN = os.environ.get("PARTNERHUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -115,6 +115,11 @@ class SlackProcess:
     def wrong_answers(self) -> int:
         return self._ask("wrong")
 
+    def arrivals(self) -> dict[str, float]:
+        """response_url key -> time.monotonic() its answer arrived (bench/burst.py)."""
+        head = self._response_base.rsplit("/", 1)[1]  # the stand-in's own id before every key
+        return {k[len(head):]: at for k, at in self._ask("times").items() if k.startswith(head)}
+
 
 def _serve_slack(conn) -> None:
     from tests.fakes.slack import FakeSlack
@@ -128,6 +133,8 @@ def _serve_slack(conn) -> None:
             answers = fake.responses()
             if message[0] == "count":
                 conn.send(len(answers))
+            elif message[0] == "times":  # key -> when its answer arrived (time.monotonic, this machine)
+                conn.send({r.path.rsplit("/", 1)[1]: r.at for r in answers})
             else:  # each answer's key is ack-<i>-…: it must be the card of org-<i's customer>
                 conn.send(sum(1 for r in answers if not _is_card(r.path.rsplit("/", 1)[1], r.raw.decode())))
 
@@ -151,7 +158,10 @@ def _wait_ready(base: str, proc) -> None:
 
 
 async def _load(base: str, fake, requests: int = REQUESTS, concurrency: int = CONCURRENCY,
-                offset: int = 0) -> list[float]:
+                offset: int = 0, text=lambda i: f"customer {_org(i)}", key=lambda i: f"ack-{i}-{uuid.uuid4().hex[:6]}",
+                team_id: str = "TBENCH", user_id: str = "UB00000", sent: dict | None = None) -> list[float]:
+    """Signed commands ``text(i)`` answered to response_url ``key(i)``; returns the acks' ms.
+    ``sent``, when given, gets key -> time.monotonic() just before each request."""
     verifier = SignatureVerifier(SECRET)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(offset, offset + requests):
@@ -168,19 +178,21 @@ async def _load(base: str, fake, requests: int = REQUESTS, concurrency: int = CO
                     i = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                key = f"ack-{i}-{uuid.uuid4().hex[:6]}"
+                name = key(i)
                 body = urlencode({
-                    "token": "x", "team_id": "TBENCH", "team_domain": "bench", "channel_id": "CBENCH",
-                    "channel_name": "bench", "user_id": "UB00000", "user_name": "bench",
-                    "command": "/partnerhub", "text": f"customer {_org(i)}",
+                    "token": "x", "team_id": team_id, "team_domain": "bench", "channel_id": "CBENCH",
+                    "channel_name": "bench", "user_id": user_id, "user_name": "bench",
+                    "command": "/partnerhub", "text": text(i),
                     "api_app_id": "ABENCH", "is_enterprise_install": "false",
-                    "response_url": fake.response_url(key), "trigger_id": f"trigger-{key}",
+                    "response_url": fake.response_url(name), "trigger_id": f"trigger-{name}",
                 })
                 ts = str(int(time.time()))
                 headers = {"Content-Type": "application/x-www-form-urlencoded",
                            "X-Slack-Request-Timestamp": ts,
                            "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body)}
                 t = time.perf_counter()
+                if sent is not None:
+                    sent[name] = time.monotonic()
                 resp = await http.post("/slack/events", content=body.encode(), headers=headers)
                 latencies.append((time.perf_counter() - t) * 1000)
                 if resp.status_code != 200:
