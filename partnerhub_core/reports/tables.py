@@ -41,7 +41,8 @@ from partnerhub_core.reports.csvout import FORMULA_STARTS, PLAIN_NUMBER, CsvWrit
 from partnerhub_core.rounding import displayed
 
 TEXT, INT, FLOAT, PERCENT, DATE, BOOL = "text", "int", "float", "percent", "date", "bool"
-KINDS = frozenset({TEXT, INT, FLOAT, PERCENT, DATE, BOOL})
+REGION, PRODUCT = "region", "product"  # codes written by name in the file's language (glossary.named)
+KINDS = frozenset({TEXT, INT, FLOAT, PERCENT, DATE, BOOL, REGION, PRODUCT})
 FORMATS = ("csv", "xlsx")
 MEDIA_TYPES = {
     "csv": "text/csv",
@@ -135,7 +136,7 @@ def cell(value: Any, kind: str, gettext) -> Any:
     value = _plain(value)
     if value is None:
         return None
-    if kind in ("region", "product"):  # a code a person reads by name: "EU" -> "União Europeia"
+    if kind in (REGION, PRODUCT):  # a code a person reads by name: "EU" -> "União Europeia"
         return named(value, kind, gettext)
     if isinstance(value, str):
         return value  # "—" (unknown) or a text the caller chose, in any column
@@ -267,7 +268,7 @@ def table_file_name(title: str, as_of: date, fmt: str = "csv", token: str | None
 
 
 __all__ = [
-    "TEXT", "INT", "FLOAT", "PERCENT", "DATE", "BOOL", "FORMATS", "MEDIA_TYPES", "TableColumn", "Table",
+    "TEXT", "INT", "FLOAT", "PERCENT", "DATE", "BOOL", "REGION", "PRODUCT", "KINDS", "FORMATS", "MEDIA_TYPES", "TableColumn", "Table",
     "from_rows", "from_section", "cell", "formula_like", "table_csv", "table_xlsx", "export_table",
     "table_file_name", "sheet_title",
 ]

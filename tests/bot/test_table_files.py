@@ -297,4 +297,4 @@ def test_analytics_and_calling_sections_offer_xlsx_beside_csv(slack, fake_slack,
     assert where == "D_FULL" and name.startswith("Call queue insights_") and name.endswith(".xlsx")
     _, rows = xlsx_rows(data)
     assert rows[0][:6] == ["Customer", "Region", "Queue calls", "Answered", "Abandoned", "Abandoned rate (%)"]
-    assert rows[1][:6] == ["Globex", "US", 20, 15, 5, 25.0]
+    assert rows[1][:6] == ["Globex", "United States", 20, 15, 5, 25.0]

@@ -102,6 +102,17 @@ def test_xlsx_takes_what_a_database_or_pandas_gives():
     assert sheet["A4"].value == "=note" and sheet["A4"].data_type == "s" and sheet["A4"].quotePrefix
 
 
+def test_region_and_product_columns_are_written_by_name_and_every_section_kind_is_a_table_kind():
+    from partnerhub_core.analytics import common
+    from partnerhub_core.reports.tables import KINDS, PRODUCT, REGION
+
+    t = from_rows("x", ["Region", "Product"], [["EU", "calling"]], [REGION, PRODUCT])
+    assert read_csv(table_csv(t, "pt_BR"))[1] == ["União Europeia", "Webex Calling"]
+    section_kinds = {v for k, v in vars(common).items() if k.isupper() and isinstance(v, str) and k in (
+        "TEXT", "INT", "PERCENT", "DATE", "BOOL", "FLOAT", "REGION", "PRODUCT")}
+    assert section_kinds <= KINDS
+
+
 def test_empty_table_formats_and_file_names():
     empty = Table("Customers", [TableColumn("Name")], [])
     assert empty.empty and read_csv(export_table(empty, "csv")) == [["Name"]]
