@@ -68,11 +68,7 @@ def run_ack(url: str, as_of: date) -> dict:
                 single.extend(asyncio.run(_load(base, fake, requests=1, concurrency=1, offset=REQUESTS + i)))
                 _answers(fake, timeout=30, expected=WARMUP + REQUESTS + i + 1)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            end_process(proc)
     latencies.sort()
     q = statistics.quantiles(latencies, n=100)
     return {"requests": len(latencies), "concurrency": CONCURRENCY,
@@ -141,6 +137,15 @@ def _serve_slack(conn) -> None:
 
 def _is_card(key: str, answer: str) -> bool:
     return _org(int(key.split("-")[1])) in answer and "No customer matches" not in answer
+
+
+def end_process(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """End a process this bench started: SIGTERM, then SIGKILL if it is still there after ``timeout`` s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _wait_ready(base: str, proc) -> None:

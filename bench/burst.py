@@ -27,7 +27,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.ack import SECRET, SlackProcess, _free_port, _load, _wait_ready
+from bench.ack import SECRET, SlackProcess, _free_port, _load, _wait_ready, end_process
 
 HERE = Path(__file__).resolve().parent
 MIX = ["customer sao paulo", "kpis", "expiring calling"]
@@ -187,11 +187,7 @@ def run_burst(url: str, *, team: str, user: str, requests: int = REQUESTS, concu
                 result[label] = measure(label, proc, f"http://127.0.0.1:{port}", fake, team=team, user=user,
                                         requests=requests, concurrency=concurrency, timeout=timeout)
             finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                end_process(proc)
             print(f"[burst] {label}: {json.dumps(result[label])}", file=sys.stderr, flush=True)
     floor, ours = result["floor"], result["partnerhub"]
     result["ratios"] = {key: round(ours[key] / floor[key], 2) if floor.get(key) else None

@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 import httpx
 from slack_sdk.signature import SignatureVerifier
 
-from bench.ack import SECRET, SlackProcess, _free_port, _wait_ready
+from bench.ack import SECRET, SlackProcess, _free_port, _wait_ready, end_process
 
 ACKS = 100
 FLOODERS = 3
@@ -119,11 +119,7 @@ def run(forms=("none", "unsigned", "forged", "chunked")) -> list[dict]:
                                 "ack_max_ms": round(latencies[-1], 1),
                                 "flood_mb_accepted_by_socket": round(sum(sent) / 2**20)})
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            end_process(proc)
     return results
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.ack import end_process
+
 HERE = Path(__file__).resolve().parent
 AS_OF = date(2026, 11, 25)
 SECRET = "bench-signing-secret"
@@ -210,11 +212,7 @@ def run(url: str, answer: bool = False, source: str | None = None, nice: int = 0
                 result.update(answered=fake.answered(), pss_after_answer_mb=total,
                               processes_after_answer=rows)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            end_process(proc)
     load = os.getloadavg()
     result["load_average"] = [round(x, 2) for x in load]
     return result
