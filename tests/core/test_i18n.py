@@ -494,3 +494,11 @@ def test_bad_language_and_unknown_people_are_clear_errors(session, people):
     with pytest.raises(NotFound):
         preferences.set_workspace_language(session=session, actor=Actor.for_admin(boss), workspace_id=ws.id + 99,
                                            language="es", now=NOW)
+
+
+def test_the_babel_locale_is_parsed_once_per_locale():
+    from partnerhub_core.i18n import babel_locale, format_number
+
+    assert babel_locale("pt_BR") is babel_locale("pt_BR")  # cached: numbers are formatted per cell
+    assert format_number(1234.5, "pt_BR", 1) == "1.234,5" and format_number(1234.5, "es", 1) == "1.234,5"
+    assert str(babel_locale("xx_YY")) == "en"  # unknown: English, cached too
