@@ -95,9 +95,28 @@ def _metavar(param) -> str | None:
     return _METAVARS.get(label, label if "|" in label else label.upper())
 
 
+def _no_type(ctx=None):
+    """An argument's metavar says what it takes: no Typer type (<str>, <list[str]>) beside it."""
+    return None
+
+
+def _plain_help_option(command) -> None:
+    """-h/--help is a flag: nothing after it (Typer shows <bool>). Click builds it lazily, per context."""
+    base = command.get_help_option
+
+    def get_help_option(ctx):
+        option = base(ctx)
+        if option is not None and option.metavar is None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = get_help_option
+
+
 def _with_database_url(command) -> None:
     """Every command takes ``--database-url`` (those that do not declare it get ours),
-    and every option a plain metavar."""
+    and every option and argument a plain metavar."""
+    _plain_help_option(command)
     if hasattr(command, "commands"):  # a group
         for sub in command.commands.values():
             _with_database_url(sub)
@@ -109,8 +128,10 @@ def _with_database_url(command) -> None:
         kind = getattr(param, "param_type_name", "")
         if kind == "option" and param.metavar is None:
             param.metavar = _metavar(param)
-        elif kind == "argument" and param.metavar is None and param.name:
-            param.metavar = param.name.upper()
+        elif kind == "argument":
+            if param.metavar is None and param.name:
+                param.metavar = param.name.upper()
+            param.display_type_rich = _no_type
 
 
 def load_command(name: str):

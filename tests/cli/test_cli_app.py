@@ -62,3 +62,16 @@ def test_tables_fit_the_terminal_by_narrowing_the_widest_text_column():
     assert fit_widths([40, 6, 8], [False, False, True], 50) == [32, 6, 8]
     assert fit_widths([40, 6, 8], [False, False, True], None) == [40, 6, 8]  # a pipe: whole cells
     assert fit_widths([10, 10, 30], [False, False, True], 20) == [8, 8, 30]  # numbers are never cut
+
+
+def test_help_shows_no_typer_types():
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from bot.cli.reference import markdown
+
+    text = markdown()
+    assert "<str>" not in text and "<list[" not in text and "<bool>" not in text
+    result = CliRunner().invoke(app, ["section", "-h"])
+    assert result.exit_code == 0
+    assert "<str>" not in result.output and "<bool>" not in result.output and "<list[" not in result.output
