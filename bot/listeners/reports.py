@@ -79,12 +79,15 @@ def run(ctx: Ctx, request: dict) -> dict | None:
     handle, path = tempfile.mkstemp(prefix="partnerhub-report-", suffix=".csv")
     try:
         with fairuse.report_slot(ctx.settings, ctx.partner_id), os.fdopen(handle, "wb") as out:
-            filename = reports.run_report(
+            written = reports.write_report(
                 session=ctx.session, partner_id=ctx.partner_id, report=request["n"], as_of=ctx.as_of,
                 region=request.get("r"), start=start, end=end, locale=ctx.locale, out=out,
                 customer_ids=auth.visible_customer_ids(ctx.session, ctx.actor),
             )
+        filename = written.filename
         name = resolved.name if resolved.custom else ctx._(resolved.name)
+        if not written.rows:  # a header-only file says nothing: say "no rows" and attach nothing
+            return ctx.render("notice.json.j2", text=ctx._("{title}: no rows, so no file.", title=name))
         try:
             ctx.client.files_upload_v2(channel=files_channel(ctx), file=path, filename=filename, title=name,
                                        initial_comment=ctx._("{report}, as of {day}", report=name,

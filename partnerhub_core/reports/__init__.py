@@ -2,7 +2,8 @@
 
 - ``REPORTS``: ``call-usage``, ``devices``, ``numbers`` (see ``definitions.py``).
 - ``run_report(...)`` streams one report as CSV into a binary file and returns its F21
-  file name ``<Template Name>_<alphanumeric>_<Download Date>.csv``.
+  file name ``<Template Name>_<alphanumeric>_<Download Date>.csv``; ``write_report(...)``
+  the same, returning the name and the number of rows (``WrittenReport``).
 - ``section_csv(section, locale)``: the CSV behind any analytics table (F30).
 - ``report_regions(...)``: the regions a report's data spans; offer a region choice
   only when there are two or more (F8, F22).
@@ -50,7 +51,8 @@ from partnerhub_core.timeutil import last_completed_week_ending
 from partnerhub_core.unknown import UNKNOWN, note_lines
 
 __all__ = [
-    "REPORTS", "BOM", "ReportColumn", "ReportDef", "ResolvedReport", "run_report", "section_csv",
+    "REPORTS", "BOM", "ReportColumn", "ReportDef", "ResolvedReport", "run_report", "write_report", "WrittenReport",
+    "section_csv",
     "file_name", "report_regions", "resolve_report", "default_range", "save_template",
     "delete_template", "list_templates", "custom_template_keys", "neutralise", "TEMPLATE_PREFIX",
 ]
@@ -121,6 +123,12 @@ def _customer_scope(session: Session, partner_id: int, tag: str | None,
     return scope
 
 
+@dataclass(frozen=True)
+class WrittenReport:
+    filename: str  # F21
+    rows: int  # data rows, header not counted
+
+
 def run_report(
     *,
     session: Session,
@@ -135,7 +143,29 @@ def run_report(
     customer_ids: Iterable[int] | None = None,
     token: str | None = None,
 ) -> str:
-    """Stream one report as CSV into ``out``; return its F21 file name.
+    """Stream one report as CSV into ``out``; return its F21 file name (``write_report``
+    also says how many rows it wrote)."""
+    return write_report(session=session, partner_id=partner_id, report=report, as_of=as_of, region=region,
+                        start=start, end=end, locale=locale, out=out, customer_ids=customer_ids,
+                        token=token).filename
+
+
+def write_report(
+    *,
+    session: Session,
+    partner_id: int,
+    report: str,
+    as_of: date,
+    region: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    locale: str = "en",
+    out: BinaryIO,
+    customer_ids: Iterable[int] | None = None,
+    token: str | None = None,
+) -> "WrittenReport":
+    """Stream one report as CSV into ``out``; return its F21 file name and how many rows
+    it holds (0: only the header, which a person should hear as "no rows", not get as a file).
 
     ``customer_ids`` limits it to the customers a partner admin may see (None: all).
     Dated reports (call usage) default to the last completed week; inventories take no
@@ -158,7 +188,7 @@ def run_report(
     writer.header(gettext(c.label) for c in resolved.header)
     stmt = definition.query(partner_id, flt).execution_options(yield_per=STREAM_ROWS)
     writer.many(iter_values(session.execute(stmt), definition, resolved.columns, gettext))
-    return filename
+    return WrittenReport(filename, writer.rows)
 
 
 def _range(as_of: date, start: date | None, end: date | None) -> tuple[date, date]:

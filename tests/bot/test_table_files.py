@@ -298,3 +298,10 @@ def test_analytics_and_calling_sections_offer_xlsx_beside_csv(slack, fake_slack,
     _, rows = xlsx_rows(data)
     assert rows[0][:6] == ["Customer", "Region", "Queue calls", "Answered", "Abandoned", "Abandoned rate (%)"]
     assert rows[1][:6] == ["Globex", "United States", 20, 15, 5, 25.0]
+
+
+def test_an_empty_report_says_no_rows_and_uploads_nothing(slack, fake_slack, world):
+    answer = ask(slack, fake_slack, "report numbers")  # no phone numbers synced
+    assert blocks_text(answer).startswith("Phone Numbers: no rows, so no file.")
+    assert fake_slack.calls("files.getUploadURLExternal") == []
+    assert fake_slack.calls("files.completeUploadExternal") == []
