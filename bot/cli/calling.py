@@ -35,7 +35,8 @@ def render_calling(section: CallingSection, locale: str, limit: int | None = Non
         if frame is None or not columns:
             continue
         out += ["", _(title)]
-        rows = [[format_value(rec.get(c.key), c.kind, locale) for c in columns]
+        rows = [[_(rec[c.key]) if c.key == "endpoint" and isinstance(rec.get(c.key), str)  # msgids
+                 else format_value(rec.get(c.key), c.kind, locale) for c in columns]
                 for rec in frame.to_dict(orient="records")]
         out.append(text_table([_(c.label) for c in columns], rows,
                               [c.kind in (INT, PERCENT, FLOAT) for c in columns]))
