@@ -112,6 +112,7 @@ _SCRUB = [
     re.compile(r"\S+@\S+"),  # e-mail addresses
     re.compile(r"\borg-[\w-]+"),
     re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
+    re.compile(r"Real-Time Translations"),  # the guide keeps this product's name in es
 ]
 DECIMAL = re.compile(r"\d\.(\d+)")
 
@@ -347,8 +348,9 @@ def _names(engine, pid) -> list[str]:
 
     out = []
     with engine.connect() as conn:
-        for sql in ("select name from customer", "select name from location", "select display_name from partner_admin",
-                    "select name from tag", "select model from device", "select name from call_queue"):
+        for sql in ("select name from customer", "select name from location", "select display_name from partneradmin",
+                    "select name from tag", "select model from device", "select name from call_queue",
+                    "select description from orderline"):
             try:
                 out += [r[0] for r in conn.execute(text(sql)) if r[0]]
             except Exception:  # noqa: BLE001 — a table the demo does not fill
@@ -410,4 +412,43 @@ def test_every_slack_answer_speaks_the_language(slack, fake_slack, session, link
     home = fake_slack.wait_for("views.publish")[0].params["view"]
     found += [f"App Home: {p}" for p in problems(blocks_text(home) + "\n" + _view_text(home), locale,
                                                  data=WORLD_NAMES, stop=stop)]
+    assert found == [], f"{len(found)} in {locale}:\n" + "\n".join(found[:30])
+
+
+# --------------------------------------------------------------------------------------
+# The command line, with --lang pt-BR / es, over the demo partner
+# --------------------------------------------------------------------------------------
+CLI_COMMANDS = (
+    ["kpis"], ["kpis", "calling"], ["kpis", "--format", "csv"], ["section", "recent"], ["section", "expiring"],
+    ["section", "renewing"], ["section", "low", "calling"], ["section", "overage"], ["calling", "usage"],
+    ["calling", "quality"], ["calling", "features"], ["calling", "queues"], ["customers", "list"],
+    ["customers", "lookup", "Redwood"],
+    ["sources"], ["audit"], ["kpis", "--region", "MARS"], ["kpis", "--product", "teams"],
+)
+CLI_LANG = {"pt_BR": "pt-BR", "es": "es"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_cli_answer_speaks_the_language(demo, locale, monkeypatch, capsys):
+    import sys
+
+    from bot.cli import main
+
+    engine, pid = demo
+    url = engine.url.render_as_string(hide_password=False)
+    for name in ("PARTNERHUB_DATABASE_URL", "PARTNERHUB_AS_OF", "PARTNERHUB_LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    stop = stop_words(locale)
+    names = _names(engine, pid)
+    found = []
+    for args in CLI_COMMANDS:
+        monkeypatch.setattr(sys, "argv", ["partnerhub", *args, "--lang", CLI_LANG[locale], "--as-of", "2026-11-25",
+                                          "--database-url", url])
+        try:
+            main()
+        except SystemExit:
+            pass
+        out, err = capsys.readouterr()
+        text = (out + "\n" + err).replace(url, " ")
+        found += [f"partnerhub {' '.join(args)}: {p}" for p in problems(text, locale, data=names, stop=stop)]
     assert found == [], f"{len(found)} in {locale}:\n" + "\n".join(found[:30])
