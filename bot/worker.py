@@ -14,8 +14,8 @@ posts"). Named jobs:
 ``warm`` (every minute, and right after ``refresh``)
     for each partner whose data version changed since this process last warmed it (a sync
     or import from anywhere: CLI, Slack, this worker), computes its overview for both
-    products and each digest scope (``analytics/warm.py``). The cache is per process, so
-    this warms the worker's own digests and posts, not the web or answer processes.
+    products and each digest scope (``analytics/warm.py``). The results land in the
+    cache's database level too, so web and answer processes read them instead of computing.
 
 One schedule's or partner's failure never stops the others.
 """
@@ -150,7 +150,7 @@ def sync_failures(report) -> str:
     return "; ".join(parts)[:500]
 
 
-# partner id -> data version this process last warmed it at (per process, like the cache)
+# partner id -> data version this process last warmed it at (per process)
 _warmed: dict[int, int] = {}
 
 
