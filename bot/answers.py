@@ -180,6 +180,7 @@ def _init_child(settings: Settings, nice: int, factory: str) -> None:
     # process group must not kill an answer half made.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    forkserver.die_with_parent()  # a web process killed outright leaves no child behind
     if nice:
         os.nice(nice)
     from bot.context import runtime

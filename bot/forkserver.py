@@ -18,7 +18,9 @@ threads must not cross a fork.
   so the web process does not wait for them; its answer processes share them too.
 - The server ignores SIGINT and SIGTERM, like the answer processes: platforms signal the
   whole process group, and a server that died would break the pool while the web
-  process drains its answers. It exits when the web process does (its "alive" pipe).
+  process drains its answers. It exits when the web process does (its "alive" pipe), and
+  is killed with it if the web process is killed outright (``die_with_parent``; the
+  answer processes likewise with their server).
 
 Database connections never cross the fork: the caller disposes its engine first, and
 each answer process makes its own (bot/answers.py).
@@ -92,9 +94,10 @@ def start(preload: Sequence[str]) -> int | None:
             alive_r, alive_w = os.pipe()
             sys.stdout.flush()
             sys.stderr.flush()
+            parent = os.getpid()
             pid = os.fork()
             if pid == 0:  # the server: never returns into the caller's code
-                _serve(listener.fileno(), alive_r, alive_w, list(preload))
+                _serve(listener.fileno(), alive_r, alive_w, list(preload), parent)
             os.close(alive_r)
         server._forkserver_address = address
         server._forkserver_alive_fd = alive_w
@@ -102,10 +105,29 @@ def start(preload: Sequence[str]) -> int | None:
     return pid
 
 
-def _serve(listener_fd: int, alive_r: int, alive_w: int, preload: list[str]) -> None:
+def die_with_parent(parent: int | None = None) -> None:
+    """Have the kernel kill this process when its parent ends (Linux ``PR_SET_PDEATHSIG``).
+
+    A web process that is killed outright (SIGKILL, out of memory) leaves no one to close
+    the pool: its fork server and answer processes, which ignore SIGTERM and wait on the
+    pool's queues, would stay for ever. Elsewhere than Linux, nothing happens."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent:  # it ended before the call above
+        os._exit(0)
+
+
+def _serve(listener_fd: int, alive_r: int, alive_w: int, preload: list[str], parent: int) -> None:
     code = 0
     try:
         os.close(alive_w)
+        die_with_parent(parent)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         forkserver.main(listener_fd, alive_r, preload)  # imports preload, then forks on request
@@ -120,4 +142,4 @@ def _serve(listener_fd: int, alive_r: int, alive_w: int, preload: list[str]) -> 
         os._exit(code)  # no atexit handlers or finalizers of the web process run here
 
 
-__all__ = ["context", "start", "running_pid", "supported"]
+__all__ = ["context", "start", "running_pid", "supported", "die_with_parent"]

@@ -146,7 +146,8 @@ def _pss_mb(pid: int) -> float:
         return next(int(line.split()[1]) for line in fh if line.startswith("Pss:")) / 1024
 
 
-def test_a_default_serve_is_a_web_process_a_fork_server_and_two_answer_processes_under_300_mb(tmp_path, fake_slack):
+def _start_serve(tmp_path, fake_slack) -> tuple[subprocess.Popen, str]:
+    """A real default `partnerhub serve` on a migrated SQLite file, once it answers /healthz."""
     db = f"sqlite:///{tmp_path / 'serve.db'}"
     migrate.upgrade(db)
     with socket.socket() as s:
@@ -159,28 +160,43 @@ def test_a_default_serve_is_a_web_process_a_fork_server_and_two_answer_processes
     proc = subprocess.Popen([str(VENV_BIN / "partnerhub"), "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("partnerhub serve did not start: " + proc.communicate()[1][-2000:])
+        time.sleep(0.1)
+
+
+def _answer_processes(web: int, timeout: float = 60) -> tuple[int, list[int]]:
+    """The fork server (a fork of ``web``: same command line) and the processes it forked."""
+    deadline = time.monotonic() + timeout
+    while True:
+        tree = _tree(web)
+        forked = [p for p in tree if p != web and _cmdline(p) == _cmdline(web)]
+        servers = [p for p in forked if tree[p] == web]
+        workers = [p for p in forked if servers and tree[p] == servers[0]]
+        if (len(servers) == 1 and len(workers) == 2) or time.monotonic() > deadline:
+            return (servers or [0])[0], workers
+        time.sleep(0.1)
+
+
+def test_a_default_serve_is_a_web_process_a_fork_server_and_two_answer_processes_under_300_mb(tmp_path, fake_slack):
+    proc, base = _start_serve(tmp_path, fake_slack)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("partnerhub serve did not start: " + proc.communicate()[1][-2000:])
-            time.sleep(0.1)
         sender = SlackSender(base, fake_slack)
         answer = fake_slack.wait_for_response(sender.command("help"), timeout=30)
         assert answer["text"] == "Partner Hub help"  # made in an answer process
         sender.http.close()
 
+        server, workers = _answer_processes(proc.pid)
         tree = _tree(proc.pid)
-        forked = [p for p in tree if p != proc.pid and _cmdline(p) == _cmdline(proc.pid)]
-        servers = [p for p in forked if tree[p] == proc.pid]
-        assert len(servers) == 1  # a fork of the web process (same command line), not a fresh python
-        workers = [p for p in forked if tree[p] == servers[0]]
+        assert server  # a fork of the web process (same command line), not a fresh python
         assert len(workers) == 2  # PARTNERHUB_ANSWER_PROCESSES' default
         assert not [p for p in tree if b"spawn_main" in _cmdline(p)]  # nothing spawned any more
         total = sum(_pss_mb(p) for p in tree)
@@ -194,3 +210,30 @@ def test_a_default_serve_is_a_web_process_a_fork_server_and_two_answer_processes
             proc.kill()
         proc.communicate(timeout=10)
     assert proc.returncode == 0
+
+
+def test_a_web_process_killed_outright_leaves_no_answer_process_behind(tmp_path, fake_slack):
+    proc, _base = _start_serve(tmp_path, fake_slack)
+    try:
+        server, workers = _answer_processes(proc.pid)
+        assert server and len(workers) == 2
+    finally:
+        proc.kill()  # SIGKILL: no drain, no pool shutdown
+        proc.wait(timeout=10)
+        proc.stderr.close()  # the orphans, if any, hold its other end
+    deadline = time.monotonic() + 15
+    left = [server, *workers]
+    while left and time.monotonic() < deadline:
+        left = [p for p in left if _alive(p)]
+        time.sleep(0.1)
+    for pid in left:  # leave nothing running, even when failing
+        os.kill(pid, signal.SIGKILL)
+    assert left == []  # they ignore SIGTERM and wait on the pool: without PR_SET_PDEATHSIG they stayed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
