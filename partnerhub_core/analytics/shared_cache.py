@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_ROWS_PER_PARTNER = 400
 MAX_PAYLOAD_BYTES = 64 * 2**20
+STORE_WAIT_MS = 250  # SQLite: how long a store waits for another writer (see _short_wait)
 
 _TABLE = sa.table("analyticscache", sa.column("partner_id", sa.Integer), sa.column("key", sa.String),
                   sa.column("kind", sa.String), sa.column("data_version", sa.BigInteger),
@@ -129,14 +130,33 @@ def store(session: Session, partner_id: int, version: int, kind: str, key: str, 
     stmt = insert(_TABLE).values(partner_id=partner_id, key=key, kind=kind, data_version=version,
                                  created_at=utcnow(), size=len(payload), payload=payload)
     try:
-        with engine.begin() as conn:
-            # nothing returned: another process stored this key first
-            written = conn.execute(stmt.on_conflict_do_nothing().returning(_TABLE.c.key)).first() is not None
-            _prune_partner(conn, partner_id)
+        with engine.connect() as conn:
+            before = _short_wait(conn)
+            try:
+                with conn.begin():
+                    # nothing returned: another process stored this key first
+                    written = conn.execute(stmt.on_conflict_do_nothing().returning(_TABLE.c.key)).first() is not None
+                    _prune_partner(conn, partner_id)
+            finally:
+                if before is not None:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(before)}")
+                    conn.commit()
     except sa.exc.SQLAlchemyError as exc:
         _failed("a store", exc)
         return False
     return written
+
+
+def _short_wait(conn) -> int | None:
+    """SQLite: wait at most ``STORE_WAIT_MS`` for the write lock (a sync or import may hold it
+    for seconds; the answer that is storing must not wait for it: it just stays unstored).
+    Returns the connection's own busy timeout, to put back."""
+    if conn.dialect.name != "sqlite":
+        return None
+    before = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(STORE_WAIT_MS)}")
+    conn.commit()
+    return before
 
 
 def _prune_partner(conn, partner_id: int) -> None:

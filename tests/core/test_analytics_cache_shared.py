@@ -184,3 +184,25 @@ def test_an_unreadable_row_or_other_code_is_computed_again(engine, settings, mon
         with cache.local_only():
             headline_kpis(session=s, partner_id=pid, as_of=AS_OF, settings=settings)
         assert cache.shared_stats() == {"shared_hits": 0, "computed": 1, "stored": 0}
+
+
+def test_a_store_does_not_wait_for_a_long_sqlite_writer(engine, settings, backend):
+    import time
+
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL writers of other rows do not block the insert")
+    pid, _acme, _beta = _world(engine)
+    writer = engine.raw_connection()
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # a sync holding the write lock
+        started = time.perf_counter()
+        with Session(engine) as s:
+            expiring = headline_kpis(session=s, partner_id=pid, as_of=AS_OF, settings=settings).kpi("expiring").value
+        waited = time.perf_counter() - started
+    finally:
+        writer.rollback()
+        writer.close()
+    assert expiring == 2 and cache.shared_stats() == {"shared_hits": 0, "computed": 1, "stored": 0}
+    assert waited < 10  # not the engine's 30 s busy timeout
+    with engine.connect() as conn:  # the pooled connection got its own timeout back
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
