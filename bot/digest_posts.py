@@ -79,19 +79,21 @@ def report_post(session: Session, settings: Settings, schedule: Schedule, *, as_
     start, end = report_range(schedule, as_of)
     definition = reports.resolve_report(session, schedule.partner_id, schedule.report_key or "").definition
     buf = io.BytesIO()
-    filename = reports.run_report(
+    written = reports.write_report(
         session=session, partner_id=schedule.partner_id, report=schedule.report_key or "", as_of=as_of,
         region=schedule.region, start=start if definition.dated else None,
         end=end if definition.dated else None, locale=schedule.language, out=buf,
         customer_ids=schedules.schedule_scope(session, schedule),
     )
+    filename = written.filename
     resolved = reports.resolve_report(session, schedule.partner_id, schedule.report_key or "")
     name = resolved.name if resolved.custom else _t(schedule.language, resolved.name)
     message = _render.render("digest_report.json.j2", locale=schedule.language, schedule=schedule,
                              report_name=name, filename=filename, as_of=as_of,
                              start=start if definition.dated else None, end=end if definition.dated else None,
-                             when=describe_when(schedule, schedule.language))
-    return Post(message=message, files=[(filename, buf.getvalue(), name)])
+                             when=describe_when(schedule, schedule.language), empty=not written.rows)
+    # An empty report says so in its message and attaches no header-only file.
+    return Post(message=message, files=[(filename, buf.getvalue(), name)] if written.rows else [])
 
 
 def report_range(schedule: Schedule, as_of: date) -> tuple[date, date]:

@@ -16,6 +16,7 @@ from bot.cli.output import JSON, OUTPUT_OPT, TABLE, emit_rows, output_format
 from bot.cli.tables import AS_OF_OPT, DB_OPT, JSON_OPT, PARTNER_OPT, parse_day, read_context, text_table
 from partnerhub_core import reports
 from partnerhub_core.auth import Actor
+from partnerhub_core.i18n import N_
 from partnerhub_core.db import session_scope
 
 template_app = typer.Typer(help="Custom report templates: saved columns and filters.", no_args_is_help=True)
@@ -44,14 +45,19 @@ def report(
     partial = out / f".partnerhub-report-{datetime.now(timezone.utc).strftime('%H%M%S%f')}.part"
     try:
         with ctx.session() as session, partial.open("wb") as fh:
-            filename = reports.run_report(session=session, partner_id=ctx.partner_id, report=name,
-                                          as_of=ctx.as_of, region=chosen.region, start=first, end=last,
-                                          locale=ctx.locale, out=fh)
-        target = out / filename
+            written = reports.write_report(session=session, partner_id=ctx.partner_id, report=name,
+                                           as_of=ctx.as_of, region=chosen.region, start=first, end=last,
+                                           locale=ctx.locale, out=fh)
+        if not written.rows:  # a header-only file would look like a report: say so, write nothing
+            echo_done(json_out, ctx._(N_("No rows: no file written.")), report=name, path=None,
+                      region=chosen.region, rows=0)
+            return
+        target = out / written.filename
         partial.replace(target)  # a half-written report never carries the final name
     finally:
         partial.unlink(missing_ok=True)
-    echo_done(json_out, str(target), report=name, path=str(target.resolve()), region=chosen.region)
+    echo_done(json_out, str(target), report=name, path=str(target.resolve()), region=chosen.region,
+              rows=written.rows)
 
 
 def _now() -> datetime:

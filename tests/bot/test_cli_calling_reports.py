@@ -87,3 +87,14 @@ def test_bad_report_input_is_a_typed_error(engine, db_url, tmp_path):
     assert isinstance(result.exception, NotFound)
     result = _run(["calling", "usage", "--region", "Mars"], db_url)
     assert isinstance(result.exception, BadInput)
+
+
+def test_an_empty_report_says_no_rows_and_writes_no_file(engine, db_url, tmp_path):
+    _seed(engine)
+    out = tmp_path / "reports"
+    result = _run(["report", "devices", "EU", "--out", str(out)], db_url)  # Beta (EU) has no device
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "No rows: no file written."
+    assert list(out.iterdir()) == []
+    as_json = _run(["report", "devices", "EU", "--out", str(out), "--json"], db_url)
+    assert json.loads(as_json.output) == {"report": "devices", "path": None, "region": "EU", "rows": 0}

@@ -16,6 +16,7 @@ from partnerhub_core.models import (
     CallRollup,
     Customer,
     Delivery,
+    Device,
     DigestSnapshot,
     PartnerAdmin,
     Role,
@@ -242,6 +243,9 @@ def test_scheduled_report_to_a_dm_with_its_f21_file(cfg, engine, world, fake):
                           target_id="U_FULL", frequency="monthly", day_of_month=31, hour=6, timezone="Europe/Madrid",
                           created_at=CREATED, updated_at=CREATED)
         s.add(report)
+        alpha = s.exec(select(Customer).where(Customer.name == "Alpha")).one()
+        s.add(Device(partner_id=world["partner_id"], customer_id=alpha.id, device_id="d1", product="Cisco 8851",
+                     mac="AABBCC000001"))  # one row: a report with rows comes as a file
         s.commit()
     # November has 30 days: the "31st" runs on the 30th, 06:00 in Madrid (UTC+1) = 05:00 UTC.
     assert tick(cfg, engine, now=datetime(2026, 11, 30, 4, 59, tzinfo=timezone.utc)) == []
@@ -253,6 +257,20 @@ def test_scheduled_report_to_a_dm_with_its_f21_file(cfg, engine, world, fake):
     name = upload.params["filename"]
     prefix, token, day = name[: -len(".csv")].rsplit("_", 2)
     assert (prefix, len(token), token.isalnum(), day) == ("Devices", 10, True, "2026-11-30")
+
+
+def test_an_empty_scheduled_report_says_no_rows_and_attaches_no_file(cfg, engine, world, fake):
+    with Session(engine, expire_on_commit=False) as s:
+        s.get(Schedule, world["schedule_id"]).enabled = False  # the world has no device: no rows
+        s.add(Schedule(partner_id=world["partner_id"], kind="report", report_key="devices", target_type="dm",
+                       target_id="U_FULL", frequency="monthly", day_of_month=31, hour=6, timezone="Europe/Madrid",
+                       created_at=CREATED, updated_at=CREATED))
+        s.commit()
+    outcomes = tick(cfg, engine, now=datetime(2026, 11, 30, 5, 0, 5, tzinfo=timezone.utc))
+    assert [(o.status, o.period) for o in outcomes] == [("posted", "2026-11-30")]
+    (msg,) = posts(fake, channel="U_FULL")
+    assert "No rows this time, so no file." in str(msg.params["blocks"])
+    assert fake.calls("files.getUploadURLExternal") == []
 
 
 def test_frozen_clock_tick_across_the_us_dst_change(cfg, engine, world, fake):
