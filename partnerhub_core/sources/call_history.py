@@ -142,4 +142,4 @@ def _run(ctx: SyncContext) -> PartResult:
     return result
 
 
-PART = PartnerPart("cdr", _run)
+PART = PartnerPart("cdr", _run, walks=True)

@@ -156,7 +156,7 @@ def failure_text(result: PartResult, counts: Counter[int], idle: int = 0) -> str
 
 def recorded_part(spec: OrgPart, family: SourceFamily | tuple[SourceFamily, ...], scopes: tuple[str, ...]) -> PartnerPart:
     """``spec`` as a part the orchestrator runs once, recording ``family`` afterwards."""
-    return PartnerPart(spec.name, lambda ctx: walk_and_record(ctx, spec, family, scopes))
+    return PartnerPart(spec.name, lambda ctx: walk_and_record(ctx, spec, family, scopes), walks=True)
 
 
 def prepared_part(name: str, family: SourceFamily, scopes: tuple[str, ...],
@@ -164,4 +164,4 @@ def prepared_part(name: str, family: SourceFamily, scopes: tuple[str, ...],
     """A recorded part whose fetch needs data read from the database first (the locations
     of each customer, the owners whose email is wanted): ``build(ctx)`` reads it and returns
     the ``OrgPart`` to walk (its fetch closes over what it read)."""
-    return PartnerPart(name, lambda ctx: walk_and_record(ctx, build(ctx), family, scopes))
+    return PartnerPart(name, lambda ctx: walk_and_record(ctx, build(ctx), family, scopes), walks=True)

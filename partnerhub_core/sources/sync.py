@@ -241,7 +241,8 @@ def _run(ctx: SyncContext, spec: OrgPart | PartnerPart) -> PartResult:
         own.append(event)
         outer(event)
 
-    outer(Progress(spec.name, 0, 1))
+    if not spec.walks:
+        outer(Progress(spec.name, 0, 1))
     result = spec.run(replace(ctx, progress=relay))
     if not own:
         outer(Progress(spec.name, 1, 1, result.failed))

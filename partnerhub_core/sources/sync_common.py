@@ -89,10 +89,12 @@ class OrgPart:
 @dataclass(frozen=True)
 class PartnerPart:
     """A part that reads once for the whole partner (the organizations listing, Partner
-    Reports). ``essential``: when it fails, the parts after it are not run."""
+    Reports). ``essential``: when it fails, the parts after it are not run. ``walks``: it
+    walks the organizations itself and reports them as its progress (recorded_walk.py)."""
     name: str
     run: Callable[[SyncContext], PartResult]
     essential: bool = False
+    walks: bool = False
 
 
 NOT_CONNECTED = "not connected: "  # how a part's SyncState.last_error starts when it is not connected
