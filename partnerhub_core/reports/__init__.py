@@ -38,6 +38,7 @@ from partnerhub_core.reports.definitions import (
     iter_values,
     select_columns,
 )
+from partnerhub_core.reports.xlsxout import XlsxWriter
 from partnerhub_core.reports.templates import (
     TEMPLATE_PREFIX,
     custom_template_keys,
@@ -51,13 +52,14 @@ from partnerhub_core.timeutil import last_completed_week_ending
 from partnerhub_core.unknown import UNKNOWN, note_lines
 
 __all__ = [
-    "REPORTS", "BOM", "ReportColumn", "ReportDef", "ResolvedReport", "run_report", "write_report", "WrittenReport",
+    "REPORTS", "FORMATS", "BOM", "ReportColumn", "ReportDef", "ResolvedReport", "run_report", "write_report", "WrittenReport",
     "section_csv",
     "file_name", "report_regions", "resolve_report", "default_range", "save_template",
     "delete_template", "list_templates", "custom_template_keys", "neutralise", "TEMPLATE_PREFIX",
 ]
 
 STREAM_ROWS = 500  # rows fetched per round trip while streaming (bounds memory)
+FORMATS = ("csv", "xlsx")  # report files: CSV (default) or XLSX
 _ALNUM = string.ascii_letters + string.digits
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
@@ -101,13 +103,16 @@ def default_range(as_of: date) -> tuple[date, date]:
     return end - timedelta(days=6), end
 
 
-def file_name(template_name: str, as_of: date, token: str | None = None) -> str:
-    """F21: ``<Template Name>_<alphanumeric characters>_<Download Date>.csv``."""
+def file_name(template_name: str, as_of: date, token: str | None = None, fmt: str = "csv") -> str:
+    """F21: ``<Template Name>_<alphanumeric characters>_<Download Date>.csv`` (``.xlsx``
+    when ``fmt`` is "xlsx")."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}")
     token = token or "".join(secrets.choice(_ALNUM) for _ in range(10))
     if not token.isalnum() or not token.isascii():
         raise BadInput(N_("A file token is letters and digits only."))
     safe = _UNSAFE.sub("-", template_name).strip(" .-") or "Report"
-    return f"{safe}_{token}_{as_of.isoformat()}.csv"
+    return f"{safe}_{token}_{as_of.isoformat()}.{fmt}"
 
 
 def _customer_scope(session: Session, partner_id: int, tag: str | None,
@@ -142,12 +147,13 @@ def run_report(
     out: BinaryIO,
     customer_ids: Iterable[int] | None = None,
     token: str | None = None,
+    fmt: str = "csv",
 ) -> str:
     """Stream one report as CSV into ``out``; return its F21 file name (``write_report``
     also says how many rows it wrote)."""
     return write_report(session=session, partner_id=partner_id, report=report, as_of=as_of, region=region,
                         start=start, end=end, locale=locale, out=out, customer_ids=customer_ids,
-                        token=token).filename
+                        token=token, fmt=fmt).filename
 
 
 def write_report(
@@ -163,13 +169,18 @@ def write_report(
     out: BinaryIO,
     customer_ids: Iterable[int] | None = None,
     token: str | None = None,
+    fmt: str = "csv",
 ) -> "WrittenReport":
-    """Stream one report as CSV into ``out``; return its F21 file name and how many rows
-    it holds (0: only the header, which a person should hear as "no rows", not get as a file).
+    """Stream one report as CSV (``fmt`` "csv") or XLSX ("xlsx": typed numbers and dates,
+    text never a formula, ``xlsxout``) into ``out``; return its F21 file name (extension
+    as ``fmt``) and how many rows it holds (0: only the header, which a person should hear
+    as "no rows", not get as a file).
 
     ``customer_ids`` limits it to the customers a partner admin may see (None: all).
     Dated reports (call usage) default to the last completed week; inventories take no
     dates. ``region`` overrides a custom template's saved region."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}")
     resolved = resolve_report(session, partner_id, report)
     definition = resolved.definition
     region = normalise_region(region) or resolved.region
@@ -182,12 +193,17 @@ def write_report(
                        customer_ids=_customer_scope(session, partner_id, resolved.tag, customer_ids))
     gettext = translations(locale).gettext
     name = gettext(resolved.name) if not resolved.custom else resolved.name
-    filename = file_name(name, as_of, token)
+    filename = file_name(name, as_of, token, fmt)
 
-    writer = CsvWriter(out, decimal=decimal_symbol(locale))
+    if fmt == "xlsx":
+        writer = XlsxWriter(out, title=name, gettext=gettext)
+    else:
+        writer = CsvWriter(out, decimal=decimal_symbol(locale))
     writer.header(gettext(c.label) for c in resolved.header)
     stmt = definition.query(partner_id, flt).execution_options(yield_per=STREAM_ROWS)
     writer.many(iter_values(session.execute(stmt), definition, resolved.columns, gettext))
+    if fmt == "xlsx":
+        writer.close()
     return WrittenReport(filename, writer.rows)
 
 

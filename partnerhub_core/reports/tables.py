@@ -186,10 +186,46 @@ def sheet_title(title: str) -> str:
     return " ".join(_SHEET_UNSAFE.sub(" ", title).split()).strip("'")[:31].strip() or "Sheet1"
 
 
+def text_cell(sheet, text: str, font=None):
+    """A write-only string cell: never a formula, whatever it starts with; one that starts
+    like a formula also carries Excel's quote prefix (the value keeps no apostrophe)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    text = _XML_ILLEGAL.sub("", text)
+    c = WriteOnlyCell(sheet, value=text)
+    c.data_type = "s"
+    if formula_like(text):
+        c.quotePrefix = True
+    if font is not None:
+        c.font = font
+    return c
+
+
+def value_cell(sheet, value: Any):
+    """A write-only cell for a value from ``cell``: text as ``text_cell``, dates and times
+    typed with a date format (aware times in UTC), numbers as numbers, None empty."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return text_cell(sheet, value)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        c = WriteOnlyCell(sheet, value=value)
+        c.number_format = "yyyy-mm-dd hh:mm"
+        return c
+    if isinstance(value, date):
+        c = WriteOnlyCell(sheet, value=value)
+        c.number_format = "yyyy-mm-dd"
+        return c
+    return WriteOnlyCell(sheet, value=value)
+
+
 def table_xlsx(table: Table, locale: str = "en") -> bytes:
     """One sheet named after the table: a bold, frozen header row, typed cells."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -206,40 +242,13 @@ def table_xlsx(table: Table, locale: str = "en") -> bytes:
         sheet.column_dimensions[get_column_letter(i)].width = min(max(width, 6) + 2, MAX_WIDTH)
     bold = Font(bold=True)
 
-    def text_cell(text: str, font=None):
-        text = _XML_ILLEGAL.sub("", text)
-        c = WriteOnlyCell(sheet, value=text)
-        c.data_type = "s"  # never a formula, whatever it starts with
-        if formula_like(text):
-            c.quotePrefix = True
-        if font is not None:
-            c.font = font
-        return c
-
-    def value_cell(value: Any):
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return text_cell(value)
-        if isinstance(value, datetime):
-            if value.tzinfo is not None:
-                value = value.astimezone(timezone.utc).replace(tzinfo=None)
-            c = WriteOnlyCell(sheet, value=value)
-            c.number_format = "yyyy-mm-dd hh:mm"
-            return c
-        if isinstance(value, date):
-            c = WriteOnlyCell(sheet, value=value)
-            c.number_format = "yyyy-mm-dd"
-            return c
-        return WriteOnlyCell(sheet, value=value)
-
-    sheet.append([text_cell(h, bold) for h in table.headers])
+    sheet.append([text_cell(sheet, h, bold) for h in table.headers])
     for row in rows:
-        sheet.append([value_cell(v) for v in row])
+        sheet.append([value_cell(sheet, v) for v in row])
     if table.notes:
         sheet.append([])
         for line in table.notes:
-            sheet.append([text_cell(line)])
+            sheet.append([text_cell(sheet, line)])
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -270,5 +279,5 @@ def table_file_name(title: str, as_of: date, fmt: str = "csv", token: str | None
 __all__ = [
     "TEXT", "INT", "FLOAT", "PERCENT", "DATE", "BOOL", "REGION", "PRODUCT", "KINDS", "FORMATS", "MEDIA_TYPES", "TableColumn", "Table",
     "from_rows", "from_section", "cell", "formula_like", "table_csv", "table_xlsx", "export_table",
-    "table_file_name", "sheet_title",
+    "table_file_name", "sheet_title", "text_cell", "value_cell",
 ]
