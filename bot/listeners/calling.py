@@ -112,6 +112,8 @@ def upload_charts(ctx: Ctx, section: CallingSection | None, made: list | None = 
     made = charts.calling_charts(section, ctx.locale) if made is None else made
     if not made:
         return [], None
+    if not ctx.channel_id:  # run without Slack (the demo, bot.offline): nowhere to send them
+        return [], ctx._("Charts are attached only in a conversation.")
     try:
         ctx.client.files_upload_v2(
             channel=files_channel(ctx),
