@@ -1,7 +1,7 @@
 """``partnerhub report NAME [FILTER]...`` — run a report (call-usage, devices, numbers or a
-custom template) into a CSV file and print its path (JSON with ``--json``); ``partnerhub
-report-template save|list|delete`` manages custom templates. Filters are Slack's words
-(``region:EU`` or just ``EU``), ``--region`` an alias."""
+custom template) into a CSV file (``--format xlsx``: an XLSX file) and print its path (JSON
+with ``--json``); ``partnerhub report-template save|list|delete`` manages custom templates.
+Filters are Slack's words (``region:EU`` or just ``EU``), ``--region`` an alias."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -19,6 +19,17 @@ from partnerhub_core.auth import Actor
 from partnerhub_core.i18n import N_
 from partnerhub_core.db import session_scope
 
+
+def _report_format(value: str) -> str:
+    fmt = (value or "").lower()
+    if fmt not in reports.FORMATS:
+        raise typer.BadParameter(f"{value!r} is not a report format: use csv or xlsx")
+    return fmt
+
+
+REPORT_FORMAT_OPT = typer.Option("csv", "--format", help="csv (UTF-8 with BOM) or xlsx (numbers and dates typed).",
+                                 metavar="FORMAT", callback=_report_format)
+
 template_app = typer.Typer(help="Custom report templates: saved columns and filters.", no_args_is_help=True)
 
 
@@ -29,14 +40,15 @@ def report(
     region: str = REGION_OPT,
     start: str = typer.Option(None, "--from", help="First day, YYYY-MM-DD (call usage; default: last week)."),
     end: str = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (call usage)."),
-    out: Path = typer.Option(Path("."), "--out", help="Folder to write the CSV into."),
+    out: Path = typer.Option(Path("."), "--out", help="Folder to write the file into."),
+    fmt: str = REPORT_FORMAT_OPT,
     locale: str = typer.Option("en", "--locale", "--lang", help="Headers in en, pt-BR or es."),
     partner: int = PARTNER_OPT,
     as_of: str = AS_OF_OPT,
     database_url: str = DB_OPT,
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Write one report as CSV (UTF-8 with BOM) and print the file's path."""
+    """Write one report as CSV (UTF-8 with BOM) or XLSX and print the file's path."""
     chosen = parse_filters(filters, keys=("region",), region=region)
     ctx = read_context(partner, as_of, database_url, locale)
     first = parse_day(start, None) if start else None
@@ -47,7 +59,7 @@ def report(
         with ctx.session() as session, partial.open("wb") as fh:
             written = reports.write_report(session=session, partner_id=ctx.partner_id, report=name,
                                            as_of=ctx.as_of, region=chosen.region, start=first, end=last,
-                                           locale=ctx.locale, out=fh)
+                                           locale=ctx.locale, out=fh, fmt=fmt)
         if not written.rows:  # a header-only file would look like a report: say so, write nothing
             echo_done(json_out, ctx._(N_("No rows: no file written.")), report=name, path=None,
                       region=chosen.region, rows=0)
@@ -57,7 +69,7 @@ def report(
     finally:
         partial.unlink(missing_ok=True)
     echo_done(json_out, str(target), report=name, path=str(target.resolve()), region=chosen.region,
-              rows=written.rows)
+              rows=written.rows, format=fmt)
 
 
 def _now() -> datetime:

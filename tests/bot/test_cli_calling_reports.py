@@ -98,3 +98,22 @@ def test_an_empty_report_says_no_rows_and_writes_no_file(engine, db_url, tmp_pat
     assert list(out.iterdir()) == []
     as_json = _run(["report", "devices", "EU", "--out", str(out), "--json"], db_url)
     assert json.loads(as_json.output) == {"report": "devices", "path": None, "region": "EU", "rows": 0}
+
+
+def test_report_format_xlsx_writes_an_xlsx_file(engine, db_url, tmp_path):
+    from openpyxl import load_workbook
+
+    _seed(engine)
+    result = _run(["report", "call-usage", "--format", "xlsx", "--out", str(tmp_path), "--from", "2026-11-15",
+                   "--to", "2026-11-21", "--json"], db_url)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["rows"] == 2 and data["format"] == "xlsx" and data["path"].endswith("_2026-11-25.xlsx")
+    sheet = load_workbook(data["path"]).active
+    rows = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert rows[0][:4] == ["Customer Name", "Org ID", "Location", "Total Calls"]
+    assert [r[:5] for r in rows[1:]] == [["Alpha", "org-alpha", "HQ", 40, 40], ["Beta", "org-beta", "HQ", 7, 7]]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".xlsx") or p.name.startswith(".")] == [
+        data["path"].rsplit("/", 1)[1]]  # one file, no partial file left
+    bad = _run(["report", "devices", "--format", "pdf", "--out", str(tmp_path)], db_url)
+    assert bad.exit_code != 0 and "csv or xlsx" in bad.output
