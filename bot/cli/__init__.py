@@ -40,7 +40,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "section": (("analytics",), "One analytics section for Meetings or Calling: recent, expiring, renewing, low or "
                                 "overage."),
     "calling": (("calling",), "Webex Calling analytics (last completed week, 8-week trends)."),
-    "report": (("reports",), "Write one report as CSV (UTF-8 with BOM) and print the file's path."),
+    "report": (("reports",), "Write one report as CSV (UTF-8 with BOM) or XLSX and print the file's path."),
     "report-template": (("reports",), "Custom report templates: saved columns and filters."),
     "audit": (("audit",), "Who changed what, and when: the audit trail, newest first."),
     "sync": (("sync",), "Sync customers, licenses, tags, admins, inventory and call history from Webex."),
