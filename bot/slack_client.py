@@ -3,9 +3,21 @@
 slack_sdk reads no variable for its base URL, and by default retries only connection
 errors: each client gets ``base_url=settings.slack_api_url`` (PARTNERHUB_SLACK_API_URL)
 and the rate-limit (honours Retry-After) and server-error retry handlers.
+
+Cheap per answer (issue 19 item 3): slack_sdk's sync clients open a connection per call
+through urllib, which without a context builds a new TLS context (CA store loaded, ~20 ms
+of CPU) for every HTTPS connection. So every sync client here shares one SSL context per
+process, and ``web_client`` keeps one client per (process, token, base URL) in a small
+bounded cache (the sync WebClient keeps no per-call state). Both are per process: a child
+forked from a preloaded server (bot/forkserver.py) drops what it inherited and builds its
+own after the fork.
 """
 from __future__ import annotations
 
+import os
+import ssl
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from slack_sdk import WebClient
@@ -56,20 +68,76 @@ def _token(settings: Settings, token: str | None, default_token: bool = True) ->
     return settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
 
 
+CLIENT_CACHE_SIZE = 64  # workspaces (bot tokens) an answer process keeps a client for
+
+_lock = threading.Lock()
+_pid: int | None = None  # the process the cached context and clients belong to
+_ssl: ssl.SSLContext | None = None
+_clients: OrderedDict[tuple[str | None, str], WebClient] = OrderedDict()
+
+
+def _forget_inherited() -> None:
+    """In a forked child: a fresh lock (the parent may have held it) and nothing of the
+    parent's context or clients."""
+    global _lock, _pid, _ssl, _clients
+    _lock = threading.Lock()
+    _pid, _ssl, _clients = None, None, OrderedDict()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited)
+
+
+def _own_process() -> None:
+    """Called with the lock held: drop state made by another process (a fork the hook missed)."""
+    global _pid, _ssl
+    if _pid != os.getpid():
+        _pid, _ssl = os.getpid(), None
+        _clients.clear()
+
+
+def ssl_context() -> ssl.SSLContext:
+    """This process's TLS context for the sync clients: what urllib would build for each
+    connection (verified, HTTP/1.1 by ALPN), built once."""
+    global _ssl
+    with _lock:
+        _own_process()
+        if _ssl is None:
+            context = ssl.create_default_context()
+            context.set_alpn_protocols(["http/1.1"])
+            _ssl = context
+        return _ssl
+
+
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A sync client (worker, CLI, listeners' thread work). ``token`` defaults to
-    SLACK_BOT_TOKEN; in OAuth mode pass the workspace's bot token."""
-    return WebClient(
-        token=_token(settings, token),
-        base_url=settings.slack_api_url,
-        timeout=TIMEOUT_SECONDS,
-        retry_handlers=retry_handlers(),
-    )
+    """A sync client (worker, CLI, listeners' thread work, answers). ``token`` defaults to
+    SLACK_BOT_TOKEN; in OAuth mode pass the workspace's bot token. The same client for the
+    same token and base URL in this process (thread-safe; see the module's docstring)."""
+    token = _token(settings, token)
+    key = (token, settings.slack_api_url)
+    context = ssl_context()
+    with _lock:
+        _own_process()
+        client = _clients.get(key)
+        if client is not None:
+            _clients.move_to_end(key)
+            return client
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=TIMEOUT_SECONDS,
+                       retry_handlers=retry_handlers(), ssl=context)
+    with _lock:
+        _own_process()
+        client = _clients.setdefault(key, client)  # another thread may have made one meanwhile
+        _clients.move_to_end(key)
+        while len(_clients) > CLIENT_CACHE_SIZE:
+            _clients.popitem(last=False)
+    return client
 
 
 def webhook_client(response_url: str) -> WebhookClient:
-    """A sync client for one request's response_url (answers to commands and buttons)."""
-    return WebhookClient(response_url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers())
+    """A sync client for one request's response_url (answers to commands and buttons). The
+    URL is the request's own, so the client is too; its TLS context is the process's."""
+    return WebhookClient(response_url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers(),
+                         ssl=ssl_context())
 
 
 def async_web_client(settings: Settings, token: str | None = None, *,
