@@ -8,15 +8,13 @@ scoped to the customers the person can see.
 """
 from __future__ import annotations
 
-from collections import Counter
-
 from slack_bolt.async_app import AsyncApp
 
 from bot.context import Ctx, Home, on_action, on_event
 from bot.ids import ActionId
 from bot.render import escape_mrkdwn
-from partnerhub_core import auth, i18n, statuses
-from partnerhub_core.analytics import subscriptions
+from partnerhub_core import auth, i18n
+from partnerhub_core.analytics import attention, subscriptions
 from partnerhub_core.analytics.hints import kpi_hint
 from partnerhub_core.analytics.common import PERCENT
 from partnerhub_core.i18n import N_
@@ -60,31 +58,34 @@ def home_view(ctx: Ctx, product: str = "meetings") -> dict:
     low = next((k for k in headline.kpis if k.key == "low_assignment"), None)
     thresholds = kpi_hint(low, ctx._, ctx.locale) if low is not None else ""
 
+    # Only the lines shown are made (the first ATTENTION_LINES); the rest are only counted.
     lines: list[str] = []
-    for row in sections["expiring"].rows():
-        days = row.get("days_left")
-        if days is not None and days <= ATTENTION_DAYS:
-            lines.append("• " + ctx._("*{customer}*: {subscription} ends in {days} day(s)",
-                                      customer=escape_mrkdwn(row.get("customer")),
-                                      subscription=escape_mrkdwn(row.get("subscription_id")),
-                                      days=i18n.format_number(days, ctx.locale)))
-    counts = Counter(status for found in statuses.customer_statuses(
-        session=ctx.session, partner_id=actor.partner_id, as_of=ctx.as_of, settings=ctx.settings,
-        customer_ids=visible).values() for status in found)
+    ending, total = attention.ending_within(sections["expiring"], ATTENTION_DAYS, ATTENTION_LINES)
+    for row in ending:
+        lines.append("• " + ctx._("*{customer}*: {subscription} ends in {days} day(s)",
+                                  customer=escape_mrkdwn(row.get("customer")),
+                                  subscription=escape_mrkdwn(row.get("subscription_id")),
+                                  days=i18n.format_number(row.get("days_left"), ctx.locale)))
+    counts = attention.status_counts(session=ctx.session, partner_id=actor.partner_id, as_of=ctx.as_of,
+                                     settings=ctx.settings, customer_ids=visible)
     for status, msgid in STATUS_LINES:
         if counts.get(status):
-            lines.append("• " + ctx._(msgid, n=i18n.format_number(counts[status], ctx.locale)))
+            total += 1
+            if len(lines) < ATTENTION_LINES:
+                lines.append("• " + ctx._(msgid, n=i18n.format_number(counts[status], ctx.locale)))
     # Trials asked for here are only requests until a sync sees them in Webex (services/trials.py).
     for request, name in trials.pending_with_names(session=ctx.session, partner_id=actor.partner_id,
                                                    customer_ids=visible):
-        lines.append("• " + ctx._("*{customer}*: {product} trial requested on {day}, pending in Partner Hub",
-                                  customer=escape_mrkdwn(name), product=ctx._(trials.PRODUCT_LABELS.get(request.product, request.product)),
-                                  day=i18n.format_date(request.requested_at.date(), ctx.locale)))
+        total += 1
+        if len(lines) < ATTENTION_LINES:
+            lines.append("• " + ctx._("*{customer}*: {product} trial requested on {day}, pending in Partner Hub",
+                                      customer=escape_mrkdwn(name), product=ctx._(trials.PRODUCT_LABELS.get(request.product, request.product)),
+                                      day=i18n.format_date(request.requested_at.date(), ctx.locale)))
     buttons = [{"label": ctx._(label), "command": command.format(product=product)}
                for label, command in SECTION_BUTTONS]
     return ctx.render("home.json.j2", state="ready", partner=ctx.partner.name, as_of=ctx.as_of, product=product,
-                      kpis=kpis, attention=lines[:ATTENTION_LINES],
-                      more_attention=max(len(lines) - ATTENTION_LINES, 0), sections=buttons, thresholds=thresholds)
+                      kpis=kpis, attention=lines, more_attention=max(total - ATTENTION_LINES, 0),
+                      sections=buttons, thresholds=thresholds)
 
 
 def _value(kpi, locale: str) -> str:
