@@ -42,7 +42,8 @@ class ActionId(StrEnum):
     ADMINS_FILE = "ph_admins_file"  # value: ""
     CALLING_ENDPOINTS_FILE = "ph_calling_endpoints_file"  # value: as CALLING_VIEW
     AUDIT_FILE = "ph_audit_file"  # value: as AUDIT_DOWNLOAD_CSV
-    REPORT_RUN = "ph_report_run"  # value: JSON {"n": report, "r": region, "s": start, "e": end}
+    REPORT_RUN = "ph_report_run"  # value: JSON {"n": report, "r": region, "s": start, "e": end, "f": csv|xlsx}
+    REPORT_FILE = "ph_report_file"  # "<id>:xlsx": the same report as XLSX; value as REPORT_RUN
     # digests and alerts (F29)
     ALERT_MENU = "ph_alert_menu"  # overflow: "ack|snooze|owner" + "|<kind>|<customer id>|<fingerprint>"
 

@@ -9,6 +9,9 @@
 The CSV is streamed into a temporary file (memory stays flat while it is built) and
 uploaded with ``files_upload_v2``; its name follows F21. When the report's data spans
 more than one region and none was chosen, the answer offers one button per region (F22).
+A "Download XLSX" button (issue 17, item 6) runs the same report again, with the same
+dates and region, as XLSX (``reports.write_report(fmt="xlsx")``), as the person who
+presses it, and sends it through the same private-files path (their DM).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from bot.context import Ctx, on_action
 from bot.ids import ActionId
 from bot.files import UNREACHABLE, cannot_post_files, files_channel, slack_error
 from bot.listeners.calling import region_word
+from bot.table_files import action_pattern, file_format
 from partnerhub_core import auth, reports
 from partnerhub_core.auth import Permission
 from partnerhub_core.errors import BadInput, NotFound
@@ -44,7 +48,8 @@ def _day(text: str) -> date:
 
 
 def parse(args: list[str]) -> dict:
-    """Words -> {"n": report name, "r": region, "s": start, "e": end} (ISO dates or None)."""
+    """Words -> {"n": report name, "r": region, "s": start, "e": end} (ISO dates or None);
+    the file is CSV unless the request says {"f": "xlsx"}."""
     name_words: list[str] = []
     region = start = end = None
     for word in args:
@@ -75,14 +80,17 @@ def run(ctx: Ctx, request: dict) -> dict | None:
     end = _day(request["e"]) if request.get("e") else None
     if resolved.definition.dated and start is None and end is None:
         start, end = reports.default_range(ctx.as_of)
+    fmt = request.get("f") or "csv"
+    if fmt not in reports.FORMATS:
+        raise BadInput(values.STALE)
     fairuse.expensive(ctx)
-    handle, path = tempfile.mkstemp(prefix="partnerhub-report-", suffix=".csv")
+    handle, path = tempfile.mkstemp(prefix="partnerhub-report-", suffix="." + fmt)
     try:
         with fairuse.report_slot(ctx.settings, ctx.partner_id), os.fdopen(handle, "wb") as out:
             written = reports.write_report(
                 session=ctx.session, partner_id=ctx.partner_id, report=request["n"], as_of=ctx.as_of,
                 region=request.get("r"), start=start, end=end, locale=ctx.locale, out=out,
-                customer_ids=auth.visible_customer_ids(ctx.session, ctx.actor),
+                customer_ids=auth.visible_customer_ids(ctx.session, ctx.actor), fmt=fmt,
             )
         filename = written.filename
         name = resolved.name if resolved.custom else ctx._(resolved.name)
@@ -108,8 +116,13 @@ def run(ctx: Ctx, request: dict) -> dict | None:
         if len(found) > 1:
             offer = [{"text": ctx._("Only {region}", region=region_label(r, ctx.locale)),
                       "value": json.dumps({**request, "r": r}, ensure_ascii=False)} for r in found]
+    xlsx_value = None
+    if fmt == "csv":  # the same report, dates and region as XLSX (the dates pinned: "last week" may move)
+        dated = resolved.definition.dated
+        xlsx_value = json.dumps({"n": request["n"], "r": request.get("r"), "s": start.isoformat() if dated else None,
+                                 "e": end.isoformat() if dated else None}, ensure_ascii=False)
     return ctx.render(
-        "report_done.json.j2", report_name=name, filename=filename,
+        "report_done.json.j2", report_name=name, filename=filename, xlsx_value=xlsx_value,
         start=start if resolved.definition.dated else None, end=end if resolved.definition.dated else None,
         region=region, note=ctx._(resolved.definition.note) if resolved.definition.note else None,
         region_buttons=offer,
@@ -168,10 +181,16 @@ def report_command(ctx: Ctx, args: list[str]) -> dict | None:
 def on_run(ctx: Ctx, action: dict) -> dict | None:
     request = values.json_object(action.get("value"))
     # n: report name, r: region, s/e: start/end days, each a short string we wrote.
-    request = {k: values.optional_text(request.get(k), 200) for k in ("n", "r", "s", "e")}
+    request = {k: values.optional_text(request.get(k), 200) for k in ("n", "r", "s", "e", "f")}
     if not request["n"]:
         raise BadInput(values.STALE)
     return run(ctx, request)
+
+
+def on_file(ctx: Ctx, action: dict) -> dict | None:
+    """"Download XLSX" under a report's answer: the same request, written as XLSX."""
+    fmt = file_format(action)
+    return on_run(ctx, {"value": json.dumps({**values.json_object(action.get("value")), "f": fmt})})
 
 
 def register(app: AsyncApp) -> None:
@@ -180,3 +199,4 @@ def register(app: AsyncApp) -> None:
                         "report save \"<name>\" <report> [columns:..] | report delete \"<name>\""),
                help=N_("Run a report now and get its CSV here."), group=N_("Reports"))(report_command)
     on_action(app, ActionId.REPORT_RUN, on_run)
+    on_action(app, action_pattern(ActionId.REPORT_FILE), on_file)
