@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from partnerhub_core.analytics.cache import cached
-from partnerhub_core.analytics.common import INT, PERCENT, Column, Kpi, Section, ratio, resolve_tag
+from partnerhub_core.analytics.common import INT, PERCENT, Column, Kpi, Section, _frame, ratio, resolve_tag
 from partnerhub_core.analytics.subscription_frame import _share, check_product, check_region
 from partnerhub_core.analytics.usage import note_usage, usage_state
 from partnerhub_core.i18n import N_
@@ -56,9 +56,9 @@ def license_trend(
         stmt = stmt.where(cust.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag_id == tag_row.id)))
     if customer_ids is not None:
         stmt = stmt.where(cust.id.in_(sorted(set(customer_ids)) or [-1]))
-    rows = session.execute(stmt).all()
-    df = pd.DataFrame(rows, columns=["week_ending", "total_licenses", "assigned", "used_7d", "used_known",
-                                     "lines"])
+    # Read column-wise like the other loaders (``_frame``: the driver's tuples, SQLAlchemy's
+    # own processors, so the same values and dtypes as ORM rows gave).
+    df = _frame(session, stmt, ["week_ending", "total_licenses", "assigned", "used_7d", "used_known", "lines"])
     for col in ("total_licenses", "assigned"):
         df[col] = pd.to_numeric(df[col]).fillna(0).astype("int64")
     # A week's usage is known only when every line of it has a usage figure: a sum over
