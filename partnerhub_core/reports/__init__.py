@@ -1,4 +1,4 @@
-"""Reports (SPEC F20–F25, F30): the default templates, custom templates, CSV files.
+"""Reports (SPEC F20–F25, F30): the default templates, custom templates, CSV and XLSX files.
 
 - ``REPORTS``: ``call-usage``, ``devices``, ``numbers`` (see ``definitions.py``).
 - ``run_report(...)`` streams one report as CSV into a binary file and returns its F21
@@ -9,6 +9,8 @@
   only when there are two or more (F8, F22).
 
 Every CSV is UTF-8 with a BOM, with formula-like text cells neutralised (``csvout``).
+``fmt="xlsx"`` writes the same rows as XLSX instead (``xlsxout``: streamed, numbers and
+dates typed, text never a formula) and the file name ends in ``.xlsx``.
 """
 from __future__ import annotations
 
