@@ -34,6 +34,7 @@ from bot.context import Ctx, Reply, handle, on_action, runtime
 from bot.ids import ActionId
 from partnerhub_core.errors import BadInput, NotSetUp
 from partnerhub_core.i18n import N_
+from partnerhub_core.models import search_key
 
 COMMAND = "/partnerhub"
 MAX_TEXT = 1000  # longer input is a paste gone wrong, not a command
@@ -70,7 +71,7 @@ class Router:
 
     def add(self, sub: Subcommand) -> Subcommand:
         for word in sub.words:
-            key = word.casefold()
+            key = search_key(word)
             if key in self._by_word:
                 raise ValueError(f"/partnerhub {word} is already registered by {self._by_word[key].name}")
             self._by_word[key] = sub
@@ -78,14 +79,15 @@ class Router:
         return sub
 
     def find(self, word: str) -> Subcommand | None:
-        return self._by_word.get(word.casefold())
+        # Case- and accent-insensitive: "Reuniões" finds "reunioes" (i18n.words).
+        return self._by_word.get(search_key(word))
 
     def all(self, include_hidden: bool = False) -> list[Subcommand]:
         return [s for s in self._subs if include_hidden or not s.hidden]
 
     def suggest(self, word: str) -> list[str]:
-        names = [w for s in self.all() for w in s.words]
-        close = difflib.get_close_matches(word.casefold(), names, n=3, cutoff=0.6)
+        names = [search_key(w) for s in self.all() for w in s.words]
+        close = difflib.get_close_matches(search_key(word), names, n=3, cutoff=0.6)
         out: list[str] = []
         for w in close:
             name = self._by_word[w].name

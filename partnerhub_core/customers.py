@@ -20,13 +20,13 @@ from partnerhub_core.analytics.common import resolve_tag
 from partnerhub_core.auth import Actor, Permission
 from partnerhub_core.errors import Ambiguous, BadInput, NotFound
 from partnerhub_core.i18n import N_
+from partnerhub_core.i18n import words as typed
 from partnerhub_core.models import (
     Customer,
     CustomerAdmin,
     CustomerStatus,
     CustomerTag,
     LicenseSnapshot,
-    ManagedBy,
     OrderLine,
     PartnerAdmin,
     Product,
@@ -56,18 +56,6 @@ _KEY_ALIASES = {
     "region": "region",
     "search": "search", "name": "search",
 }
-_MANAGED = {
-    "external": ManagedBy.EXTERNAL_ADMIN, "external_admin": ManagedBy.EXTERNAL_ADMIN,
-    "external-admin": ManagedBy.EXTERNAL_ADMIN,
-    "partner": ManagedBy.PARTNER_ORG, "partner_org": ManagedBy.PARTNER_ORG, "partner-org": ManagedBy.PARTNER_ORG,
-    "internal": ManagedBy.PARTNER_ORG,
-}
-_PRODUCTS = {p.value: p for p in Product} | {
-    "meeting": Product.MEETINGS, "call": Product.CALLING, "rtt": Product.REAL_TIME_TRANSLATIONS,
-    "translations": Product.REAL_TIME_TRANSLATIONS, "cc": Product.CONTACT_CENTER,
-    "webinar": Product.WEBINARS,
-}
-_TYPES = {"subscription": "subscription", "paid": "subscription", "trial": "trial"}
 
 
 def _norm(value: str) -> str:
@@ -100,7 +88,7 @@ class CustomerFilters:
                 words.append(token)
                 continue
             raw_key, _, raw_value = token.partition(":")
-            key = _KEY_ALIASES.get(_norm(raw_key))
+            key = _KEY_ALIASES.get(_norm(raw_key)) or typed.canonical("filter_key", raw_key)
             if key is None:
                 raise BadInput(N_("Unknown filter {key}: use {allowed}."), key=raw_key,
                                allowed=", ".join(f.name for f in fields(cls)))
@@ -147,34 +135,24 @@ _EXAMPLES = {"managed_by": "external", "product": "calling", "status": "expiring
              "subscription_type": "trial", "tag": "VIP", "region": "EU", "search": "acme"}
 
 
-def _canonical(key: str, value: str) -> str:
-    def bad(allowed) -> BadInput:
-        return BadInput(N_("Unknown value {value} for {key}: use one of {allowed}."), value=value, key=key,
-                        allowed=", ".join(allowed))
+_KINDS = {"managed_by": ("managed_by", ("external_admin", "partner_org")),
+          "product": ("product", tuple(p.value for p in Product)),
+          "status": ("status", tuple(s.value for s in CustomerStatus)),
+          "subscription_type": ("subscription_type", ("subscription", "trial")),
+          "region": ("region", tuple(r.value for r in Region))}
 
-    n = _norm(value)
-    if key == "managed_by":
-        if n not in _MANAGED:
-            raise bad(["external", "partner"])
-        return _MANAGED[n].value
-    if key == "product":
-        if n not in _PRODUCTS:
-            raise bad([p.value for p in Product])
-        return _PRODUCTS[n].value
-    if key == "status":
-        try:
-            return CustomerStatus(n).value
-        except ValueError:
-            raise bad([s.value for s in CustomerStatus]) from None
-    if key == "subscription_type":
-        if n not in _TYPES:
-            raise bad(["subscription", "trial"])
-        return _TYPES[n]
-    if key == "region":
-        if value.strip().upper() not in {r.value for r in Region}:
-            raise bad([r.value for r in Region])
-        return value.strip().upper()
-    return value
+
+def _canonical(key: str, value: str) -> str:
+    """A typed value in any language (``i18n.words``: "reuniões", "Europa", "prueba") as its
+    code; an unknown one names the valid words in the reader's language."""
+    if key not in _KINDS:
+        return value
+    kind, allowed = _KINDS[key]
+    found = typed.canonical(kind, value)
+    if found is None:
+        raise BadInput(N_("Unknown value {value} for {key}: use one of {allowed}."), value=value, key=key,
+                       allowed=typed.Choices(kind, allowed))
+    return found
 
 
 # ---------------------------------------------------------------------------------

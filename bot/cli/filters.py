@@ -27,10 +27,13 @@ ALIAS_OPTIONS = {"region": "--region", "tag": "--tag", "product": "--product", "
 
 def _bare(word: str, keys: tuple[str, ...]) -> str | None:
     """``EU`` -> ``region:EU``, ``calling`` -> ``product:calling`` where those keys apply."""
-    if "region" in keys and word.strip().upper() in REGIONS:
-        return f"region:{word.strip()}"
-    if "product" in keys and word.strip().lower() in ANALYTICS_PRODUCTS:
-        return f"product:{word.strip()}"
+    # In any of our languages: "Europa", "chamadas" (partnerhub_core.i18n.words).
+    from partnerhub_core.i18n import words
+
+    if "region" in keys and words.canonical("region", word) in REGIONS:
+        return f"region:{words.canonical('region', word)}"
+    if "product" in keys and words.canonical("product", word) in ANALYTICS_PRODUCTS:
+        return f"product:{words.canonical('product', word)}"
     return None
 
 
@@ -49,6 +52,7 @@ def parse_filters(words: list[str] | None, *, keys: tuple[str, ...],
     one-line errors (exit 2); a key the command does not apply, a stray word, or an alias
     disagreeing with a word is a usage error (exit 2)."""
     from partnerhub_core.customers import CustomerFilters
+    from partnerhub_core.i18n import words as typed
 
     tokens: list[str] = []
     for word in words or []:
@@ -63,7 +67,7 @@ def parse_filters(words: list[str] | None, *, keys: tuple[str, ...],
     for key, check in (checks or {}).items():
         for token in tokens:
             name, colon, value = token.partition(":")
-            if colon and name.strip().lower() == key:
+            if colon and typed.canonical("filter_key", name) == key:
                 check(value.strip().strip('"\'“”').strip())
         if aliases.get(key):
             check(aliases[key])

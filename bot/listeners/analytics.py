@@ -27,7 +27,7 @@ from partnerhub_core.analytics import subscriptions
 from partnerhub_core.analytics.hints import kpi_hint
 from partnerhub_core.analytics.common import Section
 from partnerhub_core.errors import BadInput
-from partnerhub_core.i18n import N_
+from partnerhub_core.i18n import N_, words
 from partnerhub_core.i18n.glossary import region_label
 from partnerhub_core.models import Customer, Region
 from partnerhub_core.unknown import note_lines
@@ -96,15 +96,17 @@ def parse(key: str, args: list[str]) -> Query:
     messages as the CLI's: "Unknown product teams: use meetings or calling.")."""
     product = region = tag = None
     for word in _words(args):
-        low = word.casefold()
-        if low.startswith("product:") and product is None:
-            product = subscriptions.check_product(word.split(":", 1)[1])
-        elif low in subscriptions.PRODUCTS and product is None:
-            product = low
-        elif low.startswith("region:") and region is None:
-            region = subscriptions.check_region(word.split(":", 1)[1])
-        elif low.startswith("tag:") and tag is None and word[4:].strip():
-            tag = word[4:].strip()[:200]
+        name, colon, value = word.partition(":")
+        # Keys and values in the reader's words too ("região:Europa", "chamadas"): i18n.words.
+        field = words.canonical("filter_key", name) if colon else None
+        if field == "product" and product is None:
+            product = subscriptions.check_product(value)
+        elif not colon and product is None and words.canonical("product", word) in subscriptions.PRODUCTS:
+            product = words.canonical("product", word)
+        elif field == "region" and region is None:
+            region = subscriptions.check_region(value)
+        elif field == "tag" and tag is None and value.strip():
+            tag = value.strip()[:200]
         elif product is None and re.fullmatch(r"\w{2,30}", word):  # a product that isn't one
             subscriptions.check_product(word)
         else:
@@ -237,7 +239,9 @@ COMMANDS = {
 
 def register(app: AsyncApp) -> None:
     for key, (aliases, usage, help_text) in COMMANDS.items():
-        subcommand(app, key, aliases=aliases, usage=usage, help=help_text, group=N_("Analytics"))(_command(key))
+        typed = [w for w in words.all_words("section", key) if w != key and w not in aliases] if key != "kpis" else []
+        subcommand(app, key, aliases=(*aliases, *typed), usage=usage, help=help_text,
+                   group=N_("Analytics"))(_command(key))
     on_action(app, re.compile(rf"^{ActionId.ANALYTICS_DOWNLOAD_CSV}(:.*)?$"), download)
     on_action(app, re.compile(rf"^{ActionId.ANALYTICS_DOWNLOAD_XLSX}(:.*)?$"), download_xlsx)
     on_action(app, re.compile(rf"^{ActionId.ANALYTICS_VIEW}(:.*)?$"), on_view)

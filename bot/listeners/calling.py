@@ -25,9 +25,8 @@ from bot.table_files import action_pattern, file_format, send_table
 from partnerhub_core import auth, charts
 from partnerhub_core.analytics.calling import CALLING_SECTIONS, CallingSection, calling_regions
 from partnerhub_core.errors import BadInput
-from partnerhub_core.i18n import N_
+from partnerhub_core.i18n import N_, words
 from partnerhub_core.i18n.glossary import region_label
-from partnerhub_core.models import Region
 from partnerhub_core.reports.tables import Table
 from partnerhub_core.reports.views import endpoint_table
 from partnerhub_core.unknown import note_lines
@@ -64,22 +63,24 @@ class CallingQuery:
 
 
 def region_word(word: str) -> str | None:
-    """"EU", "region:eu" -> "EU"; anything else None."""
-    value = word.split(":", 1)[1] if word.casefold().startswith("region:") else word
-    value = value.strip().upper()
-    return value if value in {r.value for r in Region} else None
+    """"EU", "region:eu", "região:Europa", "Unión Europea" -> "EU" (i18n.words); anything else None."""
+    name, colon, value = word.partition(":")
+    if colon and words.canonical("filter_key", name) != "region":
+        return None
+    return words.canonical("region", value if colon else word)
 
 
 def parse(args: list[str]) -> CallingQuery:
     key, region, tag = "usage", None, None
     for i, word in enumerate(args):
-        low = word.casefold()
-        if i == 0 and low in CALLING_SECTIONS:
-            key = low
+        section = words.canonical("calling_section", word)  # "qualidade", "colas" too
+        name, colon, value = word.partition(":")
+        if i == 0 and section in CALLING_SECTIONS:
+            key = section
         elif region is None and region_word(word):
             region = region_word(word)
-        elif low.startswith("tag:") and tag is None and word[4:].strip():
-            tag = word[4:].strip()[:200]
+        elif colon and words.canonical("filter_key", name) == "tag" and tag is None and value.strip():
+            tag = value.strip()[:200]
         else:
             raise BadInput(USAGE)
     return CallingQuery(key, region, tag)

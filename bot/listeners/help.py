@@ -9,13 +9,13 @@ from bot.ids import ActionId
 from bot.render import escape_mrkdwn
 from partnerhub_core import resources
 from partnerhub_core.errors import BadInput
-from partnerhub_core.i18n import N_
+from partnerhub_core.i18n import N_, words
 
 COMMANDS_PER_SECTION = 12  # keeps a section well under Slack's 3,000 characters
 
 
 def _line(ctx: Ctx, sub: Subcommand) -> str:
-    return f"`/partnerhub {escape_mrkdwn(ctx._(sub.usage))}` — {escape_mrkdwn(ctx._(sub.help))}"
+    return f"`/partnerhub {escape_mrkdwn(words.say_usage(ctx._(sub.usage), ctx.locale))}` — {escape_mrkdwn(ctx._(sub.help))}"
 
 
 def help_message(ctx: Ctx, subs: Router, topic: str | None = None) -> dict:
@@ -23,7 +23,7 @@ def help_message(ctx: Ctx, subs: Router, topic: str | None = None) -> dict:
         sub = subs.find(topic)
         if sub is not None:
             return ctx.render("help.json.j2", groups=[], topic={
-                "usage": ctx._(sub.usage), "help": ctx._(sub.help), "aliases": list(sub.aliases)})
+                "usage": words.say_usage(ctx._(sub.usage), ctx.locale), "help": ctx._(sub.help), "aliases": list(sub.aliases)})
     groups: list[dict] = []
     by_title: dict[str, list[Subcommand]] = {}
     for sub in subs.all():

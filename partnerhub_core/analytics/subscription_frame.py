@@ -15,8 +15,8 @@ from sqlmodel import Session
 from partnerhub_core.analytics.common import date_col, load_customers, load_latest_snapshots, load_subscriptions, months_between, ratio
 from partnerhub_core.analytics.usage import mask_stale_usage, usage_state
 from partnerhub_core.errors import BadInput, RegionNames
-from partnerhub_core.i18n import N_
-from partnerhub_core.models import Product, Region
+from partnerhub_core.i18n import N_, words
+from partnerhub_core.models import Product
 from partnerhub_core.provenance import SourceState
 from partnerhub_core.settings import Settings
 from partnerhub_core.statuses import counts_as_expiring, counts_as_renewing
@@ -27,7 +27,7 @@ PRODUCTS = (Product.MEETINGS.value, Product.CALLING.value)
 def check_product(product: str | None, *, allow_none: bool = False) -> str | None:
     if product is None and allow_none:
         return None
-    value = (product or "").strip().lower()
+    value = words.canonical("product", product or "")  # "chamadas", "Reuniones" too (i18n.words)
     if value not in PRODUCTS:
         raise BadInput(N_("Unknown product {value}: use meetings or calling."), value=product)
     return value
@@ -36,8 +36,8 @@ def check_product(product: str | None, *, allow_none: bool = False) -> str | Non
 def check_region(region: str | None) -> str | None:
     if region is None or region == "":
         return None
-    value = region.strip().upper()
-    if value not in {r.value for r in Region}:
+    value = words.canonical("region", region)  # "Europa", "Estados Unidos" too
+    if value is None:
         raise BadInput(N_("{value} is not a region: {allowed}."), value=region, allowed=RegionNames())
     return value
 

@@ -14,12 +14,12 @@ CASES = {
            ("expiring region:mars", "mars is not a region: United States (US), Canada (CA)"),
            ("low --product=teams", "Unknown product teams: use meetings or calling."),
            ("kpis calling ???", "I did not understand “???”. Usage: /partnerhub kpis")],
-    "pt_BR": [("kpis teams", "Produto desconhecido teams: use meetings ou calling."),
+    "pt_BR": [("kpis teams", "Produto desconhecido teams: use reuniões ou chamadas."),
               ("kpis --region MARS", "MARS não é uma região: Estados Unidos (US), Canadá (CA), União Europeia (EU), "
                                      "Emirados Árabes Unidos (UAE)."),
               ("kpis region:MARS", "MARS não é uma região: Estados Unidos (US)"),
               ("kpis calling ???", "Não entendi “???”. Uso: /partnerhub kpis")],
-    "es": [("kpis teams", "Producto desconocido teams: use meetings o calling."),
+    "es": [("kpis teams", "Producto desconocido teams: use reuniones o llamadas."),
            ("kpis --region MARS", "MARS no es una región: Estados Unidos (US), Canadá (CA), Unión Europea (EU), "
                                   "Emiratos Árabes Unidos (UAE)."),
            ("kpis calling ???", "No entendí “???”. Uso: /partnerhub kpis")],
@@ -44,8 +44,8 @@ def test_slack_errors_name_the_wrong_word_in_every_language(slack, fake_slack, w
 
 @pytest.mark.parametrize("env, expected", [
     (None, "Unknown product teams: use meetings or calling."),
-    ("pt-BR", "Produto desconhecido teams: use meetings ou calling."),
-    ("es", "Producto desconocido teams: use meetings o calling."),
+    ("pt-BR", "Produto desconhecido teams: use reuniões ou chamadas."),
+    ("es", "Producto desconocido teams: use reuniones o llamadas."),
 ])
 def test_the_cli_says_the_same(monkeypatch, capsys, db_url, linked, world, env, expected):
     from bot.cli import main
