@@ -233,11 +233,14 @@ def run_ingest(url: str, as_of: date, now: datetime, customers: int, legs: int =
     customers_df = pd.DataFrame({"org_id": [o for _, o, _ in cust], "name": [n for _, _, n in cust]})
     duck_ms, duck = _duckdb_usage(duck_chunks, customers_df, settings)
     del duck_chunks
+    def ours_total(column):  # "—" (unknown: no leg of that kind) counts as none, as DuckDB's count does
+        return int(pd.to_numeric(ours[column], errors="coerce").fillna(0).sum())
+
     same = (len(ours) == len(duck)
-            and int(ours["Total Call Legs"].sum()) == int(duck["legs"].sum()) == added
-            and int(ours["Total Calls"].sum()) == int(duck["calls"].sum())
-            and int(ours["Total Poor Quality Call Legs"].sum()) == int(duck["poor"].sum())
-            and int(ours["Call Queue - Total Calls"].sum()) == int(duck["q_total"].sum()))
+            and ours_total("Total Call Legs") == int(duck["legs"].sum()) == added
+            and ours_total("Total Calls") == int(duck["calls"].sum())
+            and ours_total("Total Poor Quality Call Legs") == int(duck["poor"].sum())
+            and ours_total("Call Queue - Total Calls") == int(duck["q_total"].sum()))
 
     with Session(engine) as session:  # put the database back as the generator left it
         session.execute(delete(CallRollup).where(CallRollup.partner_id == 1, CallRollup.day >= start,
