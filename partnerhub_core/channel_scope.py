@@ -25,6 +25,7 @@ from partnerhub_core import audit
 from partnerhub_core.auth import Actor, Permission, require
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
+from partnerhub_core.i18n import words as typed
 from partnerhub_core.models import ChannelScope, Customer, CustomerTag, Region, Tag
 from partnerhub_core.search_keys import search_key
 from partnerhub_core.services.tags import get_tag
@@ -43,7 +44,7 @@ class Scope:
 
 
 def parse_region(value: str) -> str:
-    region = (value or "").strip().upper()
+    region = typed.canonical("region", value or "")  # "Europa", "União Europeia" too (i18n.words)
     if region not in REGIONS:
         raise BadInput(N_("Unknown region {value}: use one of {allowed}."), value=value, allowed=", ".join(REGIONS))
     return region
@@ -62,10 +63,12 @@ def parse_scope(words: list[str]) -> Scope:
             i += 1
         elif low.startswith(("--region=", "--tag=")):
             word, low = word[2:].replace("=", ":", 1), low[2:].replace("=", ":", 1)
-        if low.startswith("region:"):
-            region = parse_region(word.split(":", 1)[1])
-        elif low.startswith("tag:") and word[4:].strip():
-            tag = " ".join(word[4:].split())
+        key, colon, value = word.partition(":")
+        key = typed.canonical("filter_key", key) if colon else None  # "região:", "etiqueta:" too
+        if key == "region":
+            region = parse_region(value)
+        elif key == "tag" and value.strip():
+            tag = " ".join(value.split())
         else:
             raise BadInput(N_("I did not understand “{word}”: use region:US|CA|EU|UAE and/or tag:NAME."),
                            word=word[:40])
@@ -110,7 +113,7 @@ def outside(scope: Scope | None, region: str | None) -> str | None:
     command, naming both), else None: an unknown code is left to the command's own check."""
     if scope is None or scope.region is None or not region:
         return None
-    asked = region.strip().upper()
+    asked = typed.canonical("region", region) or region.strip().upper()
     return asked if asked in REGIONS and asked != scope.region else None
 
 

@@ -239,7 +239,8 @@ COMMANDS = {
 
 def register(app: AsyncApp) -> None:
     for key, (aliases, usage, help_text) in COMMANDS.items():
-        typed = [w for w in words.all_words("section", key) if w != key and w not in aliases] if key != "kpis" else []
+        taken = {words.fold(w) for w in (key, *aliases)}
+        typed = [w for w in words.typed_forms("section", key) if words.fold(w) not in taken] if key != "kpis" else []
         subcommand(app, key, aliases=(*aliases, *typed), usage=usage, help=help_text,
                    group=N_("Analytics"))(_command(key))
     on_action(app, re.compile(rf"^{ActionId.ANALYTICS_DOWNLOAD_CSV}(:.*)?$"), download)

@@ -19,7 +19,7 @@ from bot.context import Ctx, Reply
 from bot.request import is_dm
 from partnerhub_core import channel_scope
 from partnerhub_core.errors import BadInput
-from partnerhub_core.i18n import N_
+from partnerhub_core.i18n import N_, words
 from partnerhub_core.i18n.glossary import region_label
 
 NAME = "channel"
@@ -36,10 +36,11 @@ def asked_regions(args: list[str], bare: bool = False) -> list[str]:
     out = []
     for i, word in enumerate(args):
         low = word.casefold()
-        if bare and word.strip().upper() in channel_scope.REGIONS:
+        key, colon, value = word.partition(":")
+        if bare and words.canonical("region", word) in channel_scope.REGIONS:  # "Europa" too
             out.append(word)
-        elif low.startswith("region:"):
-            out.append(word.split(":", 1)[1])
+        elif colon and words.canonical("filter_key", key) == "region":  # "região:US" too
+            out.append(value)
         elif low.startswith("--region="):
             out.append(word.split("=", 1)[1])
         elif low in REGION_FLAGS and i + 1 < len(args):

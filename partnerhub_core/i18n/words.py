@@ -147,9 +147,14 @@ def canonical(kind: str, word: str | None) -> str | None:
     return _INDEX[kind].get(fold(word))
 
 
-def all_words(kind: str, value: str) -> list[str]:
-    """Every typed form of one value (folded, without repeats): the commands' aliases."""
-    return [w for w, c in _INDEX[kind].items() if c == value]
+def typed_forms(kind: str, value: str) -> list[str]:
+    """Every way of typing one value as written in the table (accents kept), one per folded
+    form: the section commands' aliases ("vencendo", "renovações", "renuevan")."""
+    out: dict[str, str] = {}
+    for lang in LANGS:
+        for word in TABLE[kind][value].get(lang, ()):
+            out.setdefault(fold(word), word)
+    return list(out.values())
 
 
 def shown(kind: str, value: str, locale: str | None) -> str:

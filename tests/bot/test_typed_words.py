@@ -139,3 +139,13 @@ def test_cli_reads_the_words_with_lang_pt_br(capsys, monkeypatch, db_url, linked
     assert json.loads(typed)["product"] == "calling"
     code, out, err = run("kpis", "produto:banana", "--lang", "pt-BR")
     assert code == 2 and "Produto desconhecido banana: use reuniões ou chamadas." in err
+
+
+def test_a_scoped_channel_refuses_a_region_asked_for_in_other_words(slack, fake_slack, world):
+    bound = blocks_text(fake_slack.wait_for_response(
+        slack.command("channel scope região:Europa", user="U_FULL", channel="C_EU_WORDS")))
+    assert "European Union" in bound, bound
+    for text in ('kpis região:"Estados Unidos"', "customers región:usa", "calling Canadá"):
+        answer = blocks_text(fake_slack.wait_for_response(slack.command(text, user="U_FULL", channel="C_EU_WORDS")))
+        assert "This channel only answers about European Union, so" in answer, (text, answer)
+        assert "Globex" not in answer
