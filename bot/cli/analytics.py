@@ -75,10 +75,12 @@ def section(
 
     Meetings unless calling is given; trend is the licence trend, week by week."""
     shape = opts.shape()
-    key = name.strip().lower()
+    from partnerhub_core.i18n import words
+
+    key = words.canonical("section", name) or name.strip().lower()  # "vencendo", "renuevan" too
     if key not in SECTION_NAMES:
         raise BadInput(N_("Unknown section {name}: use one of {allowed}."), name=name,
-                       allowed=", ".join(SECTION_NAMES))
+                       allowed=words.Choices("section", SECTION_NAMES))
     chosen = _filters(filters, product, region, tag)
     ctx = opts.context()
     fn = subscriptions.license_trend if key == "trend" else subscriptions.SECTIONS[key]

@@ -149,3 +149,24 @@ def test_a_scoped_channel_refuses_a_region_asked_for_in_other_words(slack, fake_
         answer = blocks_text(fake_slack.wait_for_response(slack.command(text, user="U_FULL", channel="C_EU_WORDS")))
         assert "This channel only answers about European Union, so" in answer, (text, answer)
         assert "Globex" not in answer
+
+
+def test_cli_section_names_in_the_readers_words(capsys, monkeypatch, db_url, linked, world):
+    from bot.cli import main
+
+    def run(*args):
+        monkeypatch.setattr("sys.argv", ["partnerhub", *args, "--database-url", db_url,
+                                         "--partner", str(linked.partner_id)])
+        try:
+            main()
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code
+        return (code, *capsys.readouterr())
+
+    typed = run("section", "vencen", "llamadas", "--lang", "es", "--json")
+    english = run("section", "expiring", "calling", "--lang", "es", "--json")
+    assert typed[0] == 0, typed[2]
+    assert json.loads(typed[1]) == json.loads(english[1])
+    code, _, err = run("section", "banana", "--lang", "pt-BR")
+    assert code == 2 and "banana" in err and "recentes, vencendo, renovando, baixa, excedentes, tendência" in err, err
