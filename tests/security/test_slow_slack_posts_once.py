@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot import worker
 from bot.post_once import EVENT_TYPE
-from partnerhub_core.models import Delivery, Schedule
+from partnerhub_core.models import Customer, Delivery, Device, Schedule
 from tests.factories import make_customer, make_partner, make_subscription
 from tests.fakes.slack import FakeSlack
 
@@ -159,6 +159,9 @@ def test_a_dm_report_is_looked_for_in_the_dm_conversation(cfg, engine, world, fa
         s.add(Schedule(partner_id=world["partner_id"], kind="report", report_key="devices", target_type="dm",
                        target_id="U_FULL", frequency="daily", hour=6, timezone="UTC",
                        created_at=CREATED, updated_at=CREATED))
+        alpha = s.exec(select(Customer).where(Customer.name == "Alpha")).one()
+        s.add(Device(partner_id=world["partner_id"], customer_id=alpha.id, device_id="d1", product="Cisco 8851",
+                     mac="AABBCC000001"))  # a report with a row comes with its file (an empty one has none)
         s.commit()
     at = datetime(2026, 11, 30, 6, 0, 5, tzinfo=timezone.utc)
     fake.slow("chat.postMessage", 2.0)
