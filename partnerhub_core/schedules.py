@@ -1,15 +1,5 @@
 """Schedules of digests and reports: when they run, and the services that manage them.
 
-The math is pure: it takes ``now`` (an aware instant) and the schedule's IANA time zone.
-A schedule runs at local wall time, so "Monday 09:00 America/Sao_Paulo" is 09:00 there
-whatever the UTC offset is that day. Each run has a *period key* — the local date of the
-occurrence — which is what the worker claims, once, in ``Delivery``.
-
-Rules for awkward wall times: a monthly schedule on a day a month lacks (29–31) runs on
-that month's last day; a time skipped by a spring-forward change runs at the same
-wall time with the pre-change offset (02:30 -> 03:30 local); a time repeated by a
-fall-back change runs once, at its first occurrence.
-
 The parts: ``schedule_time`` (when a schedule runs: pure math), ``schedule_spec`` (parsing
 what people type); this module holds the services and re-exports every name of both.
 """

@@ -7,7 +7,6 @@ import json
 import multiprocessing
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,16 +14,13 @@ import time
 from multiprocessing import forkserver as stdlib_forkserver
 from pathlib import Path
 
-import httpx
-import pytest
 
 from bot import forkserver
 from bot.answers import PRELOAD, ProcessAnswers
-from partnerhub_core import migrate
-from tests.bot.conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender
+from tests.bot.conftest import SlackSender
+from tests.bot.serving import start_serve
 
 ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
 SHARED = ("slack_bolt", "sqlalchemy", "pandas", "partnerhub_core.models", "bot.app")
 
 
@@ -147,30 +143,8 @@ def _pss_mb(pid: int) -> float:
 
 
 def _start_serve(tmp_path, fake_slack) -> tuple[subprocess.Popen, str]:
-    """A real default `partnerhub serve` on a migrated SQLite file, once it answers /healthz."""
-    db = f"sqlite:///{tmp_path / 'serve.db'}"
-    migrate.upgrade(db)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PARTNERHUB_DATABASE_URL": db, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_BOT_TOKEN": BOT_TOKEN, "PARTNERHUB_SLACK_API_URL": fake_slack.base_url}
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PARTNERHUB_ENVIRONMENT", "PARTNERHUB_ANSWER_PROCESSES"):
-        env.pop(name, None)
-    proc = subprocess.Popen([str(VENV_BIN / "partnerhub"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("partnerhub serve did not start: " + proc.communicate()[1][-2000:])
-        time.sleep(0.1)
+    """A real default `partnerhub serve`, once it answers /healthz."""
+    return start_serve(tmp_path, fake_slack, stdout=subprocess.DEVNULL, deadline_s=90)
 
 
 def _answer_processes(web: int, timeout: float = 60) -> tuple[int, list[int]]:

@@ -22,6 +22,7 @@ from partnerhub_core import migrate
 from partnerhub_core.db import make_engine
 from partnerhub_core.logging import configure_logging
 from tests.bot.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, SlackSender, serve
+from tests.bot.serving import free_port, start_serve
 
 HEAD = migrate.head_revision("sqlite://")
 VENV_BIN = Path(sys.executable).parent
@@ -103,36 +104,10 @@ def test_one_json_line_per_request_with_ids_and_no_text(slack, fake_slack, linke
 
 
 # --- SIGTERM while a slow command is being answered -------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _start_serve(tmp_path, fake_slack, **popen):
-    """A real `partnerhub serve` (answer processes and all) on a migrated SQLite file."""
-    db = f"sqlite:///{tmp_path / 'serve.db'}"
-    migrate.upgrade(db)
-    port = _free_port()
-    env = {**os.environ, "PARTNERHUB_DATABASE_URL": db, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_BOT_TOKEN": BOT_TOKEN, "PARTNERHUB_SLACK_API_URL": fake_slack.base_url,
-           "PARTNERHUB_LOG_LEVEL": "INFO", "PARTNERHUB_SHUTDOWN_GRACE_SECONDS": "20"}
-    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PARTNERHUB_ENVIRONMENT", "PARTNERHUB_ANSWER_PROCESSES"):
-        env.pop(name, None)
-    proc = subprocess.Popen([str(VENV_BIN / "partnerhub"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("partnerhub serve did not start: " + proc.communicate()[1][-2000:])
-        time.sleep(0.1)
+    """A real `partnerhub serve` (answer processes and all), logging at INFO, with a drain of 20 s."""
+    return start_serve(tmp_path, fake_slack, env={"PARTNERHUB_LOG_LEVEL": "INFO",
+                                                  "PARTNERHUB_SHUTDOWN_GRACE_SECONDS": "20"}, **popen)
 
 
 def test_sigterm_lets_the_slow_answer_arrive_then_exits_0(tmp_path, fake_slack):
@@ -213,7 +188,7 @@ def test_production_without_secret_keys_refuses_to_start_with_one_line(tmp_path)
            "PARTNERHUB_ENVIRONMENT": "production", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "SLACK_BOT_TOKEN": BOT_TOKEN}
     env.pop("PARTNERHUB_SECRET_KEYS", None)
-    proc = subprocess.run([str(VENV_BIN / "partnerhub"), "serve", "--port", str(_free_port())], env=env,
+    proc = subprocess.run([str(VENV_BIN / "partnerhub"), "serve", "--port", str(free_port())], env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     # The last line is the explanation (a library may have warned before, e.g. a font cache).
