@@ -235,3 +235,13 @@ def linked(session, fake_slack) -> Linked:
     for user in ROLE_USERS:
         fake_slack.add_user(user, name=user.title())
     return link_partner(session)
+
+
+def message_fields(message) -> dict[str, str]:
+    """A message's section fields as {bold label: value} ("*Customers*\n267" -> {"Customers": "267"})."""
+    out = {}
+    for block in message["blocks"]:
+        for f in block.get("fields") or []:
+            label, _, value = f["text"].partition("\n")
+            out[label.strip("*")] = value
+    return out

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.bot.conftest import message_fields as fields
 from tests.bot.feature_world import add_customers, blocks_text, buttons
 
 
@@ -17,13 +18,6 @@ def ask(slack, fake_slack, text, user="U_FULL"):
     return fake_slack.wait_for_response(slack.command(text, user=user))
 
 
-def fields(message) -> dict[str, str]:
-    out = {}
-    for block in message["blocks"]:
-        for f in block.get("fields") or []:
-            label, _, value = f["text"].partition("\n")
-            out[label.strip("*")] = value
-    return out
 
 
 def test_headline_kpis_with_the_low_assignment_rule_shown(slack, fake_slack, world):

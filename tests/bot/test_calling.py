@@ -13,6 +13,7 @@ import pytest
 from partnerhub_core.calling import ROLLUP_SUMS
 from partnerhub_core.models import CallRollup, Device
 from partnerhub_core.timeutil import week_ending
+from tests.bot.conftest import message_fields as fields
 from tests.bot.feature_world import add_customers, blocks_text, buttons
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -47,13 +48,6 @@ def ask(slack, fake_slack, text, user="U_FULL", channel="C_GENERAL"):
     return fake_slack.wait_for_response(slack.command(text, user=user, channel=channel))
 
 
-def fields(message) -> dict[str, str]:
-    out = {}
-    for block in message["blocks"]:
-        for f in block.get("fields") or []:
-            label, _, value = f["text"].partition("\n")
-            out[label.strip("*")] = value
-    return out
 
 
 def _uploaded(fake_slack, complete):

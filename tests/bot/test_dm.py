@@ -15,6 +15,7 @@ import pytest
 
 from partnerhub_core.models import Partner
 from tests.bot.conftest import OTHER_TEAM, link_partner
+from tests.bot.conftest import message_fields as fields
 from tests.bot.feature_world import add_customers, blocks_text
 from tests.factories import make_customer, make_subscription
 
@@ -38,15 +39,6 @@ def dm(slack, text, *, user="U_FULL", channel=DM, team=None, **extra):
 def posted_in(fake_slack, channel, count=1):
     return [r.params for r in fake_slack.wait_for(
         lambda r: r.api == "chat.postMessage" and r.params.get("channel") == channel, count=count)]
-
-
-def fields(message) -> dict[str, str]:
-    out = {}
-    for block in message["blocks"]:
-        for f in block.get("fields") or []:
-            label, _, value = f["text"].partition("\n")
-            out[label.strip("*")] = value
-    return out
 
 
 def test_kpis_typed_in_the_dm_are_answered_in_the_dm(slack, fake_slack, world):
