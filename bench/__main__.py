@@ -36,8 +36,20 @@ MODULES = {"serve": "bench.serve_idle",  # start-up time and idle PSS of `partne
 PG_ADMIN = os.environ.get("PARTNERHUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def _stamp(customers: int) -> str:
-    src = (HERE / "generate.py").read_bytes() + (HERE.parent / "partnerhub_core" / "models.py").read_bytes()
+def _stamp(customers: int, backend: str) -> str:
+    """The generator's source and the schema as the backend creates it (so moving model
+    code around keeps a built partner; a new column or a storage option rebuilds it)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.schema import CreateIndex, CreateTable
+    from sqlmodel import SQLModel
+
+    import partnerhub_core.models  # noqa: F401  (fills the metadata)
+
+    dialect = postgresql.dialect() if backend == "postgresql" else sqlite.dialect()
+    ddl = "".join(str(CreateTable(t).compile(dialect=dialect))
+                  + "".join(str(CreateIndex(i).compile(dialect=dialect)) for i in sorted(t.indexes, key=lambda i: i.name))
+                  for t in SQLModel.metadata.sorted_tables)
+    src = (HERE / "generate.py").read_bytes() + ddl.encode()
     return hashlib.sha256(src + str(customers).encode()).hexdigest()[:12]
 
 
@@ -46,7 +58,7 @@ def ensure_data(backend: str, customers: int) -> str:
     from bench.generate import build_large_partner
 
     OUT.mkdir(parents=True, exist_ok=True)
-    stamp = _stamp(customers)
+    stamp = _stamp(customers, backend)
     if backend == "sqlite":
         path = OUT / f"large-{customers}.db"
         url = f"sqlite:///{path}"
