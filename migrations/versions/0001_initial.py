@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-05 13:28:28.493533
+Create Date: 2026-12-05 16:04:44.091455
 """
 from alembic import op
 import sqlalchemy as sa
@@ -378,7 +378,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('partner_id', 'customer_id', 'day', 'location_id', 'endpoint_type', name='uq_call_rollup')
+    sa.UniqueConstraint('partner_id', 'customer_id', 'day', 'location_id', 'endpoint_type', name='uq_call_rollup'),
+    postgresql_with={'fillfactor': 70}
     )
     with op.batch_alter_table('callrollup', schema=None) as batch_op:
         batch_op.create_index('ix_call_rollup_partner_day', ['partner_id', 'day'], unique=False)

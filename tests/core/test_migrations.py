@@ -30,6 +30,10 @@ def test_upgrade_to_head_matches_models(backend, tmp_path, request):
             assert migrate.current_revision(eng) == migrate.head_revision(url)
         assert diff == [], f"models and migrations disagree: {diff}"
         assert set(SQLModel.metadata.tables) <= set(inspect(eng).get_table_names())
+        if backend == "postgresql":  # room for in-place (HOT) updates of the rollups ingest adds to
+            with eng.connect() as conn:
+                options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'callrollup'")).scalar()
+            assert options == ["fillfactor=70"]
         eng.dispose()
     finally:
         if backend == "postgresql":  # give the shared test database its tables back
