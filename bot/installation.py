@@ -1,6 +1,6 @@
 """Multi-workspace OAuth: bolt's installation and state stores, in our database.
 
-The tables are ``SlackInstallation`` and ``SlackOAuthState`` of ``models.py`` (so
+The tables are ``SlackInstallation`` and ``SlackOAuthState`` of ``models/operations.py`` (so
 ``partnerhub db upgrade`` makes them). Tokens are encrypted at rest by the columns'
 type (``partnerhub_core.secrets.EncryptedString``), so ``seal``/``unseal`` pass them
 through unchanged; they remain the one place a token crosses this module.
