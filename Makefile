@@ -47,8 +47,11 @@ demo: $(RUN_STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The scale benchmarks (bench/RESULTS.md): 20,000 customers, then the 100,000-customer
+# distributor's answer paths (its first build takes about a quarter of an hour per backend).
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench --distributor $(BENCH_DISTRIBUTOR_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
