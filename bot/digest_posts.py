@@ -63,11 +63,13 @@ def _license_trend_charts(session: Session, settings: Settings, schedule: Schedu
     from partnerhub_core.analytics import subscriptions
 
     out = []
+    # Both products from one aggregate over the snapshots (what the cache lacks of them).
+    trends = subscriptions.license_trends(
+        session=session, partner_id=schedule.partner_id, as_of=as_of, settings=settings,
+        products=subscriptions.PRODUCTS, region=schedule.region, tag=schedule.tag,
+        customer_ids=schedules.schedule_scope(session, schedule))
     for product in subscriptions.PRODUCTS:
-        section = subscriptions.license_trend(
-            session=session, partner_id=schedule.partner_id, as_of=as_of, settings=settings, product=product,
-            region=schedule.region, tag=schedule.tag, customer_ids=schedules.schedule_scope(session, schedule))
-        chart = charts.license_trend_chart(section, schedule.language)
+        chart = charts.license_trend_chart(trends[product], schedule.language)
         if chart is not None:
             out.append((f"{chart.name[:-4]}_{as_of.isoformat()}.png", chart.png, chart.title))
     return out

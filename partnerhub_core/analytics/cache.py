@@ -129,23 +129,30 @@ def _fresh(entry: tuple[bool, Any], copier: Callable[[Any], Any] | None) -> Any:
 
 def cached(kind: str, *, copier: Callable[[Any], Any] | None = None):
     """Cache a keyword-only analytics function under ``kind`` (see the module doc).
-    ``copier``: how a hit is copied for its caller (default: kept pickled, unpickled per hit)."""
+    ``copier``: how a hit is copied for its caller (default: kept pickled, unpickled per hit).
+
+    The wrapped function also has ``lookup(session=…, partner_id=…, **kw)`` → ``(hit, value,
+    save)``: a caller that computes several results in one pass (``license_trends``) takes
+    what is cached and keeps what it computed with ``save``, under each result's own key."""
 
     def wrap(fn):
         # Defaults are part of the key: a call that omits region=None meets one that passes it.
         defaults = {name: p.default for name, p in inspect.signature(fn).parameters.items()
                     if p.default is not inspect.Parameter.empty}
 
-        @functools.wraps(fn)
-        def call(*, session, partner_id: int, **kw):
+        def arguments(kw: dict) -> dict:
             kw = {**defaults, **kw}
             if kw.get("customer_ids") is not None:
                 kw["customer_ids"] = list(kw["customer_ids"])  # may be a one-shot iterator
+            return kw
+
+        def find(session, partner_id: int, kw: dict) -> tuple[Any, Callable[[Any], None]]:
+            """The cached value (or ``_MISSING``), and how to keep a computed one."""
             if not _state["enabled"]:
-                return fn(session=session, partner_id=partner_id, **kw)
+                return _MISSING, _ignore
             version = dataversion.current(session, partner_id)
             if dataversion.wrote(session):
-                return fn(session=session, partner_id=partner_id, **kw)
+                return _MISSING, _ignore
             key = (kind, partner_id, version, tuple(sorted((k, _arg_key(k, v)) for k, v in kw.items())))
             with _lock:
                 hit = _entries.get(key, _MISSING)
@@ -153,22 +160,27 @@ def cached(kind: str, *, copier: Callable[[Any], Any] | None = None):
                     _entries.move_to_end(key)
                     _state["hits"] += 1
             if hit is not _MISSING:
-                return _fresh(hit, copier)
+                return _fresh(hit, copier), _ignore
             row = shared_cache.row_key(key) if _state["shared"] else None
             payload = shared_cache.load(session, partner_id, row) if row else None
-            found = False
             if payload is not None:
                 try:
-                    value, found = shared_cache.loads(payload), True
+                    value = shared_cache.loads(payload)
                 except Exception as exc:  # noqa: BLE001 - a row this code cannot read
                     shared_cache.forget(session, partner_id, row, exc)
-                    payload = None
-            stored = False
-            if not found:
-                value = fn(session=session, partner_id=partner_id, **kw)
+                else:
+                    keep(key, value, payload, found=True, stored=False)
+                    return value, _ignore
+
+            def save(value: Any) -> None:
                 payload = _dumps(value)
                 stored = bool(row and payload) and shared_cache.store(session, partner_id, version, kind, row,
                                                                       payload)
+                keep(key, value, payload, found=False, stored=stored)
+
+            return _MISSING, save
+
+        def keep(key: tuple, value: Any, payload: bytes | None, *, found: bool, stored: bool) -> None:
             # What is kept: the pickle (each hit unpickles a fresh copy, faster than deepcopy
             # for DataFrames), or the copier's own copy; the caller may change what it got.
             kept = (True, payload) if copier is None and payload is not None else (False, (copier or _copy_value)(value))
@@ -180,12 +192,29 @@ def cached(kind: str, *, copier: Callable[[Any], Any] | None = None):
                 _entries.move_to_end(key)
                 while len(_entries) > MAX_ENTRIES:
                     _entries.popitem(last=False)
+
+        @functools.wraps(fn)
+        def call(*, session, partner_id: int, **kw):
+            kw = arguments(kw)
+            value, save = find(session, partner_id, kw)
+            if value is _MISSING:
+                value = fn(session=session, partner_id=partner_id, **kw)
+                save(value)
             return value
 
+        def lookup(*, session, partner_id: int, **kw) -> tuple[bool, Any, Callable[[Any], None]]:
+            value, save = find(session, partner_id, arguments(kw))
+            return value is not _MISSING, (None if value is _MISSING else value), save
+
         call.uncached = fn
+        call.lookup = lookup
         return call
 
     return wrap
+
+
+def _ignore(value: Any) -> None:
+    """Nothing to keep: the cache is off, the session wrote figures, or it was a hit."""
 
 
 _MISSING = object()

@@ -1,4 +1,5 @@
-"""The licence trend (F10): weekly totals from the snapshots, one aggregate query."""
+"""The licence trend (F10): weekly totals from the snapshots, one aggregate query (for
+every product a digest charts at once)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -10,7 +11,7 @@ from sqlmodel import Session
 
 from partnerhub_core.analytics.cache import cached
 from partnerhub_core.analytics.common import INT, PERCENT, Column, Kpi, Section, _frame, ratio, resolve_tag
-from partnerhub_core.analytics.subscription_frame import _share, check_product, check_region
+from partnerhub_core.analytics.subscription_frame import PRODUCTS, _share, check_product, check_region
 from partnerhub_core.analytics.usage import note_usage, usage_state
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, Subscription
@@ -36,18 +37,59 @@ def license_trend(
     over the product's lines of total, assigned and used (last 7 days) licenses, from the
     weekly snapshots (so a line counts in the weeks it existed). One aggregate query."""
     product = check_product(product)
+    return _trends(session, partner_id=partner_id, as_of=as_of, settings=settings, products=(product,),
+                   region=region, tag=tag, customer_ids=customer_ids, weeks=weeks)[product]
+
+
+def license_trends(
+    *,
+    session: Session,
+    partner_id: int,
+    as_of: date,
+    settings: Settings,
+    products: Iterable[str] = PRODUCTS,
+    region: str | None = None,
+    tag: str | None = None,
+    customer_ids: Iterable[int] | None = None,
+    weeks: int = TREND_WEEKS,
+) -> dict[str, Section]:
+    """``license_trend`` of each product (a digest's charts): what the cache holds, and the
+    rest from one aggregate query grouped by product too. Each product's query reads every
+    line's snapshots of the weeks (the week index), so two products cost about one."""
+    products = [check_product(p) for p in products]
+    ids = None if customer_ids is None else sorted(set(customer_ids))
+    kw = dict(as_of=as_of, settings=settings, region=region, tag=tag, customer_ids=ids, weeks=weeks)
+    found, savers = {}, {}
+    for product in products:
+        hit, value, save = license_trend.lookup(session=session, partner_id=partner_id, product=product, **kw)
+        if hit:
+            found[product] = value
+        else:
+            savers[product] = save
+    if savers:
+        built = _trends(session, partner_id=partner_id, products=tuple(savers), **kw)
+        for product, save in savers.items():
+            save(built[product])
+            found[product] = built[product]
+    return {p: found[p] for p in products}
+
+
+def _trends(session: Session, *, partner_id: int, as_of: date, settings: Settings, products: tuple[str, ...],
+            region: str | None, tag: str | None, customer_ids: Iterable[int] | None,
+            weeks: int) -> dict[str, Section]:
     region = check_region(region)
     ls, sub, cust = LicenseSnapshot, Subscription, Customer
     since = as_of - timedelta(weeks=weeks)
     stmt = (
-        select(ls.week_ending, func.sum(ls.total), func.sum(ls.assigned), func.sum(ls.used_7d),
+        select(ls.week_ending, sub.product, func.sum(ls.total), func.sum(ls.assigned), func.sum(ls.used_7d),
                func.count(ls.used_7d), func.count())
         .join(sub, sub.id == ls.subscription_pk)
         .join(cust, cust.id == sub.customer_id)
-        .where(ls.partner_id == partner_id, sub.partner_id == partner_id, sub.product == product,
+        .where(ls.partner_id == partner_id, sub.partner_id == partner_id,
+               sub.product == products[0] if len(products) == 1 else sub.product.in_(products),
                ls.week_ending <= as_of, ls.week_ending > since)
-        .group_by(ls.week_ending)
-        .order_by(ls.week_ending)
+        .group_by(ls.week_ending, sub.product)
+        .order_by(ls.week_ending, sub.product)
     )
     if region:
         stmt = stmt.where(cust.region == region)
@@ -58,12 +100,22 @@ def license_trend(
         stmt = stmt.where(cust.id.in_(sorted(set(customer_ids)) or [-1]))
     # Read column-wise like the other loaders (``_frame``: the driver's tuples, SQLAlchemy's
     # own processors, so the same values and dtypes as ORM rows gave).
-    df = _frame(session, stmt, ["week_ending", "total_licenses", "assigned", "used_7d", "used_known", "lines"])
+    sums = _frame(session, stmt, ["week_ending", "product", "total_licenses", "assigned", "used_7d", "used_known",
+                                  "lines"])
+    usage = usage_state(session, partner_id=partner_id, as_of=as_of, settings=settings)
+    out = {}
+    for product in products:
+        df = sums[sums["product"] == product].drop(columns=["product"]).reset_index(drop=True)
+        out[product] = _section(df, product, as_of, usage)
+    return out
+
+
+def _section(df: pd.DataFrame, product: str, as_of: date, usage) -> Section:
+    """One product's weekly sums (oldest first) as the trend section."""
     for col in ("total_licenses", "assigned"):
         df[col] = pd.to_numeric(df[col]).fillna(0).astype("int64")
     # A week's usage is known only when every line of it has a usage figure: a sum over
     # some of them is not that week's usage (analytics/usage.py).
-    usage = usage_state(session, partner_id=partner_id, as_of=as_of, settings=settings)
     complete = (pd.to_numeric(df["used_known"]) == pd.to_numeric(df["lines"])) & (not usage.stale)
     df["used_7d"] = pd.to_numeric(df["used_7d"]).astype("Int64").where(complete, pd.NA)
     df = df.drop(columns=["used_known", "lines"])

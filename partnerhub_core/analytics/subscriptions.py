@@ -93,13 +93,13 @@ from partnerhub_core.analytics.subscription_sections import (
     _usage_columns,
     _usage_kpis,
 )
-from partnerhub_core.analytics.subscription_trend import TREND_WEEKS, license_trend
+from partnerhub_core.analytics.subscription_trend import TREND_WEEKS, license_trend, license_trends
 from partnerhub_core.analytics.usage import note_usage
 from partnerhub_core.settings import Settings
 
 __all__ = [
     "PRODUCTS", "SECTIONS", "TREND_WEEKS", "Frame", "check_product", "check_region", "expiring", "headline_kpis",
-    "known_ratio", "license_trend", "load_frame", "low_assignment", "overage", "overview", "recently_added",
+    "known_ratio", "license_trend", "license_trends", "load_frame", "low_assignment", "overage", "overview", "recently_added",
     "renewing",
     # Builders and helpers other core modules reuse (alerts.py reads ``_low`` over its own frame).
     "_derive", "_ending", "_expiring", "_expiring_mask", "_headline", "_low", "_low_assignment", "_low_mask",

@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import pandas as pd
+import sqlalchemy as sa
 import pytest
 from sqlmodel import Session, select
 
@@ -72,3 +73,45 @@ def test_trend_without_lines_is_an_empty_frame(engine, settings, demo):
     assert list(section.table.columns) == ["week_ending", "total_licenses", "assigned", "used_7d", "assigned_pct",
                                            "used_pct"]
     assert section.kpi("total_licenses").value is None
+
+
+def _same_section(a, b) -> None:
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.to_dict() == b.to_dict()
+
+
+@pytest.mark.parametrize("filters", [{}, {"region": "US"}, {"customer_ids": [1, 2, 3, 4, 5]}, {"customer_ids": []}])
+def test_trends_of_both_products_in_one_query_are_each_products_trend(engine, settings, demo, filters):
+    """The digest's charts (``license_trends``): one aggregate for both products, each the
+    same section as ``license_trend`` of that product alone (values, dtypes, KPIs, notes)."""
+    from partnerhub_core.analytics import cache
+    from partnerhub_core.analytics.subscription_trend import license_trends
+
+    sums = []
+
+    def count(conn, cursor, statement, *args):
+        if "sum(" in statement.lower():
+            sums.append(statement)
+
+    cache.clear()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        with Session(engine) as s, cache.local_only():
+            both = license_trends(session=s, partner_id=demo, as_of=AS_OF, settings=settings, **filters)
+            assert len(sums) == 1  # one scan of the snapshots for the two products
+            alone = {p: license_trend.uncached(session=s, partner_id=demo, as_of=AS_OF, settings=settings,
+                                               product=p, **filters) for p in ("meetings", "calling")}
+            # each product kept under license_trend's own key: the Slack `trend` is then a hit
+            hits = cache.stats()["hits"]
+            license_trend(session=s, partner_id=demo, as_of=AS_OF, settings=settings, product="calling", **filters)
+            assert cache.stats()["hits"] == hits + 1
+            sums.clear()
+            again = license_trends(session=s, partner_id=demo, as_of=AS_OF, settings=settings, **filters)
+            assert sums == []  # both cached
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+        cache.clear()
+    assert list(both) == ["meetings", "calling"]
+    for product in both:
+        _same_section(both[product], alone[product])
+        _same_section(again[product], alone[product])
