@@ -267,6 +267,49 @@ def test_low_assignment_alert_uses_the_analytics_percentile_rule(session, settin
     assert "product" in [c.key for c in low.section.columns]
 
 
+def test_whole_partner_digest_reads_customers_once_and_low_rows_match_a_fresh_frame(session, settings):
+    """The digest hands the low-assignment rule its own frames (``preloaded``): the
+    customers are not read again to narrow to the ids it already holds, and the rows are
+    those of the rule over freshly loaded frames."""
+    import sqlalchemy as sa
+
+    from partnerhub_core.alert_rules import low_assignment_alert
+
+    p = make_partner(session, "Partner")
+    for name, assigned, region in (("Low", 5, "US"), ("Mid", 60, "EU"), ("High", 80, "US"), ("Full", 90, "EU")):
+        c = make_customer(session, p, name, region=region, last_admin_sign_in=RECENT)
+        sub = make_subscription(session, c, subscription_id=f"SUB-{name}", total=100)
+        make_snapshot(session, sub, date(2026, 11, 21), assigned=assigned)
+    session.flush()
+    reads = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM customer" in statement and "customertag" not in statement.lower():
+            reads.append(statement)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        digest = alerts.build_digest(session=session, partner_id=p.id, as_of=AS_OF, settings=settings,
+                                     alerts=["low_assignment"])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1
+    ids = {c for c in digest.names}
+    fresh = low_assignment_alert(session, partner_id=p.id, as_of=AS_OF, settings=settings, tag=None, region=None,
+                                 customer_ids=ids)
+    pd.testing.assert_frame_equal(digest.alerts[0].section.table, fresh.table)
+    # a region narrows the preloaded customers in memory, as a fresh load narrows them
+    from partnerhub_core.analytics.common import load_customers, load_latest_snapshots, load_subscriptions
+
+    preloaded = (load_customers(session, partner_id=p.id), load_subscriptions(session, partner_id=p.id),
+                 load_latest_snapshots(session, partner_id=p.id, as_of=AS_OF, with_previous=True))
+    for region, some in (("EU", ids), ("US", {min(ids)}), (None, {min(ids)})):
+        kw = dict(partner_id=p.id, as_of=AS_OF, settings=settings, tag=None, region=region, customer_ids=some)
+        pd.testing.assert_frame_equal(low_assignment_alert(session, preloaded=preloaded, **kw).table,
+                                      low_assignment_alert(session, **kw).table)
+
+
 def test_schedule_of_an_admin_with_assigned_customers_shows_only_those(session, settings, world):
     from partnerhub_core import schedules
     from partnerhub_core.models import CustomerAdmin, PartnerAdmin
