@@ -216,12 +216,27 @@ def statuses_frame(
     as_of: date,
     settings: Settings,
 ) -> dict[int, list[CustomerStatus]]:
-    """The vectorized rules over frames from ``analytics.common`` loaders."""
-    result: dict[int, set[CustomerStatus]] = {int(c): set() for c in customers["customer_id"]}
-    if not result:
+    """The vectorized rules over frames from ``analytics.common`` loaders.
+
+    Each rule is a mask over the lines, folded onto the customers with numpy (a bit per
+    status): no Python work per line or per status hit, one small list per customer."""
+    import numpy as np
+
+    ids = pd.unique(customers["customer_id"].astype("int64").to_numpy()) if len(customers) else []
+    if not len(ids):
         return {}
+    index = pd.Index(ids)
+    bits = np.zeros(len(ids), dtype=np.int64)
+    flag = {status: np.int64(1) << i for i, status in enumerate(ORDER)}
+
+    def mark(status: CustomerStatus, at: np.ndarray) -> None:
+        hit = np.zeros(len(ids), dtype=bool)
+        hit[at] = True
+        bits[hit] |= flag[status]
+
     day = pd.Timestamp(as_of)
-    subs = subs[subs["customer_id"].isin(result.keys())]
+    subs = subs[subs["customer_id"].isin(ids)]
+    left_at = np.empty(0, dtype=np.intp)
     if not subs.empty:
         start = date_col(subs["start_date"])
         end = date_col(subs["end_date"])
@@ -248,21 +263,21 @@ def statuses_frame(
             CustomerStatus.READY_FOR_ORDER_SETUP: left & pending,
             CustomerStatus.SUSPENDED: in_force & unpaid,
         }
+        owner = index.get_indexer(subs["customer_id"].astype("int64").to_numpy())  # line -> customer
         for status, mask in rules.items():
-            for cid in subs.loc[mask.fillna(False).astype(bool), "customer_id"].unique():
-                result[int(cid)].add(status)
-        with_left = set(int(c) for c in subs.loc[left.fillna(False).astype(bool), "customer_id"].unique())
-    else:
-        with_left = set()
-    for cid in result:
-        if cid not in with_left:
-            result[cid].add(CustomerStatus.EXPIRED)
+            mark(status, owner[mask.fillna(False).astype(bool).to_numpy()])
+        left_at = owner[left.fillna(False).astype(bool).to_numpy()]
+    has_left = np.zeros(len(ids), dtype=bool)
+    has_left[left_at] = True
+    bits[~has_left] |= flag[CustomerStatus.EXPIRED]
     sign_in_day = _utc_day(customers["last_admin_sign_in"])
     known = sign_in_known_mask(customers, as_of, settings)
     stale = sign_in_day.isna() | ((day - sign_in_day).dt.days > settings.no_recent_activity_days)
-    for cid in customers.loc[(known & stale.fillna(True)).astype(bool), "customer_id"]:
-        result[int(cid)].add(CustomerStatus.NO_RECENT_ACTIVITY)
-    return {cid: [s for s in ORDER if s in found] for cid, found in result.items()}
+    inactive = customers.loc[(known & stale.fillna(True)).astype(bool), "customer_id"]
+    mark(CustomerStatus.NO_RECENT_ACTIVITY, index.get_indexer(inactive.astype("int64").to_numpy()))
+    # Few distinct sets of statuses: each made once, copied per customer (callers own their lists).
+    sets = {int(b): [s for s in ORDER if int(b) & int(flag[s])] for b in np.unique(bits)}
+    return {cid: sets[b][:] for cid, b in zip(ids.tolist(), bits.tolist())}
 
 
 def sign_in_known_mask(customers: pd.DataFrame, as_of: date, settings: Settings) -> pd.Series:
