@@ -47,6 +47,7 @@ from partnerhub_core.analytics.common import (
     _frame,
     _plain as plain_value,
     date_col,
+    plain_column,
 )
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import AlertKind, CallRollup
@@ -355,19 +356,7 @@ class _Columns:
 
     def plain(self, key: str) -> list:
         if key not in self._plain:
-            dtype = self._table[key].dtype
-            kind = dtype.kind if isinstance(dtype, np.dtype) else "O"  # nullable Int64 etc.: by value
-            values = self[key]
-            if kind in "iub":  # numpy ints/bools: tolist() already gives plain values, never missing
-                self._plain[key] = values
-            elif kind == "f":  # floats: NaN is None
-                self._plain[key] = [None if v != v else v for v in values]
-            elif kind == "M" and dtype.str.startswith("<M8"):  # naive datetime64: Timestamp to date, NaT None
-                self._plain[key] = [None if v is pd.NaT else v.date() for v in values]
-            elif isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan:  # "str": text or NaN
-                self._plain[key] = [None if v != v else v for v in values]
-            else:
-                self._plain[key] = [_plain(v) for v in values]
+            self._plain[key] = plain_column(self._table[key])
         return self._plain[key]
 
 

@@ -135,6 +135,29 @@ def test_low_assignment_rows_carry_every_column_as_plain_values():
     assert [type(v) for v in row.facts["lines"][0].values()] == [str, str, str, float, date, type(None), int, int]
 
 
+def test_section_rows_column_wise_are_the_records_made_plain():
+    """``Section.rows`` (every CSV and JSON table) reads each column once: the same values
+    and types as ``to_dict('records')`` passed through ``_plain``, dtype by dtype."""
+    from decimal import Decimal
+
+    from partnerhub_core.analytics.common import Column, _plain
+
+    table = pd.DataFrame({
+        "i": [1, 2, 3], "f": [0.5, np.nan, 2.0], "b": [True, False, True],
+        "n": pd.array([3, None, 5], dtype="Int64"), "t": [pd.Timestamp(2026, 5, 1), pd.NaT, pd.Timestamp(2026, 1, 2)],
+        "d": [date(2026, 1, 1), None, date(2026, 2, 2)], "o": ["x", None, np.int64(7)],
+        "s": pd.array(["a", None, "c"], dtype="string"), "dec": [Decimal("1.5"), None, Decimal("2")],
+        "z": pd.to_datetime(["2026-01-01T10:00", None, "2026-03-01T00:00"]).tz_localize("UTC"),
+        "skipped": [9, 9, 9],
+    })
+    keys = [k for k in table.columns if k != "skipped"]
+    section = Section("x", "X", [], table, [Column(k, k) for k in keys])
+    expected = [{k: _plain(v) for k, v in rec.items()} for rec in table[keys].to_dict(orient="records")]
+    assert section.rows() == expected
+    assert [[type(v) for v in r.values()] for r in section.rows()] == [[type(v) for v in r.values()] for r in expected]
+    assert Section("x", "X", [], table.iloc[0:0], [Column("i", "i")]).rows() == []
+
+
 def test_spike_rule_reads_weeks_given_as_dates_timestamps_or_text():
     week = date(2026, 11, 21)
     weekly = pd.DataFrame({
