@@ -46,6 +46,7 @@ from partnerhub_core.analytics.common import (
     Section,
     _frame,
     _plain as plain_value,
+    column_list,
     date_col,
     plain_column,
 )
@@ -308,6 +309,7 @@ def _rows(kind: str, section: Section) -> list[AlertRow]:
     groups = np.split(order, np.cumsum(counts)[:-1]) if len(uniques) else []
     col = _Columns(table)
     customer = col["customer"]
+    keys = [k for k in table.columns if k != "customer_id"]  # low assignment: every column
     rows: list[AlertRow] = []
     for cid, group in zip(uniques.tolist(), groups):
         first = int(group[0])
@@ -333,7 +335,6 @@ def _rows(kind: str, section: Section) -> list[AlertRow]:
             fp = fingerprint(kind, facts["week_ending"])  # a new week's spike is a new alert
         else:  # low assignment: the lines and their size; weekly assignment changes are noise
             subs_ids = sorted(str(col["subscription_id"][i]) for i in at) if "subscription_id" in table else []
-            keys = [k for k in table.columns if k != "customer_id"]
             plain = [col.plain(k) for k in keys]
             facts = {"lines": [dict(zip(keys, [p[i] for p in plain])) for i in at]}
             fp = fingerprint(kind, *subs_ids)
@@ -351,7 +352,7 @@ class _Columns:
 
     def __getitem__(self, key: str) -> list:
         if key not in self._lists:
-            self._lists[key] = self._table[key].tolist()
+            self._lists[key] = column_list(self._table[key])
         return self._lists[key]
 
     def plain(self, key: str) -> list:

@@ -138,6 +138,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def column_list(series: pd.Series) -> list:
+    """``series.tolist()``, the same values: pandas 3's text columns (``str``, kept as Python
+    objects without pyarrow) list themselves value by value, their object array at once."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.to_numpy(dtype=object).tolist()
+    return series.tolist()
+
+
 def plain_column(series: pd.Series) -> list:
     """``[_plain(v) for v in series]`` as ``to_dict('records')`` gives the values, without
     the per-value checks where the dtype already says what a value is."""
@@ -145,7 +153,7 @@ def plain_column(series: pd.Series) -> list:
 
     dtype = series.dtype
     kind = dtype.kind if isinstance(dtype, np.dtype) else "O"  # nullable Int64 etc.: by value
-    values = series.tolist()
+    values = column_list(series)
     if kind in "iub":  # numpy ints/bools: tolist() already gives plain values, never missing
         return values
     if kind == "f":  # floats: NaN is None
