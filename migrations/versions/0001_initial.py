@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-05 16:04:44.091455
+Create Date: 2026-12-05 16:45:20.635830
 """
 from alembic import op
 import sqlalchemy as sa
@@ -27,6 +27,43 @@ def upgrade() -> None:
     sa.Column('payload', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('partner_id', 'key')
     )
+    op.create_table('callrollup',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('week_ending', sa.Date(), nullable=False),
+    sa.Column('location_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('location_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('endpoint_type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.Column('legs', sa.Integer(), nullable=False),
+    sa.Column('legs_with_media', sa.Integer(), nullable=False),
+    sa.Column('poor_legs', sa.Integer(), nullable=False),
+    sa.Column('audio_legs', sa.Integer(), nullable=False),
+    sa.Column('video_legs', sa.Integer(), nullable=False),
+    sa.Column('duration_s', sa.Integer(), nullable=False),
+    sa.Column('video_s', sa.Integer(), nullable=False),
+    sa.Column('hunt_group_calls', sa.Integer(), nullable=False),
+    sa.Column('auto_attendant_calls', sa.Integer(), nullable=False),
+    sa.Column('call_park_calls', sa.Integer(), nullable=False),
+    sa.Column('call_pickup_calls', sa.Integer(), nullable=False),
+    sa.Column('voicemail_calls', sa.Integer(), nullable=False),
+    sa.Column('queue_calls', sa.Integer(), nullable=False),
+    sa.Column('queue_answered', sa.Integer(), nullable=False),
+    sa.Column('queue_abandoned', sa.Integer(), nullable=False),
+    sa.Column('queue_timed_out', sa.Integer(), nullable=False),
+    sa.Column('queue_overflowed', sa.Integer(), nullable=False),
+    sa.Column('queue_transferred', sa.Integer(), nullable=False),
+    sa.Column('queue_answer_wait_s', sa.Float(), nullable=False),
+    sa.Column('queue_abandon_wait_s', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('partner_id', 'day', 'customer_id', 'location_id', 'endpoint_type', name='uq_call_rollup'),
+    postgresql_with={'fillfactor': 70}
+    )
+    with op.batch_alter_table('callrollup', schema=None) as batch_op:
+        batch_op.create_index('ix_call_rollup_partner_week', ['partner_id', 'week_ending'], unique=False)
+
     op.create_table('partner',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -344,47 +381,6 @@ def upgrade() -> None:
     with op.batch_alter_table('callleg', schema=None) as batch_op:
         batch_op.create_index('ix_call_leg_partner_day', ['partner_id', 'day'], unique=False)
         batch_op.create_index(batch_op.f('ix_callleg_customer_id'), ['customer_id'], unique=False)
-
-    op.create_table('callrollup',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('partner_id', sa.Integer(), nullable=False),
-    sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('week_ending', sa.Date(), nullable=False),
-    sa.Column('location_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('location_name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('endpoint_type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('calls', sa.Integer(), nullable=False),
-    sa.Column('legs', sa.Integer(), nullable=False),
-    sa.Column('legs_with_media', sa.Integer(), nullable=False),
-    sa.Column('poor_legs', sa.Integer(), nullable=False),
-    sa.Column('audio_legs', sa.Integer(), nullable=False),
-    sa.Column('video_legs', sa.Integer(), nullable=False),
-    sa.Column('duration_s', sa.Integer(), nullable=False),
-    sa.Column('video_s', sa.Integer(), nullable=False),
-    sa.Column('hunt_group_calls', sa.Integer(), nullable=False),
-    sa.Column('auto_attendant_calls', sa.Integer(), nullable=False),
-    sa.Column('call_park_calls', sa.Integer(), nullable=False),
-    sa.Column('call_pickup_calls', sa.Integer(), nullable=False),
-    sa.Column('voicemail_calls', sa.Integer(), nullable=False),
-    sa.Column('queue_calls', sa.Integer(), nullable=False),
-    sa.Column('queue_answered', sa.Integer(), nullable=False),
-    sa.Column('queue_abandoned', sa.Integer(), nullable=False),
-    sa.Column('queue_timed_out', sa.Integer(), nullable=False),
-    sa.Column('queue_overflowed', sa.Integer(), nullable=False),
-    sa.Column('queue_transferred', sa.Integer(), nullable=False),
-    sa.Column('queue_answer_wait_s', sa.Float(), nullable=False),
-    sa.Column('queue_abandon_wait_s', sa.Float(), nullable=False),
-    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ),
-    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('partner_id', 'customer_id', 'day', 'location_id', 'endpoint_type', name='uq_call_rollup'),
-    postgresql_with={'fillfactor': 70}
-    )
-    with op.batch_alter_table('callrollup', schema=None) as batch_op:
-        batch_op.create_index('ix_call_rollup_partner_day', ['partner_id', 'day'], unique=False)
-        batch_op.create_index('ix_call_rollup_partner_week', ['partner_id', 'week_ending'], unique=False)
-        batch_op.create_index(batch_op.f('ix_callrollup_customer_id'), ['customer_id'], unique=False)
 
     op.create_table('channelscope',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -723,12 +719,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_channelscope_partner_id'))
 
     op.drop_table('channelscope')
-    with op.batch_alter_table('callrollup', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_callrollup_customer_id'))
-        batch_op.drop_index('ix_call_rollup_partner_week')
-        batch_op.drop_index('ix_call_rollup_partner_day')
-
-    op.drop_table('callrollup')
     with op.batch_alter_table('callleg', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_callleg_customer_id'))
         batch_op.drop_index('ix_call_leg_partner_day')
@@ -794,5 +784,9 @@ def downgrade() -> None:
 
     op.drop_table('ratelimitcounter')
     op.drop_table('partner')
+    with op.batch_alter_table('callrollup', schema=None) as batch_op:
+        batch_op.drop_index('ix_call_rollup_partner_week')
+
+    op.drop_table('callrollup')
     op.drop_table('analyticscache')
     # ### end Alembic commands ###
