@@ -168,8 +168,11 @@ def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict
     # Any leg of a group gives the group's key columns (they are what makes the group).
     rep = np.empty(ng, dtype=np.int64)
     rep[codes] = np.arange(len(codes))
-    # Rows in the unique key's order: the upsert then walks the index instead of jumping
-    # around it (half the time on SQLite).
+    # Rows by customer, then day: the upsert walks the unique index (partner, day,
+    # customer …) in order within each day, and on PostgreSQL a heap page holds a
+    # customer's days side by side, so the next batch, adding to the last day only, finds
+    # room on the page to update in place (HOT: two thirds of the updates, against under
+    # half with the rows sorted by day first).
     order = np.lexsort((end_codes[rep], loc_codes[rep], day[rep], customer[rep]))
     rep, location_name = rep[order], location_name[order]
     sums = {name: arr[order] for name, arr in sums.items()}
@@ -288,7 +291,11 @@ def _pg_copy_upsert(connection, table: str, columns: dict, names: list[str]) -> 
             select_list.append(f"date '1970-01-01' + s.{n}")
         else:
             select_list.append(f"s.{n}")
-    order = ", ".join(select_list[names.index(k)] for k in _ROLLUP_KEYS)
+    # The rows come sorted by customer and day (``_bulk_rollups``); sorting on those
+    # integers keeps that order through the joins without sorting ~100,000 rows by text
+    # (and in memory: at the default 4 MB work_mem they spilled to disk).
+    order = "s.customer_id, s.day"
+    cursor.execute("SET LOCAL work_mem = '64MB'")
     cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(select_list)} "
                    f"FROM {_STAGE} s {' '.join(joins)} ORDER BY {order} {_conflict(table, 'excluded')}")
     for name in (_STAGE, _STAGE + "_text"):
