@@ -196,26 +196,62 @@ def _frame(session: Session, stmt, columns: list[str], dates: Iterable[str] = ()
     datetime64 here in one vectorized step (instants in UTC, without time zone).
     """
     conn = session.connection()
-    result = conn.execute(stmt)
+    # PostgreSQL: a server-side cursor, so the driver holds one chunk, not the whole result.
+    result = conn.execute(stmt, execution_options={"stream_results": True, "max_row_buffer": FETCH_ROWS})
     processors = _processors(stmt, conn.dialect, result.cursor.description)
+    parts = []
     try:
-        rows = result.cursor.fetchall()
+        # In chunks: a whole result's tuples at once held hundreds of MB at 100,000 customers
+        # (and the process keeps what it once held); a chunk's are freed once it is a frame.
+        # The result's own raw fetch: it hands out the row a server-side cursor's result
+        # read ahead, and the driver's tuples as they are (no Row objects); once the rows
+        # are exhausted the result swaps in a strategy that returns none.
+        while rows := result.cursor_strategy.fetchmany(result, result.cursor, FETCH_ROWS):
+            # pandas' record constructor transposes in C (3x faster than zip(*rows) into lists).
+            part = pd.DataFrame.from_records(rows, columns=columns)
+            for i, (name, proc) in enumerate(zip(columns, processors)):
+                if proc is not None:  # from the raw values: the record constructor made 0/1/None numbers
+                    part[name] = [proc(r[i]) for r in rows]
+            parts.append(part)
     finally:
         result.close()
-    if rows:
-        # pandas' record constructor transposes in C (3x faster than zip(*rows) into lists).
-        df = pd.DataFrame.from_records(rows, columns=columns)
-        for i, (name, proc) in enumerate(zip(columns, processors)):
-            if proc is not None:  # from the raw values: the record constructor made 0/1/None numbers
-                df[name] = [proc(r[i]) for r in rows]
-    else:
+    if not parts:
         df = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    elif len(parts) == 1:
+        df = parts[0]
+    else:
+        df = _concat_parts(parts, columns, processors)
     for col in dates:
         df[col] = _to_datetime(df[col]) if len(df) else pd.Series(dtype="datetime64[ns]")
     for col in instants:
         df[col] = (_to_datetime(df[col], utc=True).dt.tz_localize(None)
                    if len(df) else pd.Series(dtype="datetime64[ns]"))
     return df
+
+
+FETCH_ROWS = 50_000
+
+
+def _concat_parts(parts: list[pd.DataFrame], columns: list[str], processors: list) -> pd.DataFrame:
+    """The chunks as one frame with the dtypes one frame of every row would have had: where
+    the chunks' dtypes differ (a chunk of ints without a None beside one with), the column
+    is inferred again from all its values, as ``_frame`` infers it."""
+    df = pd.concat(parts, ignore_index=True)
+    for name, proc in zip(columns, processors):
+        if len({str(part[name].dtype) for part in parts}) == 1:
+            continue
+        values = [v for part in parts for v in part[name].to_numpy(dtype=object).tolist()]
+        if proc is not None:  # a column made from a list of processed values
+            df[name] = values
+        else:  # the record constructor's inference, over every value
+            df[name] = pd.DataFrame.from_records([(v,) for v in _unconverted(values)], columns=[name])[name]
+    return df
+
+
+def _unconverted(values: list) -> list:
+    """A chunk's NaN stood for a None the record constructor got (ints with a NULL made
+    float64): back to None, so the inference over every value sees what it would have."""
+    return [None if isinstance(v, float) and v != v else v for v in values]
 
 
 def _processors(stmt, dialect, description) -> list:
@@ -292,6 +328,15 @@ def load_customers(
         # Filtered in pandas: an allow-list can hold thousands of ids (bind-parameter limits).
         df = df[df["customer_id"].isin(set(customer_ids))]
     return df.reset_index(drop=True)
+
+
+def load_customer_names(session: Session, *, partner_id: int) -> pd.DataFrame:
+    """``customer_id, org_id, customer, region`` of every customer of the partner: what the
+    subscription frame joins to its lines (``load_customers`` without the sign-in instants
+    and dates to parse: a third of an uncached overview's customer read at 100,000)."""
+    stmt = select(Customer.id, Customer.org_id, Customer.name, Customer.region).where(
+        Customer.partner_id == partner_id)
+    return _frame(session, stmt, ["customer_id", "org_id", "customer", "region"])
 
 
 def load_subscriptions(

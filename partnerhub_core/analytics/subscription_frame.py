@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
-from partnerhub_core.analytics.common import date_col, load_customers, load_latest_snapshots, load_subscriptions, months_between, ratio
+from partnerhub_core.analytics.common import (
+    date_col,
+    load_customer_names,
+    load_customers,
+    load_latest_snapshots,
+    load_subscriptions,
+    months_between,
+    ratio,
+)
 from partnerhub_core.analytics.usage import mask_stale_usage, usage_state
 from partnerhub_core.errors import BadInput, RegionNames
 from partnerhub_core.i18n import N_, words
@@ -84,7 +92,7 @@ def load_frame(
         subs = subs[subs["product"].isin(products)].reset_index(drop=True)
         snaps = snaps[snaps["sub_pk"].isin(set(subs["sub_pk"]))].reset_index(drop=True)
     else:
-        all_customers = load_customers(session, partner_id=partner_id)
+        all_customers = load_customer_names(session, partner_id=partner_id)
         subs = load_subscriptions(session, partner_id=partner_id, products=products)
         snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of, products=products,
                                       with_previous=True)

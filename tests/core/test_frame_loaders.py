@@ -78,6 +78,36 @@ def test_latest_snapshot_and_last_week_per_line_picked_without_a_window_query(se
     assert load_latest_snapshots(session, partner_id=p.id, as_of=date(2025, 1, 1)).empty
 
 
+def test_frames_read_in_chunks_are_one_frame_of_every_row(session, monkeypatch):
+    """``_frame`` fetches in chunks (a server-side cursor on PostgreSQL): every row once, and
+    where chunks differ in dtype (ints without a NULL beside ints with one, booleans beside a
+    NULL) the column is what one frame of every row gives."""
+    from partnerhub_core.analytics import common
+
+    p = make_partner(session)
+    customers = [make_customer(session, p, f"C{i}") for i in range(5)]
+    for i, c in enumerate(customers):
+        line = make_subscription(session, c, subscription_id=f"S{i}", cancelled_on=date(2026, 1, 1) if i == 4 else None)
+        make_snapshot(session, line, W, assigned=10 + i, used_7d=None if i == 4 else i)
+        make_snapshot(session, line, _week(7), assigned=5 + i, used_7d=i)
+    session.flush()
+    loads = {
+        "customers": lambda: load_customers(session, partner_id=p.id),
+        "subs": lambda: load_subscriptions(session, partner_id=p.id),
+        "snaps": lambda: load_latest_snapshots(session, partner_id=p.id, as_of=AS_OF, with_previous=True),
+    }
+    whole = {name: load() for name, load in loads.items()}
+    assert len(whole["customers"]) == 5 and len(whole["subs"]) == 5 and len(whole["snaps"]) == 5
+    for size in (1, 2, 4):
+        monkeypatch.setattr(common, "FETCH_ROWS", size)
+        for name, load in loads.items():
+            pd.testing.assert_frame_equal(load(), whole[name])
+    parts = [pd.DataFrame.from_records([(1, True)], columns=["n", "b"]),
+             pd.DataFrame.from_records([(None, None)], columns=["n", "b"])]
+    joined = common._concat_parts(parts, ["n", "b"], [None, None])
+    pd.testing.assert_frame_equal(joined, pd.DataFrame.from_records([(1, True), (None, None)], columns=["n", "b"]))
+
+
 def test_weekly_rollups_read_column_wise(session):
     p = make_partner(session)
     c = make_customer(session, p)
