@@ -102,7 +102,7 @@ class ProcessAnswers:
             max_workers=self.processes,
             mp_context=forkserver.context(self.preload),
             initializer=_init_child,
-            initargs=(self.settings, self.nice, self.factory),
+            initargs=(self.settings, self.nice, self.factory, os.getpid()),
         )
 
     def start(self, timeout: float = 120.0, wait: bool = True) -> list[int]:
@@ -152,15 +152,25 @@ class ProcessAnswers:
             # The broken pool has failed every answer it held (each is told "something went
             # wrong"). Its other processes ignore SIGTERM (see _init_child), so the pool's
             # own clean-up, a SIGTERM and a join, would wait on them for ever (and so would
-            # this process at exit): they are killed.
-            survivors = list((getattr(broken, "_processes", None) or {}).values())
-            broken.shutdown(wait=False, cancel_futures=True)
-            for process in survivors:
+            # this process at exit): they are killed, before shutdown(), which from Python
+            # 3.12 on waits for the lock that clean-up holds while it joins them.
+            for process in _processes(broken):
                 process.kill()
+            broken.shutdown(wait=False, cancel_futures=True)
 
     def close(self, cancel_pending: bool = False) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=cancel_pending)
+
+
+def _processes(pool: ProcessPoolExecutor) -> list:
+    """The pool's child processes (its manager thread may be changing the dict meanwhile)."""
+    for _ in range(10):
+        try:
+            return list((getattr(pool, "_processes", None) or {}).values())
+        except RuntimeError:  # changed size during iteration
+            continue
+    return []
 
 
 def for_settings(settings: Settings) -> ThreadAnswers | ProcessAnswers:
@@ -174,13 +184,17 @@ def for_settings(settings: Settings) -> ThreadAnswers | ProcessAnswers:
 _child_runtime: Any = None
 
 
-def _init_child(settings: Settings, nice: int, factory: str) -> None:
+def _init_child(settings: Settings, nice: int, factory: str, web: int | None = None) -> None:
     global _child_runtime
     # The parent decides when children stop (after draining); a SIGTERM sent to the whole
     # process group must not kill an answer half made.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     forkserver.die_with_parent()  # a web process killed outright leaves no child behind
+    if web is not None and os.getppid() != web:
+        # The parent is a fork server. Ours dies with the web process, the stdlib's (the
+        # fallback) does not: it lives while any child holds its "alive" pipe.
+        forkserver.die_with(web)
     if nice:
         os.nice(nice)
     from bot.context import runtime

@@ -11,9 +11,17 @@ forked from that single-threaded server, never from the web process, whose loop 
 threads must not cross a fork.
 
 - ``start(preload)`` forks the server when this process has one thread and the
-  interpreter's fork server has the layout this module knows (CPython 3.11–3.13); it
-  returns the server's pid. Otherwise it returns None and the stdlib starts its own
-  server on first use, importing ``preload`` (same behaviour, more memory).
+  interpreter's fork server has the private layout this module fills in
+  (``PRIVATE_ATTRIBUTES`` of ``multiprocessing.forkserver._forkserver`` and the
+  signature of ``forkserver.main``; checked on CPython 3.11.7, 3.12.1 and 3.13.0), and
+  then checks that it behaves: the stdlib adopts the server (``ensure_running`` keeps
+  it) and forks a trivial process through it. It returns the server's pid. Otherwise
+  (another layout, a server that authenticates its clients as 3.14's does, a check
+  that failed) it logs why, once per process, undoes what it did and returns None: the
+  stdlib then starts its own server on first use, a fresh interpreter importing
+  ``preload`` (the standard "forkserver" start method: the same answers, more memory
+  and a slower first answer). Where "forkserver" does not exist at all, ``context``
+  gives the platform's default start method.
 - The server imports ``preload`` itself after the fork (modules only the answers use),
   so the web process does not wait for them; its answer processes share them too.
 - The server ignores SIGINT and SIGTERM, like the answer processes: platforms signal the
@@ -27,6 +35,7 @@ each answer process makes its own (bot/answers.py).
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -36,28 +45,55 @@ import threading
 from collections.abc import Sequence
 from multiprocessing import forkserver
 
-KNOWN_VERSIONS = ((3, 11), (3, 12), (3, 13))
+log = logging.getLogger("partnerhub.answers")
+
+# What start() reads and writes of the stdlib's fork server (multiprocessing.forkserver's
+# module-level ``_forkserver``): its lock, and the three fields its own ensure_running()
+# fills in after starting a server. forkserver.main must take these parameters first.
+PRIVATE_ATTRIBUTES = ("_lock", "_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd")
+MAIN_PARAMETERS = ("listener_fd", "alive_r", "preload")
+PROBE_TIMEOUT_S = 30.0
+_said: set[str] = set()  # fallback reasons already logged by this process
 
 
 def context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
-    """The "forkserver" context, with ``preload`` for a server the stdlib starts itself."""
+    """The "forkserver" context, with ``preload`` for a server the stdlib starts itself
+    (the platform's default context where there is no fork server)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        _fall_back("this platform has no fork server; answer processes use the default start method")
+        return multiprocessing.get_context()
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(list(preload))
     return ctx
 
 
-def supported() -> bool:
-    """Whether this interpreter's fork server has the layout ``start`` fills in (checked
-    against CPython 3.11.7, 3.12.1 and 3.13.0; a server that authenticates its clients,
-    as later versions may, is left to the stdlib)."""
+def unsupported() -> str | None:
+    """Why ``start`` cannot fill in this interpreter's fork server (None: it can)."""
     import inspect
 
     server = getattr(forkserver, "_forkserver", None)
-    return (sys.version_info[:2] in KNOWN_VERSIONS and server is not None
-            and all(hasattr(server, a) for a in ("_lock", "_forkserver_pid", "_forkserver_address",
-                                                 "_forkserver_alive_fd"))
-            and list(inspect.signature(forkserver.main).parameters)[:3] == ["listener_fd", "alive_r", "preload"]
-            and not any("authkey" in name for name in vars(server)))
+    if server is None:
+        return "multiprocessing.forkserver._forkserver is missing"
+    missing = [name for name in PRIVATE_ATTRIBUTES if not hasattr(server, name)]
+    if missing:
+        return f"multiprocessing.forkserver._forkserver has no {', '.join(missing)}"
+    for method in ("ensure_running", "connect_to_new_process"):
+        if not callable(getattr(server, method, None)):
+            return f"multiprocessing.forkserver._forkserver has no {method}()"
+    try:
+        params = tuple(inspect.signature(forkserver.main).parameters)
+    except (AttributeError, TypeError, ValueError):
+        return "multiprocessing.forkserver.main is missing"
+    if params[:len(MAIN_PARAMETERS)] != MAIN_PARAMETERS:
+        return f"multiprocessing.forkserver.main takes {params}, not {MAIN_PARAMETERS} first"
+    if any("authkey" in name for name in (*vars(server), *params)):  # 3.14+: clients authenticate
+        return "this Python's fork server authenticates its clients"
+    return None
+
+
+def supported() -> bool:
+    """Whether this interpreter's fork server has the layout ``start`` fills in."""
+    return unsupported() is None
 
 
 def running_pid() -> int | None:
@@ -74,10 +110,30 @@ def running_pid() -> int | None:
 
 
 def start(preload: Sequence[str]) -> int | None:
-    """Fork this process into multiprocessing's fork server (see the module's docstring);
-    its pid, or None when that is not possible here (the stdlib then starts one)."""
-    if not supported() or threading.active_count() > 1:
+    """Fork this process into multiprocessing's fork server and check that it works (see
+    the module's docstring); its pid, or None when that is not possible here (the stdlib
+    then starts one)."""
+    reason = unsupported()
+    if reason is not None:
+        _fall_back(reason)
         return None
+    if threading.active_count() > 1:  # forking a threaded process is unsafe (tests): expected
+        return None
+    try:
+        pid = _fork_server(preload)
+    except Exception as exc:  # noqa: BLE001 - anything here means: let the stdlib do it
+        _fall_back(f"forking the fork server failed: {exc!r}")
+        _forget_server()
+        return None
+    reason = _misbehaves(pid)
+    if reason is not None:
+        _fall_back(reason)
+        _forget_server()
+        return None
+    return pid
+
+
+def _fork_server(preload: Sequence[str]) -> int:
     from multiprocessing import connection, resource_tracker, util
 
     server = forkserver._forkserver
@@ -105,6 +161,64 @@ def start(preload: Sequence[str]) -> int | None:
     return pid
 
 
+def _misbehaves(pid: int) -> str | None:
+    """Why the server forked as ``pid`` is not usable (None: it is). The stdlib must keep it
+    as its running server, and a process forked through it must run and exit cleanly: the
+    path every answer process takes. Costs one short-lived process (a few ms, plus the
+    server's import of ``preload``)."""
+    server = forkserver._forkserver
+    address = server._forkserver_address
+    try:
+        server.ensure_running()
+        if server._forkserver_pid != pid or server._forkserver_address != address:
+            return "the stdlib did not keep the forked fork server as its own"
+        probe = multiprocessing.get_context("forkserver").Process(target=os.getpid, name="partnerhub-fork-probe",
+                                                                   daemon=True)
+        probe.start()
+        probe.join(PROBE_TIMEOUT_S)
+        if probe.exitcode is None:
+            probe.kill()
+            probe.join(5)
+            return f"a process forked through the fork server did not finish within {PROBE_TIMEOUT_S:.0f} s"
+        if probe.exitcode != 0:
+            return f"a process forked through the fork server exited with {probe.exitcode}"
+        probe.close()
+    except Exception as exc:  # noqa: BLE001 - any failure of the private path: fall back
+        return f"the forked fork server did not work: {exc!r}"
+    return None
+
+
+def _forget_server() -> None:
+    """Undo ``_fork_server``: end the server this process forked and clear the stdlib's
+    fields, so that its own ensure_running() starts a fresh server."""
+    server = getattr(forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if pid is not None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+    if alive is not None:
+        try:
+            os.close(alive)
+        except OSError:
+            pass
+    for name in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd"):
+        try:
+            setattr(server, name, None)
+        except AttributeError:
+            pass
+
+
+def _fall_back(reason: str) -> None:
+    if reason not in _said:
+        _said.add(reason)
+        log.warning("answer processes come from the standard fork server (a fresh interpreter importing the app "
+                    "again: more memory, slower start): %s", reason)
+
+
 def die_with_parent(parent: int | None = None) -> None:
     """Have the kernel kill this process when its parent ends (Linux ``PR_SET_PDEATHSIG``).
 
@@ -121,6 +235,23 @@ def die_with_parent(parent: int | None = None) -> None:
         return
     if parent is not None and os.getppid() != parent:  # it ended before the call above
         os._exit(0)
+
+
+def die_with(pid: int) -> None:
+    """End this process (``os._exit``) when process ``pid`` ends, whoever its parent is: a
+    daemon thread waits on the pid's file descriptor (Linux 5.3+; elsewhere nothing)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return
+
+    def wait() -> None:
+        import select
+
+        select.select([fd], [], [])
+        os._exit(0)
+
+    threading.Thread(target=wait, name="partnerhub-die-with-web", daemon=True).start()
 
 
 def _serve(listener_fd: int, alive_r: int, alive_w: int, preload: list[str], parent: int) -> None:
@@ -142,4 +273,4 @@ def _serve(listener_fd: int, alive_r: int, alive_w: int, preload: list[str], par
         os._exit(code)  # no atexit handlers or finalizers of the web process run here
 
 
-__all__ = ["context", "start", "running_pid", "supported", "die_with_parent"]
+__all__ = ["context", "start", "running_pid", "supported", "unsupported", "die_with_parent", "die_with", "PRIVATE_ATTRIBUTES"]

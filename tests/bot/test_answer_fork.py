@@ -211,3 +211,62 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+# --- the fallback: a Python whose fork server is not laid out as bot/forkserver.py expects ---
+def test_a_fork_server_without_the_private_attributes_falls_back_and_says_so_once(monkeypatch, caplog):
+    monkeypatch.setattr(forkserver, "_said", set())
+    monkeypatch.delattr(stdlib_forkserver._forkserver, "_forkserver_alive_fd")
+    assert forkserver.unsupported() == "multiprocessing.forkserver._forkserver has no _forkserver_alive_fd"
+    caplog.set_level("WARNING", logger="partnerhub.answers")
+    assert forkserver.start(["bot.app"]) is None and forkserver.start(["bot.app"]) is None
+    said = [r.getMessage() for r in caplog.records if r.name == "partnerhub.answers"]
+    assert len(said) == 1 and "standard fork server" in said[0] and "_forkserver_alive_fd" in said[0]
+
+
+def test_a_fork_server_that_authenticates_its_clients_is_left_to_the_stdlib(monkeypatch):
+    # Python 3.14's server reads an authkey from each client: start() does not send one.
+    monkeypatch.setattr(forkserver, "_said", set())
+    monkeypatch.setattr(stdlib_forkserver._forkserver, "_forkserver_authkey", None, raising=False)
+    assert "authenticates" in forkserver.unsupported() and forkserver.start(["bot.app"]) is None
+
+
+SITECUSTOMIZE = """
+import multiprocessing.forkserver as f
+del f._forkserver._forkserver_alive_fd  # as if this Python's fork server had another layout
+"""
+
+
+def test_serve_falls_back_to_the_standard_fork_server_and_still_answers(tmp_path, fake_slack):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
+    proc, base = start_serve(tmp_path, fake_slack, env={"PYTHONPATH": path}, stdout=subprocess.DEVNULL,
+                             deadline_s=90)
+    left: list[int] = []
+    try:
+        sender = SlackSender(base, fake_slack)
+        keys = [sender.command("help") for _ in range(3)]
+        assert [fake_slack.wait_for_response(k, timeout=60)["text"] for k in keys] == ["Partner Hub help"] * 3
+        sender.http.close()
+        tree = _tree(proc.pid)
+        # The stdlib's server: a fresh interpreter, not a fork of the web process.
+        servers = [p for p in tree if tree[p] == proc.pid and b"forkserver import main" in _cmdline(p)]
+        assert len(servers) == 1
+        workers = [p for p in tree if tree[p] == servers[0]]
+        assert len(workers) == 2  # the two answer processes
+    finally:
+        left = [p for p in _tree(proc.pid) if p != proc.pid]
+        proc.kill()  # outright: the stdlib's server does not die with it, its children end it
+        proc.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while left and time.monotonic() < deadline:
+        left = [p for p in left if _alive(p)]
+        time.sleep(0.1)
+    for pid in left:  # leave nothing running, even when failing
+        os.kill(pid, signal.SIGKILL)
+    err = proc.communicate(timeout=10)[1]
+    assert left == []
+    said = [line for line in err.splitlines() if "standard fork server" in line]
+    assert len(said) == 1 and "_forkserver_alive_fd" in said[0]
