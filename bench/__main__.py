@@ -41,6 +41,9 @@ MODULES = {"serve": "bench.serve_idle",  # start-up time and idle PSS of `partne
            # issue 19's burst against a trivial bolt app, and CPU per answer kind (on the demo
            # partner: python -m bench.burst / python -m bench.answer_cpu without --url)
            "burst": "bench.burst", "answer_cpu": "bench.answer_cpu"}
+# Benchmarks that also run on their own demo partner built on the same backend (reported
+# as NAME_demo, before the large partner's run): the burst's targets are for both.
+DEMO_TOO = {"burst"}
 PG_ADMIN = os.environ.get("PARTNERHUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -89,8 +92,9 @@ def ensure_data(backend: str, customers: int) -> str:
     return url
 
 
-def run_one(name: str, url: str, customers: int) -> dict:
-    cmd = ([sys.executable, "-m", MODULES[name], "--url", url] if name in MODULES else
+def run_one(name: str, url: str, customers: int, demo_backend: str | None = None) -> dict:
+    cmd = ([sys.executable, "-m", MODULES[name], "--backend", demo_backend] if demo_backend else
+           [sys.executable, "-m", MODULES[name], "--url", url] if name in MODULES else
            [sys.executable, "-m", "bench.one", name, "--url", url, "--customers", str(customers)])
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=HERE.parent)
@@ -148,11 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     for backend in backends:
         url = ensure_data(backend, args.customers)
         for name in names:
-            print(f"[bench] {backend} {name} …", flush=True)
-            res = run_one(name, url, args.customers)
-            res["backend"] = backend
-            rows.append(res)
-            print(json.dumps(res), flush=True)
+            for demo in ([backend] if name in DEMO_TOO else []) + [None]:
+                label = f"{name}_demo" if demo else name
+                print(f"[bench] {backend} {label} …", flush=True)
+                res = run_one(name, url, args.customers, demo_backend=demo)
+                res.update(benchmark=label, backend=backend)
+                rows.append(res)
+                print(json.dumps(res), flush=True)
     print()
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"{'backend':<11}{'benchmark':<10}{'peak RSS MB':>12}  figures")

@@ -1,6 +1,7 @@
 """Issue 19's burst: 1,000 signed ``/partnerhub`` commands from 20 clients, answers timed.
 
     python -m bench.burst                      # the demo partner (built once into bench/out/)
+    python -m bench.burst --backend postgresql # the demo partner in PostgreSQL (partnerhub_bench_demo)
     python -m bench.burst --url sqlite:///bench/out/large-20000.db   # or: python -m bench --only burst
 
 The mix is ``customer sao paulo`` / ``kpis`` / ``expiring calling`` in turn. The same burst
@@ -37,21 +38,66 @@ WARMUP = 30
 ALONE = 5  # of each kind, one at a time
 AS_OF = date(2026, 11, 25)
 DEMO_DB = HERE / "out" / "demo-burst.db"
+DEMO_PG = "partnerhub_bench_demo"  # a database of its own on the benchmarks' server (bench/__main__.py's)
 
 
-def demo_url() -> str:
-    """The demo partner (``partnerhub demo``, 300 customers, workspace T0DEMO), built again
-    whenever the schema changed."""
-    stamp = DEMO_DB.with_suffix(".stamp")
+def demo_url(backend: str = "sqlite") -> str:
+    """The demo partner (``partnerhub demo``, 300 customers, workspace T0DEMO) on ``backend``,
+    built again whenever the schema changed: a SQLite file in bench/out/, or the PostgreSQL
+    database ``partnerhub_bench_demo`` (created, and dropped before a rebuild, here)."""
     schema = hashlib.sha256((HERE.parent / "migrations" / "versions" / "0001_initial.py").read_bytes()).hexdigest()
-    if not DEMO_DB.exists() or not stamp.exists() or stamp.read_text() != schema:
+    if backend == "postgresql":
+        stamp = DEMO_DB.with_name("demo-burst.pg.stamp")
+        url = _pg_url(DEMO_PG)
+        fresh = stamp.exists() and stamp.read_text() == schema and _pg_exists(DEMO_PG)
+        if not fresh:
+            _pg_recreate(DEMO_PG)
+    else:
+        stamp = DEMO_DB.with_suffix(".stamp")
+        url = f"sqlite:///{DEMO_DB}"
+        fresh = DEMO_DB.exists() and stamp.exists() and stamp.read_text() == schema
+        if not fresh:
+            DEMO_DB.unlink(missing_ok=True)
+    if not fresh:
         DEMO_DB.parent.mkdir(parents=True, exist_ok=True)
-        DEMO_DB.unlink(missing_ok=True)
-        subprocess.run([_exe("partnerhub"), "demo", "--database-url", f"sqlite:///{DEMO_DB}", "--as-of",
+        subprocess.run([_exe("partnerhub"), "demo", "--database-url", url, "--as-of",
                         AS_OF.isoformat(), "--out", str(HERE / "out" / "demo-burst-files")],
                        check=True, stdout=subprocess.DEVNULL)
         stamp.write_text(schema)
-    return f"sqlite:///{DEMO_DB}"
+    return url
+
+
+def _pg_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    from bench.__main__ import PG_ADMIN
+
+    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_admin(statement: str, **params):
+    from sqlalchemy import create_engine, text
+
+    from bench.__main__ import PG_ADMIN
+
+    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(text(statement), params)
+            return result.first() if result.returns_rows else None
+    finally:
+        engine.dispose()
+
+
+def _pg_exists(name: str) -> bool:
+    return _pg_admin("SELECT 1 FROM pg_database WHERE datname = :n", n=name) is not None
+
+
+def _pg_recreate(name: str) -> None:
+    # Only the demo's own database: the large partners' are bench/__main__.py's to build.
+    assert name == DEMO_PG
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_admin(f'CREATE DATABASE "{name}"')
 
 
 def who(url: str) -> tuple[str, str]:
@@ -200,7 +246,9 @@ def run_burst(url: str, *, team: str, user: str, requests: int = REQUESTS, concu
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.burst", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", help="database URL (default: the demo partner, built once)")
+    parser.add_argument("--url", help="database URL (default: the demo partner, built once per backend)")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite",
+                        help="where the demo partner is built when no --url is given")
     parser.add_argument("--team", help="default: the database's first workspace")
     parser.add_argument("--user", help="default: its partner's first full admin")
     parser.add_argument("--requests", type=int, default=REQUESTS)
@@ -211,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         trivial_app(int(args.trivial[0]), args.trivial[1])
         return 0
     sys.path.insert(0, str(HERE.parent))
-    url = args.url or demo_url()
+    url = args.url or demo_url(args.backend)
     team, user = who(url)
     result = run_burst(url, team=args.team or team, user=args.user or user, requests=args.requests,
                        concurrency=args.concurrency)
