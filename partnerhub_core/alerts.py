@@ -35,7 +35,14 @@ from partnerhub_core.alert_rules import (
     overage_alert,
     spike_alert,
 )
-from partnerhub_core.analytics.common import Kpi, Section, load_customers, load_latest_snapshots, load_subscriptions
+from partnerhub_core.analytics.common import (
+    Kpi,
+    Section,
+    column_list,
+    load_customers,
+    load_latest_snapshots,
+    load_subscriptions,
+)
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import AlertKind, AlertState, CustomerStatus, DigestSnapshot, Schedule
 from partnerhub_core.provenance import SourceFamily, source_states
@@ -218,7 +225,7 @@ def build_digest(
     listed = {cid: [value[s] for s in found] for cid, found in statuses.items()}
     current = {cid: set(found) for cid, found in listed.items()}
     changes = None if previous is None else changes_since(previous, current)
-    names = dict(zip((int(c) for c in customers["customer_id"]), customers["customer"]))
+    names = dict(zip(customers["customer_id"].astype("int64").tolist(), column_list(customers["customer"])))
     return Digest(
         partner_id=partner_id, as_of=as_of, tag=tag, region=region, kpis=kpis, alerts=built,
         changes=changes, names=names,
