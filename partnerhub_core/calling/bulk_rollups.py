@@ -205,9 +205,13 @@ def _bulk_upsert_rollups(session: Session, columns: dict, count: int) -> None:
     connection = session.connection()
     dialect = connection.dialect.name
     if dialect == "sqlite":
+        import numpy as np
+
+        # In the unique index's order (partner, day, customer …): SQLite walks it in order.
+        order = np.lexsort((columns["customer_id"], columns["day"]))  # stable: keeps the rest
         sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
                f"{_conflict(table, 'excluded')}")
-        connection.exec_driver_sql(sql, list(zip(*(_as_list(columns[n]) for n in names))))
+        connection.exec_driver_sql(sql, list(zip(*(_as_list(columns[n][order]) for n in names))))
         return
     if dialect != "postgresql":
         raise BadInput("Unsupported database {dialect}.", dialect=dialect)
