@@ -183,7 +183,7 @@ SUBSCRIPTION_COLUMNS = ["sub_pk", "customer_id", "subscription_id", "is_trial", 
 
 
 def _frame(session: Session, stmt, columns: list[str], dates: Iterable[str] = (),
-           instants: Iterable[str] = ()) -> pd.DataFrame:
+           instants: Iterable[str] = (), *, stream: bool = False) -> pd.DataFrame:
     """Run a Core select on the session's connection and build the frame column by column.
 
     The driver's plain tuples are read straight from the DBAPI cursor: SQLAlchemy's ``Row``
@@ -194,10 +194,15 @@ def _frame(session: Session, stmt, columns: list[str], dates: Iterable[str] = ()
     ``dates`` / ``instants`` name columns selected with ``_raw`` (no per-value conversion
     by SQLAlchemy: SQLite returns ISO text, PostgreSQL date objects) that are turned into
     datetime64 here in one vectorized step (instants in UTC, without time zone).
+
+    ``stream``: a plain read of many rows (a partner's customers, lines, snapshots). On
+    PostgreSQL it goes through a server-side cursor, so the driver holds one chunk, not the
+    whole result. Not for aggregates: PostgreSQL plans a cursor for its first rows and
+    without parallel workers (the licence trend took minutes instead of seconds).
     """
     conn = session.connection()
-    # PostgreSQL: a server-side cursor, so the driver holds one chunk, not the whole result.
-    result = conn.execute(stmt, execution_options={"stream_results": True, "max_row_buffer": FETCH_ROWS})
+    options = {"stream_results": True, "max_row_buffer": FETCH_ROWS} if stream else {}
+    result = conn.execute(stmt, execution_options=options)
     processors = _processors(stmt, conn.dialect, result.cursor.description)
     parts = []
     try:
@@ -323,7 +328,7 @@ def load_customers(
         if len(customer_ids) <= FEW_IDS:  # a page of a list: read only those rows
             stmt = stmt.where(Customer.id.in_(sorted(customer_ids)))
     df = _frame(session, stmt, CUSTOMER_COLUMNS, dates=["added_on"],
-                instants=["last_admin_sign_in", "sign_in_checked_at"])
+                instants=["last_admin_sign_in", "sign_in_checked_at"], stream=True)
     if customer_ids is not None:
         # Filtered in pandas: an allow-list can hold thousands of ids (bind-parameter limits).
         df = df[df["customer_id"].isin(set(customer_ids))]
@@ -336,7 +341,7 @@ def load_customer_names(session: Session, *, partner_id: int) -> pd.DataFrame:
     and dates to parse: a third of an uncached overview's customer read at 100,000)."""
     stmt = select(Customer.id, Customer.org_id, Customer.name, Customer.region).where(
         Customer.partner_id == partner_id)
-    return _frame(session, stmt, ["customer_id", "org_id", "customer", "region"])
+    return _frame(session, stmt, ["customer_id", "org_id", "customer", "region"], stream=True)
 
 
 def load_subscriptions(
@@ -361,7 +366,8 @@ def load_subscriptions(
         customer_ids = set(customer_ids)
         if len(customer_ids) <= FEW_IDS:
             stmt = stmt.where(Subscription.customer_id.in_(sorted(customer_ids)))
-    df = _frame(session, stmt, SUBSCRIPTION_COLUMNS, dates=["start_date", "end_date", "cancelled_on"])
+    df = _frame(session, stmt, SUBSCRIPTION_COLUMNS, dates=["start_date", "end_date", "cancelled_on"],
+                stream=True)
     if customer_ids is not None:
         df = df[df["customer_id"].isin(set(customer_ids))].reset_index(drop=True)
     return df
@@ -394,7 +400,7 @@ def load_latest_snapshots(
     if subscription_pks is not None:  # only these lines (few: a page of a list)
         stmt = stmt.where(ls.subscription_pk.in_(sorted(set(subscription_pks)) or [-1]))
     cols = ["sub_pk", "snap_week", "snap_total", "assigned", "used_7d", "used_90d"]
-    df = _frame(session, stmt, cols, dates=["snap_week"])
+    df = _frame(session, stmt, cols, dates=["snap_week"], stream=True)
     # Newest first within each line (one snapshot per line and week: uq_snapshot_week).
     df = df.sort_values(["sub_pk", "snap_week"], ascending=[True, False], kind="stable")
     df["rn"] = df.groupby("sub_pk", sort=False).cumcount() + 1 if len(df) else pd.Series(dtype="object")
