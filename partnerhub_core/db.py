@@ -86,9 +86,11 @@ def ping_when_idle(engine: Engine, idle_s: float | None = None) -> None:
 
     SQLAlchemy's ``pool_pre_ping`` pings on every checkout: on PostgreSQL one more round trip
     (autocommit on, ``SELECT 1``, autocommit off) per transaction, ~1.2 ms of a ~12 ms answer
-    in the burst (bench/RESULTS.md). A connection in constant use was alive a moment ago;
-    the rare server restart within ``idle_s`` of a use still fails that one transaction,
-    and the pool reconnects after it."""
+    in the burst (bench/RESULTS.md). A connection in constant use was alive a moment ago.
+    One the server closed (restart, terminated backend) is seen with no round trip: the
+    server's goodbye, or the end of the stream, makes the idle socket readable, and it is
+    pinged and replaced. Only a connection lost silently (a network drop) within ``idle_s``
+    of a use fails one transaction; the pool reconnects after it."""
     import time
 
     from sqlalchemy import event, exc
@@ -102,7 +104,9 @@ def ping_when_idle(engine: Engine, idle_s: float | None = None) -> None:
     @event.listens_for(engine, "checkout")
     def _ping_if_idle(dbapi_conn, record, _proxy):
         since = record.info.pop("partnerhub_idle_since", None)  # None: connected just now
-        if since is None or time.monotonic() - since < (PING_AFTER_IDLE_S if idle_s is None else idle_s):
+        if since is None:
+            return
+        if time.monotonic() - since < (PING_AFTER_IDLE_S if idle_s is None else idle_s) and not _readable(dbapi_conn):
             return
         try:
             dialect.do_ping(dbapi_conn)
@@ -110,6 +114,17 @@ def ping_when_idle(engine: Engine, idle_s: float | None = None) -> None:
             if dialect.is_disconnect(err, dbapi_conn, None):
                 raise exc.DisconnectionError() from err  # the pool connects afresh and retries
             raise
+
+
+def _readable(dbapi_conn) -> bool:
+    """Whether an idle connection's socket has something to read (nothing is expected)."""
+    import select
+
+    try:
+        ready, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    except (AttributeError, OSError, ValueError):  # no socket to look at: ping by age only
+        return False
+    return bool(ready)
 
 
 def open_engine(url: str, *, create: bool = False, **kw) -> Engine:

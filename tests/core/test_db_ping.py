@@ -50,3 +50,24 @@ def test_an_idle_connection_the_server_dropped_is_replaced_before_use(pg_databas
     finally:
         admin.dispose()
         engine.dispose()
+
+
+def test_a_connection_the_server_closed_a_moment_ago_is_replaced_without_waiting(pg_database_url, monkeypatch):
+    # A server restart seconds after an answer: the idle socket holds the server's goodbye,
+    # so the connection is pinged (and replaced) although it was idle for less than the limit.
+    import time
+
+    engine = make_engine(pg_database_url)
+    admin = create_engine(pg_database_url, isolation_level="AUTOCOMMIT")
+    try:
+        pings = _counting_pings(monkeypatch, engine)
+        first = _backend_pid(engine)
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        time.sleep(0.2)  # the terminated backend's message reaches the socket
+        second = _backend_pid(engine)
+        assert second != first and len(pings) == 1
+        assert _backend_pid(engine) == second and len(pings) == 1  # a live idle socket: no ping
+    finally:
+        admin.dispose()
+        engine.dispose()
