@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import exists
 from sqlmodel import Session, select
 
 from partnerhub_core.errors import NotAllowed
-from partnerhub_core.models import CustomerAdmin, PartnerAdmin, Role
+from partnerhub_core.models import Customer, CustomerAdmin, PartnerAdmin, Region, Role
 
 
 class Permission(StrEnum):
@@ -106,3 +107,21 @@ def visible_customer_ids(session: Session, actor: Actor) -> set[int] | None:
         )
     ).all()
     return set(rows) if actor.within is None else set(rows) & actor.within
+
+
+def visible_regions(session: Session, actor: Actor) -> list[str]:
+    """The regions of the customers the actor can see, in the Region enum's order. Seeing
+    every customer: one probe of ix_customer_partner_region per region, in one query, not a
+    DISTINCT over all the partner's customers (20,000 rows: 10-25 ms of PostgreSQL per
+    analytics answer, bench/RESULTS.md)."""
+    scope = visible_customer_ids(session, actor)
+    if scope is None:
+        regions = list(Region)
+        present = session.execute(select(*(
+            exists().where(Customer.partner_id == actor.partner_id, Customer.region == r.value).label(f"r{i}")
+            for i, r in enumerate(regions)))).one()
+        return [r.value for r, here in zip(regions, present) if here]
+    stmt = (select(Customer.region).where(Customer.partner_id == actor.partner_id,
+                                          Customer.id.in_(sorted(scope) or [-1])).distinct())
+    found = set(session.exec(stmt).all())
+    return [r.value for r in Region if r.value in found]

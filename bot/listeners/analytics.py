@@ -15,8 +15,6 @@ import re
 from dataclasses import dataclass, replace
 
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy import exists
-from sqlmodel import select
 
 from bot import values
 from bot.commands import subcommand
@@ -30,7 +28,6 @@ from partnerhub_core.analytics.common import Section
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_, words
 from partnerhub_core.i18n.glossary import region_label
-from partnerhub_core.models import Customer, Region
 from partnerhub_core.unknown import note_lines
 
 ROWS_SHOWN = 10
@@ -146,8 +143,8 @@ def show(ctx: Ctx, query: Query) -> dict:
     switch = [Query(query.key, p, query.region, query.tag) for p in subscriptions.PRODUCTS if p != query.product]
     others = [Query(k, query.product or "meetings", query.region, query.tag)
               for k in (*SECTION_KEYS, "trend") if k != query.key]
-    # F8: a region choice only when the caller's customers live in more than one region.
-    regions = present_regions(ctx)
+    # A region choice only when the caller's customers live in more than one region.
+    regions = auth.visible_regions(ctx.session, ctx.actor)
     region_buttons = []
     if len(regions) > 1:
         if query.region:
@@ -173,24 +170,6 @@ def show(ctx: Ctx, query: Query) -> dict:
         charts=uploaded,
         chart_problem=problem,
     )
-
-
-def present_regions(ctx: Ctx) -> list[str]:
-    """The regions of the customers the caller can see, in the Region enum's order. Seeing
-    every customer: one probe of ix_customer_partner_region per region, in one query, not a
-    DISTINCT over all the partner's customers (20,000 rows: 10-25 ms of PostgreSQL per
-    analytics answer, bench/RESULTS.md)."""
-    scope = auth.visible_customer_ids(ctx.session, ctx.actor)
-    if scope is None:
-        regions = list(Region)
-        present = ctx.session.execute(select(*(
-            exists().where(Customer.partner_id == ctx.partner_id, Customer.region == r.value).label(f"r{i}")
-            for i, r in enumerate(regions)))).one()
-        return [r.value for r, here in zip(regions, present) if here]
-    stmt = (select(Customer.region).where(Customer.partner_id == ctx.partner_id,
-                                          Customer.id.in_(sorted(scope) or [-1])).distinct())
-    found = set(ctx.session.exec(stmt).all())
-    return [r.value for r in Region if r.value in found]
 
 
 def download(ctx: Ctx, action: dict) -> dict | None:
