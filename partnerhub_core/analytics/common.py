@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -23,6 +22,7 @@ from partnerhub_core.i18n import N_
 from partnerhub_core.lazy import lazy_module
 from partnerhub_core.rounding import displayed_figures
 from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, Subscription, Tag, search_key
+from partnerhub_core.analytics.frames import _frame, _raw  # noqa: F401  (_frame: imported from here too)
 
 pd = lazy_module("pandas")  # imported on first use: a customer lookup needs only the light parts
 
@@ -180,106 +180,6 @@ CUSTOMER_COLUMNS = ["customer_id", "org_id", "customer", "name_key", "region", "
 SUBSCRIPTION_COLUMNS = ["sub_pk", "customer_id", "subscription_id", "is_trial", "product",
                         "total_licenses", "start_date", "end_date", "auto_renew",
                         "provisioning_state", "payment_state", "invoice_ref", "cancelled_on"]
-
-
-def _frame(session: Session, stmt, columns: list[str], dates: Iterable[str] = (),
-           instants: Iterable[str] = (), *, stream: bool = False) -> pd.DataFrame:
-    """Run a Core select on the session's connection and build the frame column by column.
-
-    The driver's plain tuples are read straight from the DBAPI cursor: SQLAlchemy's ``Row``
-    objects cost more than the query itself at 100k rows. The few columns whose type
-    converts values (booleans on SQLite) get SQLAlchemy's own result processor, so every
-    value is what ``Row`` would have held and the frame's dtypes are unchanged.
-
-    ``dates`` / ``instants`` name columns selected with ``_raw`` (no per-value conversion
-    by SQLAlchemy: SQLite returns ISO text, PostgreSQL date objects) that are turned into
-    datetime64 here in one vectorized step (instants in UTC, without time zone).
-
-    ``stream``: a plain read of many rows (a partner's customers, lines, snapshots). On
-    PostgreSQL it goes through a server-side cursor, so the driver holds one chunk, not the
-    whole result. Not for aggregates: PostgreSQL plans a cursor for its first rows and
-    without parallel workers (the licence trend took minutes instead of seconds).
-    """
-    conn = session.connection()
-    options = {"stream_results": True, "max_row_buffer": FETCH_ROWS} if stream else {}
-    result = conn.execute(stmt, execution_options=options)
-    processors = _processors(stmt, conn.dialect, result.cursor.description)
-    parts = []
-    try:
-        # In chunks: a whole result's tuples at once held hundreds of MB at 100,000 customers
-        # (and the process keeps what it once held); a chunk's are freed once it is a frame.
-        # The result's own raw fetch: it hands out the row a server-side cursor's result
-        # read ahead, and the driver's tuples as they are (no Row objects); once the rows
-        # are exhausted the result swaps in a strategy that returns none.
-        while rows := result.cursor_strategy.fetchmany(result, result.cursor, FETCH_ROWS):
-            # pandas' record constructor transposes in C (3x faster than zip(*rows) into lists).
-            part = pd.DataFrame.from_records(rows, columns=columns)
-            for i, (name, proc) in enumerate(zip(columns, processors)):
-                if proc is not None:  # from the raw values: the record constructor made 0/1/None numbers
-                    part[name] = [proc(r[i]) for r in rows]
-            parts.append(part)
-    finally:
-        result.close()
-    if not parts:
-        df = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    elif len(parts) == 1:
-        df = parts[0]
-    else:
-        df = _concat_parts(parts, columns, processors)
-    for col in dates:
-        df[col] = _to_datetime(df[col]) if len(df) else pd.Series(dtype="datetime64[ns]")
-    for col in instants:
-        df[col] = (_to_datetime(df[col], utc=True).dt.tz_localize(None)
-                   if len(df) else pd.Series(dtype="datetime64[ns]"))
-    return df
-
-
-FETCH_ROWS = 50_000
-
-
-def _concat_parts(parts: list[pd.DataFrame], columns: list[str], processors: list) -> pd.DataFrame:
-    """The chunks as one frame with the dtypes one frame of every row would have had: where
-    the chunks' dtypes differ (a chunk of ints without a None beside one with), the column
-    is inferred again from all its values, as ``_frame`` infers it."""
-    df = pd.concat(parts, ignore_index=True)
-    for name, proc in zip(columns, processors):
-        if len({str(part[name].dtype) for part in parts}) == 1:
-            continue
-        values = [v for part in parts for v in part[name].to_numpy(dtype=object).tolist()]
-        if proc is not None:  # a column made from a list of processed values
-            df[name] = values
-        else:  # the record constructor's inference, over every value
-            df[name] = pd.DataFrame.from_records([(v,) for v in _unconverted(values)], columns=[name])[name]
-    return df
-
-
-def _unconverted(values: list) -> list:
-    """A chunk's NaN stood for a None the record constructor got (ints with a NULL made
-    float64): back to None, so the inference over every value sees what it would have."""
-    return [None if isinstance(v, float) and v != v else v for v in values]
-
-
-def _processors(stmt, dialect, description) -> list:
-    """Per selected column, SQLAlchemy's result processor for this dialect and the driver's
-    type code of the column (None: the value is used as is), as ``Row`` would apply it."""
-    out = []
-    for col, desc in zip(stmt.selected_columns, description):
-        out.append(col.type.dialect_impl(dialect).result_processor(dialect, desc[1]))
-    return out
-
-
-def _to_datetime(values: pd.Series, utc: bool = False) -> pd.Series:
-    """ISO text (SQLite) or date/datetime objects (PostgreSQL) to datetime64: the ISO 8601
-    parser when every text value is ISO (what SQLAlchemy stores), else value by value."""
-    try:
-        return pd.to_datetime(values, errors="raise", utc=utc, format="ISO8601")
-    except (ValueError, TypeError):
-        return pd.to_datetime(values, errors="coerce", utc=utc, format="mixed")
-
-
-def _raw(column):
-    """Select a date/datetime column without SQLAlchemy's per-row conversion (see ``_frame``)."""
-    return sa.type_coerce(column, sa.String).label(column.key)
 
 
 def resolve_tag(session: Session, partner_id: int, tag: str) -> Tag:

@@ -1,4 +1,4 @@
-"""The column-wise frame loaders (analytics/common.py ``_frame``) and the column-wise alert
+"""The column-wise frame loaders (analytics/frames.py ``_frame``) and the column-wise alert
 rows (alert_rules ``_rows``, ``abandoned_spikes``): values, dtypes and order by hand, on
 SQLite and PostgreSQL (issue 19 item 8)."""
 from dataclasses import replace
@@ -82,7 +82,7 @@ def test_frames_read_in_chunks_are_one_frame_of_every_row(session, monkeypatch):
     """``_frame`` fetches in chunks (a server-side cursor on PostgreSQL): every row once, and
     where chunks differ in dtype (ints without a NULL beside ints with one, booleans beside a
     NULL) the column is what one frame of every row gives."""
-    from partnerhub_core.analytics import common
+    from partnerhub_core.analytics import frames
 
     p = make_partner(session)
     customers = [make_customer(session, p, f"C{i}") for i in range(5)]
@@ -99,12 +99,12 @@ def test_frames_read_in_chunks_are_one_frame_of_every_row(session, monkeypatch):
     whole = {name: load() for name, load in loads.items()}
     assert len(whole["customers"]) == 5 and len(whole["subs"]) == 5 and len(whole["snaps"]) == 5
     for size in (1, 2, 4):
-        monkeypatch.setattr(common, "FETCH_ROWS", size)
+        monkeypatch.setattr(frames, "FETCH_ROWS", size)
         for name, load in loads.items():
             pd.testing.assert_frame_equal(load(), whole[name])
     parts = [pd.DataFrame.from_records([(1, True)], columns=["n", "b"]),
              pd.DataFrame.from_records([(None, None)], columns=["n", "b"])]
-    joined = common._concat_parts(parts, ["n", "b"], [None, None])
+    joined = frames._concat_parts(parts, ["n", "b"], [None, None])
     pd.testing.assert_frame_equal(joined, pd.DataFrame.from_records([(1, True), (None, None)], columns=["n", "b"]))
 
 
