@@ -8,8 +8,6 @@ Everything with the analytics cache off, so every run reads the database and com
 what changed); the rest of the post is the CSVs and the charts (licence trends included)."""
 from __future__ import annotations
 
-import statistics
-import time
 from datetime import date, datetime
 
 
@@ -43,7 +41,7 @@ def parts(url: str, as_of: date, repeat: int = 3) -> dict:
     the alert rows of each alert, ``build_digest``, ``overview`` (KPIs + five sections), the
     licence trends of both products (the digest's charts) and the whole digest post.
     Median wall and CPU (ms) of ``repeat`` runs after a warm-up."""
-    from bench.one import _settings, session_for
+    from bench.one import _settings, session_for, wall_and_cpu
     from partnerhub_core import alert_rules, alerts
     from partnerhub_core.analytics import cache, common
     from partnerhub_core.analytics import subscriptions as subs
@@ -52,14 +50,8 @@ def parts(url: str, as_of: date, repeat: int = 3) -> dict:
     from partnerhub_core.timeutil import last_completed_week_ending
 
     def timed(fn) -> dict:
-        fn()
-        walls, cpus = [], []
-        for _ in range(repeat):
-            wall, cpu = time.perf_counter(), time.process_time()
-            fn()
-            walls.append((time.perf_counter() - wall) * 1000)
-            cpus.append((time.process_time() - cpu) * 1000)
-        return {"wall": round(statistics.median(walls)), "cpu": round(statistics.median(cpus))}
+        wall, cpu = wall_and_cpu(fn, repeat)
+        return {"wall": round(wall), "cpu": round(cpu)}
 
     settings = _settings(url)
     kinds = [k.value for k in AlertKind]
