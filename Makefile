@@ -48,7 +48,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The scale benchmarks (bench/RESULTS.md): 20,000 customers, then the 100,000-customer
-# distributor's answer paths (its first build takes about a quarter of an hour per backend).
+# distributor's answer paths (its first build takes up to half an hour per backend on 2 cores).
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench --distributor $(BENCH_DISTRIBUTOR_ARGS)
