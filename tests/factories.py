@@ -188,3 +188,13 @@ def make_tag(session: Session, partner: Partner, name: str = "VIP", *, customers
         session.add(CustomerTag(customer_id=customer.id, tag_id=tag.id, partner_id=partner.id))
     session.flush()
     return tag
+
+
+def demo_partner_id(engine, *, customers: int, as_of: date, seed: int) -> int:
+    """A committed demo partner (``partnerhub demo``'s data) in ``engine``; its id."""
+    from partnerhub_core.sources.demo import build_demo_partner
+
+    with Session(engine, expire_on_commit=False) as s:
+        partner = build_demo_partner(s, customers=customers, as_of=as_of, seed=seed)
+        s.commit()
+        return partner.id

@@ -117,19 +117,16 @@ def test_core_filters_fold_case_and_accents():
         CustomerFilters.parse(["status:banana"])
 
 
-def test_cli_reads_the_words_with_lang_pt_br(capsys, monkeypatch, db_url, linked, world):
-    from bot.cli import main
+def _cli(capsys, monkeypatch, db_url, linked):
+    """``partnerhub ARGS`` on the test partner: (exit code, stdout, stderr)."""
+    from tests.cli.test_demo_and_read_commands import run as run_cli
 
-    def run(*args):
-        monkeypatch.setattr("sys.argv", ["partnerhub", *args, "--database-url", db_url,
-                                         "--partner", str(linked.partner_id)])
-        try:
-            main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code
-        out, err = capsys.readouterr()
-        return code, out, err
+    return lambda *args: run_cli(capsys, monkeypatch, *args, "--database-url", db_url,
+                                 "--partner", str(linked.partner_id))
+
+
+def test_cli_reads_the_words_with_lang_pt_br(capsys, monkeypatch, db_url, linked, world):
+    run = _cli(capsys, monkeypatch, db_url, linked)
 
     code, typed, err = run("kpis", "chamadas", "Europa", "--lang", "pt-BR", "--json")
     assert code == 0, err
@@ -152,17 +149,7 @@ def test_a_scoped_channel_refuses_a_region_asked_for_in_other_words(slack, fake_
 
 
 def test_cli_section_names_in_the_readers_words(capsys, monkeypatch, db_url, linked, world):
-    from bot.cli import main
-
-    def run(*args):
-        monkeypatch.setattr("sys.argv", ["partnerhub", *args, "--database-url", db_url,
-                                         "--partner", str(linked.partner_id)])
-        try:
-            main()
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code
-        return (code, *capsys.readouterr())
+    run = _cli(capsys, monkeypatch, db_url, linked)
 
     typed = run("section", "vencen", "llamadas", "--lang", "es", "--json")
     english = run("section", "expiring", "calling", "--lang", "es", "--json")

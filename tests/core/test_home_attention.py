@@ -15,8 +15,8 @@ from partnerhub_core.analytics.attention import ending_within, status_counts
 from partnerhub_core.analytics.common import INT, Column, Section
 from partnerhub_core.analytics.subscriptions import overview
 from partnerhub_core.models import CustomerStatus
-from partnerhub_core.sources.demo import build_demo_partner
 from partnerhub_core.statuses import customer_statuses
+from tests.factories import demo_partner_id
 
 AS_OF = date(2026, 6, 3)
 
@@ -49,10 +49,7 @@ def test_ending_within_keeps_the_table_order_and_counts_all():
 
 @pytest.fixture
 def demo(engine):
-    with Session(engine, expire_on_commit=False) as s:
-        partner = build_demo_partner(s, customers=60, as_of=AS_OF, seed=5)
-        s.commit()
-        return partner.id
+    return demo_partner_id(engine, customers=60, as_of=AS_OF, seed=5)
 
 
 def test_ending_within_matches_filtering_every_row_of_the_demo(engine, settings, demo):

@@ -12,17 +12,14 @@ from sqlmodel import Session, select
 
 from partnerhub_core.analytics.subscription_trend import license_trend
 from partnerhub_core.models import Customer, LicenseSnapshot, Subscription
-from partnerhub_core.sources.demo import build_demo_partner
+from tests.factories import demo_partner_id
 
 AS_OF = date(2026, 6, 3)
 
 
 @pytest.fixture
 def demo(engine):
-    with Session(engine, expire_on_commit=False) as s:
-        partner = build_demo_partner(s, customers=30, as_of=AS_OF, seed=11)
-        s.commit()
-        return partner.id
+    return demo_partner_id(engine, customers=30, as_of=AS_OF, seed=11)
 
 
 def _by_hand(s: Session, pid: int, product: str, region: str | None) -> dict[date, list[int]]:
