@@ -4,7 +4,8 @@
 - ``run_report(...)`` streams one report as CSV into a binary file and returns its F21
   file name ``<Template Name>_<alphanumeric>_<Download Date>.csv``; ``write_report(...)``
   the same, returning the name and the number of rows (``WrittenReport``).
-- ``section_csv(section, locale)``: the CSV behind any analytics table (F30).
+- ``section_csv(section, locale)``: the CSV behind any analytics table (F30), written
+  column by column (``sectioncsv``).
 - ``report_regions(...)``: the regions a report's data spans; offer a region choice
   only when there are two or more (F8, F22).
 
@@ -20,7 +21,6 @@ import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from io import BytesIO
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -28,9 +28,7 @@ from sqlmodel import Session
 
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_, decimal_symbol, translations
-from partnerhub_core.i18n.glossary import named
 from partnerhub_core.models import CustomerTag, Region
-from partnerhub_core.rounding import displayed
 from partnerhub_core.reports.csvout import BOM, CsvWriter, neutralise
 from partnerhub_core.reports.definitions import (
     REPORTS,
@@ -40,6 +38,7 @@ from partnerhub_core.reports.definitions import (
     iter_values,
     select_columns,
 )
+from partnerhub_core.reports.sectioncsv import section_csv
 from partnerhub_core.reports.xlsxout import XlsxWriter
 from partnerhub_core.reports.templates import (
     TEMPLATE_PREFIX,
@@ -51,7 +50,6 @@ from partnerhub_core.reports.templates import (
     save_template,
 )
 from partnerhub_core.timeutil import last_completed_week_ending
-from partnerhub_core.unknown import UNKNOWN, note_lines
 
 __all__ = [
     "REPORTS", "FORMATS", "BOM", "ReportColumn", "ReportDef", "ResolvedReport", "run_report", "write_report", "WrittenReport",
@@ -227,44 +225,3 @@ def report_regions(*, session: Session, partner_id: int, report: str) -> list[st
     definition = resolve_report(session, partner_id, report).definition
     found = set(session.execute(definition.region_query(partner_id)).scalars())
     return [r.value for r in Region if r.value in found]
-
-
-def _header(label: str, kind: str) -> str:
-    return label + " (%)" if kind == "percent" and "%" not in label else label
-
-
-def section_csv(section, locale: str = "en") -> bytes:
-    """The CSV of an analytics table (F30): the section's columns, translated headers.
-
-    Percentages are written as percentage points (12.5 for 12.5%; 12,5 in pt-BR and es), rounded half-up to the
-    shown decimals (rounding.py), with "(%)" added to a header that does not already say
-    "%" ("Assigned %" stays as it is), so a spreadsheet gets a number, not text."""
-    gettext = translations(locale).gettext
-    buf = BytesIO()
-    writer = CsvWriter(buf, decimal=decimal_symbol(locale))
-    columns = list(section.columns)
-    writer.header(
-        _header(gettext(c.label), c.kind) for c in columns
-    )
-    for record in section.rows():
-        values = []
-        for c in columns:
-            value = record.get(c.key)
-            if value is None and c.source:  # unknown, not empty: its source gave no figure
-                value = UNKNOWN
-            elif c.kind == "percent" and value is not None:
-                value = displayed(value, "percent")  # the points people read, half-up (rounding.py)
-            elif c.kind == "float" and value is not None:
-                value = displayed(value, "float")
-            elif c.kind == "bool" and value is not None:
-                value = gettext(N_("Yes")) if value else gettext(N_("No"))
-            else:
-                value = named(value, c.kind, gettext)  # region and product names, not codes
-            values.append(value)
-        writer.row(values)
-    notes = note_lines(getattr(section, "notes", []), gettext, locale)
-    if notes:  # after a blank row, one line per missing source: which, and how to connect it
-        writer.row([])
-        for line in notes:
-            writer.row([line])
-    return buf.getvalue()
