@@ -48,10 +48,10 @@ from partnerhub_core.analytics.common import (
     _plain as plain_value,
     column_list,
     date_col,
-    plain_column,
 )
 from partnerhub_core.i18n import N_
 from partnerhub_core.models import AlertKind, CallRollup
+from partnerhub_core.plain_values import plain_values
 from partnerhub_core.settings import Settings
 from partnerhub_core.statuses import counts_as_expiring
 from partnerhub_core.timeutil import last_completed_week_ending
@@ -296,8 +296,12 @@ def _rows(kind: str, section: Section) -> list[AlertRow]:
     """One AlertRow per customer: its lines folded together, fingerprinted.
 
     Column-wise: the customers are grouped once (``pd.factorize``, first appearance order,
-    rows in table order, a missing customer left out as groupby would) and each column is
-    read once as a plain list; only the facts each alert shows are built per line.
+    rows in table order, a missing customer left out as groupby would); each line's facts
+    and its part of the fingerprint are built for the whole table in one pass over its
+    columns (``_line_facts``), and the loop per customer only gathers its lines and hashes.
+    A fingerprint is what an acknowledged alert was muted on, so it must stay the text
+    ``fingerprint`` hashes: ``tests/core/test_alert_rows_columns.py`` compares the rows
+    with the per-line build they replaced.
     """
     table = section.table
     if table.empty:
@@ -305,42 +309,59 @@ def _rows(kind: str, section: Section) -> list[AlertRow]:
     codes, uniques = pd.factorize(table["customer_id"], sort=False)
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    order = order[len(codes) - int(counts.sum()):]  # missing customers (code -1) sort first
-    groups = np.split(order, np.cumsum(counts)[:-1]) if len(uniques) else []
+    order = order[len(codes) - int(counts.sum()):].tolist()  # missing customers (code -1) sort first
+    ends = np.cumsum(counts).tolist()
     col = _Columns(table)
     customer = col["customer"]
-    keys = [k for k in table.columns if k != "customer_id"]  # low assignment: every column
+    name = str(kind)
+    lines, parts = _line_facts(kind, table, col)
     rows: list[AlertRow] = []
-    for cid, group in zip(uniques.tolist(), groups):
-        first = int(group[0])
-        at = group.tolist()
-        if kind == AlertKind.EXPIRING:
-            sub, prod, trial, auto = col["subscription_id"], col["product"], col["trial"], col["auto_renew"]
-            end, left = col["end_date"], col["days_left"]
-            lines = [{"subscription_id": sub[i], "product": prod[i], "trial": bool(trial[i]),
-                      "auto_renew": bool(auto[i]), "end_date": end[i], "days_left": int(left[i])} for i in at]
-            facts = {"lines": lines}
-            fp = fingerprint(kind, *sorted(f"{x['subscription_id']}:{x['product']}:{x['end_date']}" for x in lines))
-        elif kind == AlertKind.OVERAGE:
-            sub, prod, total, assigned, over = (col["subscription_id"], col["product"], col["total_licenses"],
-                                                col["assigned"], col["overage"])
-            lines = [{"subscription_id": sub[i], "product": prod[i], "total": int(total[i]),
-                      "assigned": int(assigned[i]), "overage": int(over[i])} for i in at]
-            facts = {"lines": lines}
-            fp = fingerprint(kind, *sorted(f"{x['subscription_id']}:{x['product']}:{x['overage']}" for x in lines))
-        elif kind == AlertKind.ABANDONED_SPIKE:
+    start = 0
+    for cid, stop in zip(uniques.tolist(), ends):
+        first = order[start]
+        if stop - start == 1:  # most customers have one line
+            facts = {"lines": [lines[first]]} if lines is not None else None
+            keys = [parts[first]] if parts is not None else []
+        else:
+            at = order[start:stop]
+            facts = {"lines": [lines[i] for i in at]} if lines is not None else None
+            keys = sorted([parts[i] for i in at]) if parts is not None else []
+        start = stop
+        if kind == AlertKind.ABANDONED_SPIKE:
             facts = {"week_ending": col["week_ending"][first], "queue_calls": int(col["queue_calls"][first]),
                      "queue_abandoned": int(col["queue_abandoned"][first]), "rate": float(col["rate"][first]),
                      "baseline_rate": float(col["baseline_rate"][first])}
-            fp = fingerprint(kind, facts["week_ending"])  # a new week's spike is a new alert
-        else:  # low assignment: the lines and their size; weekly assignment changes are noise
-            subs_ids = sorted(str(col["subscription_id"][i]) for i in at) if "subscription_id" in table else []
-            plain = [col.plain(k) for k in keys]
-            facts = {"lines": [dict(zip(keys, [p[i] for p in plain])) for i in at]}
-            fp = fingerprint(kind, *subs_ids)
-        rows.append(AlertRow(kind=str(kind), customer_id=int(cid), customer=str(customer[first]),
-                             fingerprint=fp, facts=facts))
+            keys = [str(facts["week_ending"])]  # a new week's spike is a new alert
+        text = "|".join([name, *keys])  # as fingerprint(kind, *keys) joins them
+        rows.append(AlertRow(kind=name, customer_id=int(cid), customer=str(customer[first]),
+                             fingerprint=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], facts=facts))
     return rows
+
+
+def _line_facts(kind: str, table: pd.DataFrame, col: "_Columns") -> tuple[list | None, list | None]:
+    """For every line of the table: the facts the alert shows of it, and its part of the
+    fingerprint (None: the kind shows no lines / fingerprints no line)."""
+    if kind == AlertKind.EXPIRING:
+        sub, prod, end = col["subscription_id"], col["product"], col["end_date"]
+        lines = [{"subscription_id": s, "product": p, "trial": t, "auto_renew": a, "end_date": e, "days_left": d}
+                 for s, p, t, a, e, d in zip(sub, prod, map(bool, col["trial"]), map(bool, col["auto_renew"]),
+                                             end, map(int, col["days_left"]))]
+        return lines, [f"{s}:{p}:{e}" for s, p, e in zip(sub, prod, end)]
+    if kind == AlertKind.OVERAGE:
+        sub, prod, over = col["subscription_id"], col["product"], [int(v) for v in col["overage"]]
+        lines = [{"subscription_id": s, "product": p, "total": t, "assigned": a, "overage": o}
+                 for s, p, t, a, o in zip(sub, prod, map(int, col["total_licenses"]), map(int, col["assigned"]),
+                                          over)]
+        return lines, [f"{s}:{p}:{o}" for s, p, o in zip(sub, prod, over)]
+    if kind == AlertKind.ABANDONED_SPIKE:
+        return None, None
+    # Low assignment: every column as the table has it; the lines and their size are the
+    # fingerprint (weekly assignment changes are noise).
+    keys = [k for k in table.columns if k != "customer_id"]
+    lines = [dict(zip(keys, values)) for values in zip(*[col.plain(k) for k in keys])] if keys else \
+        [{} for _ in range(len(table))]
+    parts = [str(v) for v in col["subscription_id"]] if "subscription_id" in table else None
+    return lines, parts
 
 
 class _Columns:
@@ -357,7 +378,7 @@ class _Columns:
 
     def plain(self, key: str) -> list:
         if key not in self._plain:
-            self._plain[key] = plain_column(self._table[key])
+            self._plain[key] = plain_values(self._table[key])
         return self._plain[key]
 
 

@@ -3,7 +3,7 @@
 A digest's five CSVs hold ~100,000 rows at a 100,000-customer partner; formatting them
 cell by cell (a dict per row, then unknown / percent / bool / region checks per cell)
 took 3–4 s. Here each column is formatted once: its values are listed once
-(``plain_column``, the values ``Section.rows`` gives), a column of plain integers is
+(``plain_values``: the values ``Section.rows`` gives), a column of plain integers is
 written as it is, and every other cell goes through ``cell_rule`` — exactly the per-cell
 rule of the old writer — once per *distinct* value of the column (most repeat: dates,
 regions, products, rounded percentages). The rows are then written by the csv module in
@@ -17,11 +17,9 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from partnerhub_core.i18n import N_, decimal_symbol, translations
 from partnerhub_core.i18n.glossary import named
-from partnerhub_core.reports.csvout import BOM, _with_mark, neutralise
+from partnerhub_core.reports.csvout import BOM, FORMULA_STARTS, _inert, _with_mark, neutralise
 from partnerhub_core.rounding import displayed
 from partnerhub_core.unknown import UNKNOWN, note_lines
 
@@ -60,18 +58,42 @@ def cell_rule(column, gettext, decimal: str) -> Callable[[Any], Any]:
 
 def column_cells(series, column, gettext, decimal: str) -> list:
     """Every cell of one column, in table order."""
-    from partnerhub_core.analytics.common import plain_column
+    import numpy as np  # here: reports is imported by paths that load no numpy (a lookup)
+    import pandas as pd
+    from pandas.core.arrays.masked import BaseMaskedArray
 
-    values = plain_column(series)
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu" and column.kind in _INT_AS_IS:
-        return values  # plain ints, never missing: neutralise leaves an int as it is
+    from partnerhub_core.plain_values import plain_values
+
+    values = plain_values(series)
+    dtype = series.dtype
+    numpy_kind = dtype.kind if isinstance(dtype, np.dtype) else ""
+    masked = isinstance(series.array, BaseMaskedArray)
+    text = isinstance(dtype, pd.StringDtype)  # str values, missing ones None
     rule = cell_rule(column, gettext, decimal)
+    if column.kind in _INT_AS_IS and (numpy_kind in ("i", "u") or (masked and dtype.kind in "iu")):
+        # Plain ints (neutralise leaves an int as it is), a missing one empty or unknown.
+        empty = rule(None)
+        return values if numpy_kind else [empty if v is None else v for v in values]
+    if column.kind == "text" and text:  # the text itself, made inert when formula-like
+        empty = rule(None)
+        return [empty if v is None else (_inert(v) if v.startswith(FORMULA_STARTS) else v) for v in values]
     seen: dict = {}
     out = []
     append = out.append
+    if text or masked or numpy_kind in ("i", "u", "b", "f", "M"):
+        # One type of value (or None): the value is the key; 0.0 and -0.0 are equal keys
+        # but different cells ("-0.0"), so zero floats are not kept.
+        for value in values:
+            cell = seen.get(value, _MISSING)
+            if cell is _MISSING:
+                cell = rule(value)
+                if not (value == 0 and value.__class__ is float):
+                    seen[value] = cell
+            append(cell)
+        return out
     for value in values:
-        # Keyed by type too: 1, 1.0 and True are equal keys but different cells; and
-        # 0.0 / -0.0 are equal but written differently, so zero floats are not kept.
+        # Any mix of values: keyed by type too (1, 1.0 and True are equal keys but
+        # different cells).
         key = (value.__class__, value)
         try:
             cell = seen.get(key, _MISSING)

@@ -96,6 +96,9 @@ def every_kind_frame() -> tuple[pd.DataFrame, list[Column]]:
         "used_known": _cycle([0.5, None, 0.0]),
         "count_known": pd.array(_cycle([3, None, 0]), dtype="Int64"),
         "text_known": _cycle(["x", None, "=y"]),
+        "text_na": pd.Series(_cycle(TEXTS), dtype="string"),
+        "flag_masked": pd.array(_cycle([True, None, False]), dtype="boolean"),
+        "ints_small": np.array(_cycle([0, 1, 255]), dtype="uint8"),
         "mixed": _cycle([1, 1.0, True, "1", Decimal("1.0"), None, 0, -0.0, False, date(2026, 1, 1)]),
     })
     columns = [
@@ -112,6 +115,11 @@ def every_kind_frame() -> tuple[pd.DataFrame, list[Column]]:
         Column("used_known", "Used (known)", "percent", source="license_usage"),
         Column("count_known", "Active users", "int", source="license_usage"),
         Column("text_known", "Last sign-in", "text", source="admin_sign_in"),
+        Column("text_na", "Text (NA)"), Column("text_na", "Text known", "text", source="admin_sign_in"),
+        Column("text_str", "Region as str", "region"), Column("flag_masked", "Flag (NA)", "bool"),
+        Column("flag_masked", "Flag as text", "text"), Column("ints_na", "Count as percent", "percent"),
+        Column("ints", "Ints as float", "float"), Column("ints", "Ints as bool", "bool"),
+        Column("ints_small", "Small", "int"), Column("ints_small", "Small percent", "percent"),
         Column("mixed", "Mixed", "text"), Column("mixed", "Mixed as percent", "percent"),
     ]
     return frame, columns
