@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-05 16:45:20.635830
+Create Date: 2026-12-05 19:27:43.052017
 """
 from alembic import op
 import sqlalchemy as sa
@@ -199,6 +199,18 @@ def upgrade() -> None:
         batch_op.create_index('ix_jobrun_job_started', ['job', 'started_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_jobrun_partner_id'), ['partner_id'], unique=False)
 
+    op.create_table('licenseweektotal',
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('week_ending', sa.Date(), nullable=False),
+    sa.Column('product', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('assigned', sa.BigInteger(), nullable=False),
+    sa.Column('used_7d', sa.BigInteger(), nullable=True),
+    sa.Column('used_known', sa.Integer(), nullable=False),
+    sa.Column('lines', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], ),
+    sa.PrimaryKeyConstraint('partner_id', 'week_ending', 'product')
+    )
     op.create_table('partneradmin',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
@@ -754,6 +766,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_partner_admin_slack')
 
     op.drop_table('partneradmin')
+    op.drop_table('licenseweektotal')
     with op.batch_alter_table('jobrun', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_jobrun_partner_id'))
         batch_op.drop_index('ix_jobrun_job_started')

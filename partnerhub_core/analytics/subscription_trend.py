@@ -1,5 +1,6 @@
-"""The licence trend (F10): weekly totals from the snapshots, one aggregate query (for
-every product a digest charts at once)."""
+"""The licence trend (F10): weekly totals of every product a digest charts, in one query:
+the maintained ``LicenseWeekTotal`` rows when the whole partner is charted, an aggregate
+of the snapshots when a region, tag or customer list narrows it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -14,7 +15,8 @@ from partnerhub_core.analytics.common import INT, PERCENT, Column, Kpi, Section,
 from partnerhub_core.analytics.subscription_frame import PRODUCTS, _share, check_product, check_region
 from partnerhub_core.analytics.usage import note_usage, usage_state
 from partnerhub_core.i18n import N_
-from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, Subscription
+from partnerhub_core import snapshot_totals
+from partnerhub_core.models import Customer, CustomerTag, LicenseSnapshot, LicenseWeekTotal, Subscription
 from partnerhub_core.settings import Settings
 
 TREND_WEEKS = 52
@@ -78,29 +80,22 @@ def _trends(session: Session, *, partner_id: int, as_of: date, settings: Setting
             region: str | None, tag: str | None, customer_ids: Iterable[int] | None,
             weeks: int) -> dict[str, Section]:
     region = check_region(region)
-    ls, sub, cust = LicenseSnapshot, Subscription, Customer
     since = as_of - timedelta(weeks=weeks)
-    stmt = (
-        select(ls.week_ending, sub.product, func.sum(ls.total), func.sum(ls.assigned), func.sum(ls.used_7d),
-               func.count(ls.used_7d), func.count())
-        .join(sub, sub.id == ls.subscription_pk)
-        .where(ls.partner_id == partner_id, sub.partner_id == partner_id,
-               sub.product == products[0] if len(products) == 1 else sub.product.in_(products),
-               ls.week_ending <= as_of, ls.week_ending > since)
-        .group_by(ls.week_ending, sub.product)
-        .order_by(ls.week_ending, sub.product)
-    )
     if region or tag or customer_ids is not None:
-        # Customers joined only to filter: a line's customer is its partner's (same partner_id
-        # on both), and at 100,000 customers the join is a third of the query.
-        stmt = stmt.join(cust, cust.id == sub.customer_id)
-    if region:
-        stmt = stmt.where(cust.region == region)
-    if tag:
-        tag_row = resolve_tag(session, partner_id, tag)
-        stmt = stmt.where(cust.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag_id == tag_row.id)))
-    if customer_ids is not None:
-        stmt = stmt.where(cust.id.in_(sorted(set(customer_ids)) or [-1]))
+        stmt = _filtered_sums(session, partner_id, products, as_of, since, region, tag, customer_ids)
+    else:
+        # What the digest and the overview chart: the maintained weekly totals
+        # (snapshot_totals.py), a few hundred rows instead of 52 weeks of every line's
+        # snapshots. Settled first: this session's own uncommitted snapshot writes count.
+        snapshot_totals.settle(session, partner_id)
+        t = LicenseWeekTotal
+        stmt = (
+            select(t.week_ending, t.product, t.total, t.assigned, t.used_7d, t.used_known, t.lines)
+            .where(t.partner_id == partner_id,
+                   t.product == products[0] if len(products) == 1 else t.product.in_(products),
+                   t.week_ending <= as_of, t.week_ending > since)
+            .order_by(t.week_ending, t.product)
+        )
     # Read column-wise like the other loaders (``_frame``: the driver's tuples, SQLAlchemy's
     # own processors, so the same values and dtypes as ORM rows gave).
     sums = _frame(session, stmt, ["week_ending", "product", "total_licenses", "assigned", "used_7d", "used_known",
@@ -111,6 +106,34 @@ def _trends(session: Session, *, partner_id: int, as_of: date, settings: Setting
         df = sums[sums["product"] == product].drop(columns=["product"]).reset_index(drop=True)
         out[product] = _section(df, product, as_of, usage)
     return out
+
+
+def _filtered_sums(session: Session, partner_id: int, products: tuple[str, ...], as_of: date, since: date,
+                   region: str | None, tag: str | None, customer_ids: Iterable[int] | None):
+    """The weekly sums of the lines of some customers: aggregated from the snapshots (the
+    totals table has no per-customer grain)."""
+    ls, sub, cust = LicenseSnapshot, Subscription, Customer
+    stmt = (
+        select(ls.week_ending, sub.product, func.sum(ls.total), func.sum(ls.assigned), func.sum(ls.used_7d),
+               func.count(ls.used_7d), func.count())
+        .join(sub, sub.id == ls.subscription_pk)
+        .where(ls.partner_id == partner_id, sub.partner_id == partner_id,
+               sub.product == products[0] if len(products) == 1 else sub.product.in_(products),
+               ls.week_ending <= as_of, ls.week_ending > since)
+        .group_by(ls.week_ending, sub.product)
+        .order_by(ls.week_ending, sub.product)
+        # Customers joined only to filter: a line's customer is its partner's (same partner_id
+        # on both), and at 100,000 customers the join is a third of the query.
+        .join(cust, cust.id == sub.customer_id)
+    )
+    if region:
+        stmt = stmt.where(cust.region == region)
+    if tag:
+        tag_row = resolve_tag(session, partner_id, tag)
+        stmt = stmt.where(cust.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag_id == tag_row.id)))
+    if customer_ids is not None:
+        stmt = stmt.where(cust.id.in_(sorted(set(customer_ids)) or [-1]))
+    return stmt
 
 
 def _section(df: pd.DataFrame, product: str, as_of: date, usage) -> Section:

@@ -8,7 +8,7 @@ needs no migration. Instants are timezone-aware UTC; days are plain dates.
 Modules: ``base`` (base class, enumerations, search keys) · ``tenancy`` (partners, people,
 customers, subscriptions, tags, inventory, audit) · ``calling`` · ``delivery`` (reports,
 schedules, digests, alerts) · ``operations`` (sync, jobs, credentials, caches, Slack
-installations). Import from ``partnerhub_core.models``: every name is re-exported here.
+installations) · ``totals`` (sums kept beside the rows they sum). Import from ``partnerhub_core.models``: every name is re-exported here.
 """
 from partnerhub_core.models.base import (  # noqa: F401
     _json, _ts, utcnow, search_key, Table, Region, ManagedBy, Product, ProvisioningState,
@@ -30,6 +30,9 @@ from partnerhub_core.models.operations import (  # noqa: F401
     SyncState, SourceRefresh, JobOutcome, JobRun, WebexCredential, WorkerHeartbeat,
     RateLimitCounter, AnalyticsCache, SlackInstallation, SlackOAuthState,
 )
+from partnerhub_core.models.totals import LicenseWeekTotal  # noqa: F401
 
 # Every Session bumps Partner.data_version on writes to figure tables (analytics cache key).
 from partnerhub_core import dataversion as _dataversion  # noqa: E402,F401
+# ... and recomputes LicenseWeekTotal for the weeks whose snapshots it changed.
+from partnerhub_core import snapshot_totals as _snapshot_totals  # noqa: E402,F401
