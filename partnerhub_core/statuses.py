@@ -71,6 +71,10 @@ from partnerhub_core.settings import Settings
 pd = lazy_module("pandas")  # imported on first use: one customer's statuses (statuses_of) need none
 
 ORDER = list(CustomerStatus)
+# The columns of the frame loaders that ``statuses_frame`` reads.
+CUSTOMER_FIELDS = ("customer_id", "last_admin_sign_in", "sign_in_checked_at")
+LINE_FIELDS = ("sub_pk", "customer_id", "is_trial", "total_licenses", "start_date", "end_date", "auto_renew",
+               "provisioning_state", "payment_state", "cancelled_on")
 
 
 def _sign_in_day(value: datetime | None) -> date | None:
@@ -199,11 +203,12 @@ def customer_statuses(
     queries.
     """
     ids = None if customer_ids is None else set(customer_ids)
-    customers = load_customers(session, partner_id=partner_id, customer_ids=ids)
-    subs = load_subscriptions(session, partner_id=partner_id, customer_ids=ids)
+    # Only what the rules read: names, products and most snapshot figures are not.
+    customers = load_customers(session, partner_id=partner_id, customer_ids=ids, columns=CUSTOMER_FIELDS)
+    subs = load_subscriptions(session, partner_id=partner_id, customer_ids=ids, columns=LINE_FIELDS)
     # A page of customers needs the snapshots of its own lines, not the partner's.
     few = ids is not None and len(ids) <= FEW_IDS
-    snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of,
+    snaps = load_latest_snapshots(session, partner_id=partner_id, as_of=as_of, values=("assigned",),
                                   subscription_pks=[int(p) for p in subs["sub_pk"]] if few else None)
     return statuses_frame(customers, subs, snaps, as_of=as_of, settings=settings)
 

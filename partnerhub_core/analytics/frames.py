@@ -65,6 +65,7 @@ def _frame(session: Session, stmt, columns: list[str], dates: Iterable[str] = ()
 
 
 FETCH_ROWS = 50_000
+FEW_IDS = 500  # id allow-lists up to this size go into the SQL (well under bind-parameter limits)
 
 
 def _concat_parts(parts: list[pd.DataFrame], columns: list[str], processors: list) -> pd.DataFrame:
