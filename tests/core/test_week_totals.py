@@ -204,3 +204,20 @@ def test_totals_follow_the_snapshots_weeks_ago_too(engine):
         s.commit()
     _check(engine, pid)
     _check(engine, other)
+
+
+def test_the_bench_fills_the_totals_of_a_partner_loaded_raw(engine, db_url):
+    """bench/__main__.py: a partner whose snapshots came through the raw driver (the
+    generator's COPY) gets its totals once, and a partner that has them is left alone."""
+    from bench.__main__ import ensure_week_totals
+
+    pid, other, _subs, _acme = _world(engine)
+    with Session(engine) as s:  # as a database built before the table existed
+        s.connection().execute(sa.delete(LicenseWeekTotal.__table__).where(LicenseWeekTotal.partner_id == pid))
+        s.connection().execute(sa.update(LicenseWeekTotal.__table__).where(LicenseWeekTotal.partner_id == other)
+                               .values(lines=0))
+        s.commit()
+    ensure_week_totals(db_url, log=lambda _m: None)
+    _check(engine, pid)
+    with Session(engine) as s:
+        assert {r[-1] for r in _totals(s, other)} == {0}  # it had totals: not recomputed
