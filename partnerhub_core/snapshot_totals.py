@@ -24,6 +24,10 @@ the writers; it follows every write the way ``dataversion.py`` does:
   flush and read in one transaction) recomputes that partner's marks first (``settle``),
   so it reads its own writes the way the aggregate did.
 
+Two writers of one partner do not recompute over each other: each took the partner's row
+lock with its first snapshot write (``dataversion``'s bump), so the second one's recompute
+runs after the first committed and, in READ COMMITTED, sees its snapshots and totals.
+
 Not seen, like ``dataversion``: writes through the raw driver connection
 (``session.connection().exec_driver_sql``, ``engine.raw_connection()``) and ``text()``
 statements. Such a writer calls ``refresh_week_totals`` itself (``bench/generate.py``
@@ -161,8 +165,11 @@ def _mark_line(session: Session, partner_id: int | None, pk: int | None = None, 
 def _old_and_new(obj, name: str) -> tuple[list, bool]:
     """The attribute's values before and after this flush; False when the old one is unknown
     (changed without ever being loaded)."""
-    hist = sa.inspect(obj).attrs[name].history
+    state = sa.inspect(obj)
     values = [getattr(obj, name)]
+    if not state.persistent:  # a new row: its history is its first value, no old one
+        return values, True
+    hist = state.attrs[name].history
     if hist.has_changes():
         if not hist.deleted:
             return values, False

@@ -127,6 +127,26 @@ def test_a_product_change_and_a_customer_delete(engine):
     assert _check(engine, pid) == {(W1, "meetings", 30, 12, 7, 1, 1), (W2, "meetings", 30, 12, 7, 1, 1)}
 
 
+def test_a_write_marks_only_its_weeks(engine):
+    """A sync adding one week's snapshots recomputes that week, not the partner's year."""
+    from partnerhub_core import snapshot_totals
+
+    pid, _other, subs, _acme = _world(engine)
+    with Session(engine) as s:
+        make_snapshot(s, s.get(Subscription, subs[0]), W3, assigned=1)
+        snap = s.exec(select(LicenseSnapshot).where(LicenseSnapshot.subscription_pk == subs[2],
+                                                    LicenseSnapshot.week_ending == W1)).one()
+        snap.assigned = 3
+        s.flush()
+        assert s.info[snapshot_totals._MARKS] == {pid: {W1, W3}}
+        s.execute(sa.insert(LicenseSnapshot.__table__), [
+            dict(partner_id=pid, subscription_pk=subs[2], week_ending=W3, total=1, assigned=1)])
+        assert s.info[snapshot_totals._MARKS] == {pid: {W1, W3}}
+        s.commit()
+        assert not s.info.get(snapshot_totals._MARKS)
+    _check(engine, pid)
+
+
 def test_a_rolled_back_transaction_or_savepoint_leaves_the_totals(engine):
     pid, _other, subs, _acme = _world(engine)
     before = _check(engine, pid)
