@@ -1,8 +1,8 @@
 """Columnar bulk ingest: batches of legs as columns, counted by the same rules.
 
 Bulk feeds (millions of legs a week) go through ``ingest_frame``: the same counting
-rules over columns (pandas/numpy), rollups upserted in bulk (PostgreSQL: binary COPY
-into a staging table, then one upsert); ``BulkIngest`` prepares the
+rules over columns (pandas/numpy), rollups upserted in bulk (PostgreSQL: binary COPY,
+straight into the table for days not written yet, ``pg_copy.py``); ``BulkIngest`` prepares the
 next batch while the last one is written (bench/RESULTS.md has the rate). It does not
 keep raw legs, so it is idempotent per batch only (the ``CallIngestBatch`` ledger by
 batch key). The aggregation itself is in ``bulk_rollups.py``.

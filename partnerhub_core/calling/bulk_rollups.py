@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from partnerhub_core.calling.legs import _MEDIA, ORIGINATING, endpoint_type_of
-from partnerhub_core.calling.rollups import _FEATURE_COLUMN, _OUTCOME_COLUMN, _ROLLUP_KEYS, ROLLUP_SUMS
+from partnerhub_core.calling.pg_copy import pg_copy_upsert
+from partnerhub_core.calling.rollups import _FEATURE_COLUMN, _OUTCOME_COLUMN, ROLLUP_SUMS, conflict_clause
 from partnerhub_core.errors import BadInput
 from partnerhub_core.models import CallRollup, QueueOutcome
 from partnerhub_core.timeutil import week_ending
@@ -199,7 +200,7 @@ def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict
 
 def _bulk_upsert_rollups(session: Session, columns: dict, count: int) -> None:
     """Add aggregated rows to ``CallRollup`` in bulk: SQLite ``executemany`` of one
-    upsert; PostgreSQL COPY into a staging table, then one set-based upsert."""
+    upsert; PostgreSQL binary COPY (``pg_copy.py``)."""
     table = CallRollup.__table__.name
     names = list(columns)
     connection = session.connection()
@@ -210,19 +211,12 @@ def _bulk_upsert_rollups(session: Session, columns: dict, count: int) -> None:
         # In the unique index's order (partner, day, customer …): SQLite walks it in order.
         order = np.lexsort((columns["customer_id"], columns["day"]))  # stable: keeps the rest
         sql = (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-               f"{_conflict(table, 'excluded')}")
+               f"{conflict_clause(table, 'excluded')}")
         connection.exec_driver_sql(sql, list(zip(*(_as_list(columns[n][order]) for n in names))))
         return
     if dialect != "postgresql":
         raise BadInput("Unsupported database {dialect}.", dialect=dialect)
-    _pg_copy_upsert(connection, table, columns, names)
-
-
-def _conflict(table: str, excluded: str) -> str:
-    """The upsert's ON CONFLICT clause: sums add up, a non-empty location name wins."""
-    sums_set = ", ".join(f"{n} = {table}.{n} + {excluded}.{n}" for n in ROLLUP_SUMS)
-    return (f"ON CONFLICT ({', '.join(_ROLLUP_KEYS)}) DO UPDATE SET {sums_set}, "
-            f"location_name = coalesce(nullif({excluded}.location_name, ''), {table}.location_name)")
+    pg_copy_upsert(connection, table, columns)
 
 
 def _as_list(values) -> list:
@@ -232,76 +226,3 @@ def _as_list(values) -> list:
     if values.dtype.kind == "M":
         return np.datetime_as_string(values, unit="D").tolist()
     return values.tolist()
-
-
-_STAGE = "call_rollup_stage"
-_TEXTS = ("location_id", "location_name", "endpoint_type")
-
-
-def _pg_copy_upsert(connection, table: str, columns: dict, names: list[str]) -> None:
-    """COPY the rows into a TEMP staging table dropped with the transaction, then one
-    INSERT … SELECT … ON CONFLICT in the unique key's order.
-
-    Every staging column is fixed-width (days as int4 days since 1970, the three text
-    columns as int4 codes into a second staging table of the batch's distinct texts), so
-    the binary COPY stream of ~170,000 rows is one numpy structured array, not a Python
-    loop over rows: adapting the rows one by one (``write_row``) or the unnest of array
-    literals this replaces cost 2–3 s a 1 M-leg batch. Binary COPY also means text is
-    never escaped: the distinct texts go as they are (PostgreSQL refuses NUL, which
-    ``_bulk_rollups`` refuses first on both databases)."""
-    import numpy as np
-    import pandas as pd
-
-    count = len(columns["day"])
-    codes, texts = pd.factorize(np.concatenate([columns[n] for n in _TEXTS]))
-    text_code = {n: codes[i * count:(i + 1) * count] for i, n in enumerate(_TEXTS)}
-    kinds = {n: (">i4", "int4") if n in _TEXTS or columns[n].dtype.kind == "M"
-             else (">f8", "float8") if columns[n].dtype.kind == "f" else (">i8", "int8") for n in names}
-    fields = [("n", ">i2")]
-    for i, n in enumerate(names):
-        fields += [(f"l{i}", ">i4"), (f"v{i}", kinds[n][0])]
-    rows = np.empty(count, dtype=fields)
-    rows["n"] = len(names)
-    for i, n in enumerate(names):
-        rows[f"l{i}"] = np.dtype(kinds[n][0]).itemsize
-        if n in _TEXTS:
-            rows[f"v{i}"] = text_code[n]
-        elif columns[n].dtype.kind == "M":
-            rows[f"v{i}"] = columns[n].astype(np.int64)
-        else:
-            rows[f"v{i}"] = columns[n]
-    header = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # signature, flags, no header extension
-
-    cursor = connection.connection.driver_connection.cursor()
-    for name in (_STAGE, _STAGE + "_text"):
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
-    cursor.execute(f"CREATE TEMP TABLE {_STAGE} ({', '.join(f'{n} {kinds[n][1]}' for n in names)}) "
-                   "ON COMMIT DROP")
-    cursor.execute(f"CREATE TEMP TABLE {_STAGE}_text (code int4 PRIMARY KEY, value text) ON COMMIT DROP")
-    with cursor.copy(f"COPY {_STAGE} FROM STDIN (FORMAT BINARY)") as copy:
-        copy.write(header + rows.tobytes() + b"\xff\xff")
-    del rows
-    with cursor.copy(f"COPY {_STAGE}_text FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(["int4", "text"])
-        for code, value in enumerate(texts):
-            copy.write_row((code, value))
-    select_list = []
-    joins = []
-    for n in names:
-        if n in _TEXTS:
-            joins.append(f"JOIN {_STAGE}_text t_{n} ON t_{n}.code = s.{n}")
-            select_list.append(f"t_{n}.value")
-        elif n in ("day", "week_ending"):
-            select_list.append(f"date '1970-01-01' + s.{n}")
-        else:
-            select_list.append(f"s.{n}")
-    # The rows come sorted by customer and day (``_bulk_rollups``); sorting on those
-    # integers keeps that order through the joins without sorting ~100,000 rows by text
-    # (and in memory: at the default 4 MB work_mem they spilled to disk).
-    order = "s.customer_id, s.day"
-    cursor.execute("SET LOCAL work_mem = '64MB'")
-    cursor.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(select_list)} "
-                   f"FROM {_STAGE} s {' '.join(joins)} ORDER BY {order} {_conflict(table, 'excluded')}")
-    for name in (_STAGE, _STAGE + "_text"):
-        cursor.execute(f"DROP TABLE {name}")
-    cursor.close()

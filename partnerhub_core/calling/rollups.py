@@ -88,3 +88,10 @@ def upsert_rollups(session: Session, partner_id: int, rows: list[dict[str, Any]]
             func.nullif(excluded.location_name, ""), table.c.location_name
         )
         session.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+
+
+def conflict_clause(table: str, excluded: str) -> str:
+    """The upsert's ON CONFLICT clause: sums add up, a non-empty location name wins."""
+    sums_set = ", ".join(f"{n} = {table}.{n} + {excluded}.{n}" for n in ROLLUP_SUMS)
+    return (f"ON CONFLICT ({', '.join(_ROLLUP_KEYS)}) DO UPDATE SET {sums_set}, "
+            f"location_name = coalesce(nullif({excluded}.location_name, ''), {table}.location_name)")
