@@ -38,11 +38,11 @@ def run_digest(url: str, as_of: date, now: datetime, timed_uncached, repeat: int
 
 def parts(url: str, as_of: date, repeat: int = 3) -> dict:
     """Where the digest's and the overview's time goes, analytics cache off: each loader,
-    the alert rows of each alert, ``build_digest``, ``overview`` (KPIs + five sections), the
-    licence trends of both products (the digest's charts) and the whole digest post.
-    Median wall and CPU (ms) of ``repeat`` runs after a warm-up."""
+    the alert rows and the CSV (pt_BR: decimal commas) of each alert, ``build_digest``,
+    ``overview`` (KPIs + five sections), the licence trends of both products (the digest's
+    charts) and the whole digest post. Median wall and CPU (ms) of ``repeat`` runs after a warm-up."""
     from bench.one import _settings, session_for, wall_and_cpu
-    from partnerhub_core import alert_rules, alerts
+    from partnerhub_core import alert_rules, alerts, reports
     from partnerhub_core.analytics import cache, common
     from partnerhub_core.analytics import subscriptions as subs
     from bot.digest_posts import digest_post
@@ -70,6 +70,7 @@ def parts(url: str, as_of: date, repeat: int = 3) -> dict:
         for alert in digest.alerts:
             out[f"rows_{alert.kind}({len(alert.section.table)})"] = timed(
                 lambda a=alert: alert_rules._rows(a.kind, a.section))
+            out[f"csv_{alert.kind}"] = timed(lambda a=alert: reports.section_csv(a.section, "pt_BR"))
         out["build_digest"] = timed(
             lambda: alerts.build_digest(session=s, partner_id=1, as_of=as_of, settings=settings, alerts=kinds))
         for product in ("meetings", "calling"):

@@ -223,8 +223,9 @@ def build_digest(
                            history=history))
     value = {s: s.value for s in CustomerStatus}  # enum .value is a descriptor call: once per status
     listed = {cid: [value[s] for s in found] for cid, found in statuses.items()}
-    current = {cid: set(found) for cid, found in listed.items()}
-    changes = None if previous is None else changes_since(previous, current)
+    # Sets of 100,000 customers' statuses only when there is a previous digest to compare.
+    changes = None if previous is None else changes_since(
+        previous, {cid: set(found) for cid, found in listed.items()})
     names = dict(zip(customers["customer_id"].astype("int64").tolist(), column_list(customers["customer"])))
     return Digest(
         partner_id=partner_id, as_of=as_of, tag=tag, region=region, kpis=kpis, alerts=built,
