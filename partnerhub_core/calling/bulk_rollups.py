@@ -40,7 +40,7 @@ def _factor(series):
 
     if isinstance(series.dtype, pd.CategoricalDtype):
         codes = series.cat.codes.to_numpy()
-        uniques = [str(c) for c in series.cat.categories]
+        uniques = series.cat.categories.astype(str).to_numpy(dtype=object).tolist()
     else:
         codes, found = pd.factorize(series.to_numpy(dtype=object))
         uniques = ["" if v is None else str(v) for v in found]
@@ -48,6 +48,14 @@ def _factor(series):
     canon, names = pd.factorize(np.array(uniques, dtype=object))
     codes = canon[np.where(codes < 0, len(uniques) - 1, codes)]
     return codes, [str(n) for n in names]
+
+
+def _is_one_of(codes, uniques, wanted):
+    """Which rows' value (``codes`` into ``uniques``) is one of ``wanted``: a lookup table
+    indexed by the codes (np.isin sorted the million codes again for every question)."""
+    import numpy as np
+
+    return np.fromiter((u in wanted for u in uniques), dtype=bool, count=len(uniques))[codes]
 
 
 def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict:
@@ -65,9 +73,7 @@ def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict
         return _factor(pick(name))
 
     def equals(name, *wanted):  # the column's value is one of ``wanted``
-        codes, uniques = factor(name)
-        hits = [i for i, u in enumerate(uniques) if u in wanted]
-        return np.isin(codes, hits) if hits else np.zeros(len(codes), dtype=bool)
+        return _is_one_of(*factor(name), wanted)
 
     def flag(name, default):
         series = pick(name)
@@ -137,15 +143,14 @@ def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict
     }
     f_codes, f_uniq = factor("feature")
     for feat, column in _FEATURE_COLUMN.items():
-        hits = [i for i, u in enumerate(f_uniq) if u == feat.value]
-        sums[column] = total(np.isin(f_codes, hits))
+        sums[column] = total(_is_one_of(f_codes, f_uniq, (feat.value,)))
     o_codes, o_uniq = factor("queue_outcome")
     bad = set(o_uniq) - {o.value for o in QueueOutcome} - {""}
     if bad:
         raise BadInput("Unknown queue outcome {value}.", value=sorted(bad)[0])
 
     def outcome_is(*wanted):
-        return np.isin(o_codes, [i for i, u in enumerate(o_uniq) if u in wanted])
+        return _is_one_of(o_codes, o_uniq, wanted)
 
     sums["queue_calls"] = total(~outcome_is(""))
     for out, column in _OUTCOME_COLUMN.items():
@@ -164,7 +169,8 @@ def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict
     named = np.flatnonzero(n_codes != n_uniq.index(""))
     last_named = pd.Series(named).groupby(codes[named]).max()
     location_name = np.full(ng, "", dtype=object)
-    location_name[last_named.index.to_numpy()] = np.array(n_uniq, dtype=object)[n_codes[last_named.to_numpy()]]
+    location_name[last_named.index.to_numpy()] = np.array([v[:300] for v in n_uniq], dtype=object)[
+        n_codes[last_named.to_numpy()]]
 
     # Any leg of a group gives the group's key columns (they are what makes the group).
     rep = np.empty(ng, dtype=np.int64)
@@ -181,15 +187,15 @@ def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict
     g_day = day[rep]
     days, day_inv = np.unique(g_day, return_inverse=True)
     weeks = np.array([week_ending(_EPOCH + timedelta(days=int(d))) for d in days], dtype="datetime64[D]")
-    loc_names = np.array(loc_uniq, dtype=object)
+    loc_names = np.array([v[:200] for v in loc_uniq], dtype=object)  # per distinct value, not per row
     end_names = np.array(end_uniq, dtype=object)
     out = {
         "partner_id": np.full(ng, partner_id, dtype=np.int64),
         "customer_id": customer[rep].astype(np.int64),
         "day": g_day.astype("datetime64[D]"),
         "week_ending": weeks[day_inv],
-        "location_id": np.array([v[:200] for v in loc_names[loc_codes[rep]]], dtype=object),
-        "location_name": np.array([v[:300] for v in location_name], dtype=object),
+        "location_id": loc_names[loc_codes[rep]],
+        "location_name": location_name,
         "endpoint_type": end_names[end_codes[rep]],
     }
     for name in ROLLUP_SUMS:
