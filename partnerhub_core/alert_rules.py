@@ -188,9 +188,11 @@ def _lines_in_force(subs: pd.DataFrame, as_of: date) -> pd.DataFrame:
     return out
 
 
-def expiring_alert(customers: pd.DataFrame, subs: pd.DataFrame, *, as_of: date, settings: Settings) -> Section:
-    """Lines that make their customer ``expiring_soon`` (same rule as statuses.py)."""
-    lines = _lines_in_force(subs, as_of)
+def expiring_alert(customers: pd.DataFrame, subs: pd.DataFrame, *, as_of: date, settings: Settings,
+                   in_force: pd.DataFrame | None = None) -> Section:
+    """Lines that make their customer ``expiring_soon`` (same rule as statuses.py).
+    ``in_force``: ``_lines_in_force(subs, as_of)`` when the caller has it (the digest)."""
+    lines = _lines_in_force(subs, as_of) if in_force is None else in_force
     days_left = (lines["end_ts"] - pd.Timestamp(as_of)).dt.days
     keep = lines["end_ts"].notna() & (days_left <= settings.expiring_soon_days) & counts_as_expiring(
         lines["is_trial"].astype(bool), lines["auto_renew"].astype(bool), settings)
@@ -212,9 +214,10 @@ def expiring_alert(customers: pd.DataFrame, subs: pd.DataFrame, *, as_of: date, 
     return Section("alert-expiring", ALERT_TITLES[AlertKind.EXPIRING], kpis, table, columns, as_of=as_of)
 
 
-def overage_alert(customers: pd.DataFrame, subs: pd.DataFrame, snaps: pd.DataFrame, *, as_of: date) -> Section:
+def overage_alert(customers: pd.DataFrame, subs: pd.DataFrame, snaps: pd.DataFrame, *, as_of: date,
+                  in_force: pd.DataFrame | None = None) -> Section:
     """Lines in force with more licenses assigned than bought (same rule as statuses.py)."""
-    lines = _lines_in_force(subs, as_of)
+    lines = _lines_in_force(subs, as_of) if in_force is None else in_force
     lines = lines.merge(snaps[["sub_pk", "assigned"]], on="sub_pk", how="inner") if not snaps.empty else \
         lines.assign(assigned=pd.Series(dtype="int64")).iloc[0:0]
     lines = lines[lines["assigned"] > lines["total_licenses"]].copy()

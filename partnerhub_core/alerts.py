@@ -195,16 +195,19 @@ def build_digest(
     }
     built: list[Alert] = []
     off: list[OffAlert] = []
+    in_force = None  # the lines in force, shared by the expiring and overage rules (neither changes it)
     for kind in [k for k in AlertKind if k.value in alerts]:
         family = ALERT_SOURCES[kind]
         if input_missing(sources[family], has_rows(session, family, partner_id=partner_id, subs=subs)):
             off.append(OffAlert(kind.value, ALERT_TITLES[kind], family.value, sources[family]))
             continue
         history = None
+        if kind in (AlertKind.EXPIRING, AlertKind.OVERAGE) and in_force is None:
+            in_force = _lines_in_force(subs, as_of)
         if kind == AlertKind.EXPIRING:
-            section = expiring_alert(customers, subs, as_of=as_of, settings=settings)
+            section = expiring_alert(customers, subs, as_of=as_of, settings=settings, in_force=in_force)
         elif kind == AlertKind.OVERAGE:
-            section = overage_alert(customers, subs, snaps, as_of=as_of)
+            section = overage_alert(customers, subs, snaps, as_of=as_of, in_force=in_force)
         elif kind == AlertKind.ABANDONED_SPIKE:
             section, history = spike_alert(session, customers, partner_id=partner_id, as_of=as_of, settings=settings,
                                   customer_ids=ids)
