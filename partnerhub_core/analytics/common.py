@@ -231,7 +231,8 @@ def load_customers(
         if len(customer_ids) <= FEW_IDS:  # a page of a list: read only those rows
             stmt = stmt.where(Customer.id.in_(sorted(customer_ids)))
     df = _frame(session, stmt, names, dates=[n for n in names if n == "added_on"],
-                instants=[n for n in names if n in ("last_admin_sign_in", "sign_in_checked_at")], stream=True)
+                instants=[n for n in names if n in ("last_admin_sign_in", "sign_in_checked_at")], stream=True,
+                packed=True)
     if customer_ids is not None:
         # Filtered in pandas: an allow-list can hold thousands of ids (bind-parameter limits).
         df = df[df["customer_id"].isin(set(customer_ids))]
@@ -253,7 +254,7 @@ def load_customer_names(session: Session, *, partner_id: int) -> pd.DataFrame:
     and dates to parse: a third of an uncached overview's customer read at 100,000)."""
     stmt = select(Customer.id, Customer.org_id, Customer.name, Customer.region).where(
         Customer.partner_id == partner_id)
-    return _frame(session, stmt, ["customer_id", "org_id", "customer", "region"], stream=True)
+    return _frame(session, stmt, ["customer_id", "org_id", "customer", "region"], stream=True, packed=True)
 
 
 def load_subscriptions(
@@ -283,7 +284,7 @@ def load_subscriptions(
         if len(customer_ids) <= FEW_IDS:
             stmt = stmt.where(Subscription.customer_id.in_(sorted(customer_ids)))
     df = _frame(session, stmt, names, dates=[n for n in names if n in ("start_date", "end_date", "cancelled_on")],
-                stream=True)
+                stream=True, packed=True)
     if customer_ids is not None:
         df = df[df["customer_id"].isin(set(customer_ids))].reset_index(drop=True)
     return df

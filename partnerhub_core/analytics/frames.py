@@ -13,7 +13,7 @@ pd = lazy_module("pandas")  # imported on first use, like common's
 
 
 def _frame(session: Session, stmt, columns: list[str], dates: Iterable[str] = (),
-           instants: Iterable[str] = (), *, stream: bool = False) -> pd.DataFrame:
+           instants: Iterable[str] = (), *, stream: bool = False, packed: bool = False) -> pd.DataFrame:
     """Run a Core select on the session's connection and build the frame column by column.
 
     The driver's plain tuples are read straight from the DBAPI cursor: SQLAlchemy's ``Row``
@@ -29,8 +29,14 @@ def _frame(session: Session, stmt, columns: list[str], dates: Iterable[str] = ()
     PostgreSQL it goes through a server-side cursor, so the driver holds one chunk, not the
     whole result. Not for aggregates: PostgreSQL plans a cursor for its first rows and
     without parallel workers (the licence trend took minutes instead of seconds).
+
+    ``packed``: on PostgreSQL, the rows come as one array per column (``_packed``), not as
+    a tuple per row: a partner's snapshots and lines are read in a fifth of the time.
     """
     conn = session.connection()
+    df = _packed(conn, stmt, columns) if packed else None
+    if df is not None:
+        return _with_datetimes(df, dates, instants)
     options = {"stream_results": True, "max_row_buffer": FETCH_ROWS} if stream else {}
     result = conn.execute(stmt, execution_options=options)
     processors = _processors(stmt, conn.dialect, result.cursor.description)
@@ -56,6 +62,10 @@ def _frame(session: Session, stmt, columns: list[str], dates: Iterable[str] = ()
         df = parts[0]
     else:
         df = _concat_parts(parts, columns, processors)
+    return _with_datetimes(df, dates, instants)
+
+
+def _with_datetimes(df: pd.DataFrame, dates: Iterable[str], instants: Iterable[str]) -> pd.DataFrame:
     for col in dates:
         df[col] = _to_datetime(df[col]) if len(df) else pd.Series(dtype="datetime64[ns]")
     for col in instants:
@@ -88,6 +98,49 @@ def _unconverted(values: list) -> list:
     """A chunk's NaN stood for a None the record constructor got (ints with a NULL made
     float64): back to None, so the inference over every value sees what it would have."""
     return [None if isinstance(v, float) and v != v else v for v in values]
+
+
+def _packed(conn, stmt, columns: list[str]) -> pd.DataFrame | None:
+    """The rows of ``stmt`` read on PostgreSQL as one ``array_agg`` per column (psycopg parses
+    a whole array in C, no tuple per row), each column then inferred by pandas' own record
+    constructor's step (``convert_object_array``), so the frame is the one ``_frame``
+    builds from tuples. The aggregates of one select take the same rows in the same order.
+
+    None (read the rows instead) elsewhere, or when a column's type converts its values."""
+    if conn.dialect.name != "postgresql" or any(
+            _processor(col, conn.dialect, None) is not None for col in stmt.selected_columns):
+        return None
+    import numpy as np
+    from pandas.core.internals.construction import convert_object_array
+
+    sub = stmt.subquery()
+    result = conn.execute(sa.select(*[sa.func.array_agg(col) for col in sub.c]))
+    try:  # the driver's lists as they are: SQLAlchemy's array processing is not needed
+        arrays = list(result.cursor_strategy.fetchone(result, result.cursor))
+        types = [d[1] for d in result.cursor.description]
+    finally:
+        result.close()
+    if arrays[0] is None:  # no row: array_agg gives NULL
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    data = {}
+    for i, name in enumerate(columns):
+        values, arrays[i] = arrays[i], None  # the driver's values go as soon as the column is built
+        if types[i] in _INT_ARRAYS and any(v is not None for v in values):
+            # What the constructor infers from whole numbers, without its per-value pass:
+            # int64, or float64 with NaN where a NULL was.
+            data[name] = np.array(values, dtype=np.int64 if None not in values else np.float64)
+            continue
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        data[name] = convert_object_array([column], dtype=None)[0]
+    return pd.DataFrame(data, copy=False)
+
+
+_INT_ARRAYS = {1005, 1007, 1016}  # PostgreSQL's type ids of int2[], int4[] and int8[]
+
+
+def _processor(col, dialect, type_code):
+    return col.type.dialect_impl(dialect).result_processor(dialect, type_code)
 
 
 def _processors(stmt, dialect, description) -> list:

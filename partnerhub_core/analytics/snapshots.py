@@ -83,7 +83,7 @@ def _snapshot_rows(session: Session, partner_id: int, after: date, until: date, 
                                           Subscription.product.in_(list(products)))))
     if pks is not None:  # only these lines (few: a page of a list, or the lines of _week_before)
         stmt = stmt.where(ls.subscription_pk.in_(pks))
-    return _frame(session, stmt, ["sub_pk", "snap_week", *cols], dates=["snap_week"], stream=True)
+    return _frame(session, stmt, ["sub_pk", "snap_week", *cols], dates=["snap_week"], stream=True, packed=True)
 
 
 def _week_before(session: Session, partner_id: int, since: date, lines: pd.Series, *, products, pks) -> pd.DataFrame:

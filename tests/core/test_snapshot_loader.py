@@ -3,7 +3,7 @@ the lines whose previous snapshot can lie there (issue 19 item 8): the same newe
 previous snapshot per line as one read of all three weeks, on SQLite and PostgreSQL.
 Also the loaders' column choices (``columns`` / ``values``): the same values, fewer columns."""
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
@@ -157,3 +157,45 @@ def test_loaders_read_only_the_columns_asked_for(session):
                                    "prev_used_7d"]
     pd.testing.assert_frame_equal(usage, every.drop(columns=["snap_total"]))
     assert np.array_equal(usage[["prev_assigned", "prev_used_7d"]].to_numpy(), [[4.0, 2.0]])
+
+
+def test_packed_reads_build_the_frame_the_rows_build(session):
+    """``_frame(packed=True)`` (PostgreSQL: one array per column) gives the frame of the
+    tuple-by-tuple read: text with NULLs, booleans, NULL and all-NULL whole numbers, dates,
+    instants, and no row at all (on SQLite both are the tuple read)."""
+    import sqlalchemy as sa
+
+    from partnerhub_core.analytics.frames import _frame, _packed, _raw
+    from partnerhub_core.models import Customer, LicenseSnapshot, Subscription
+
+    p = make_partner(session)
+    for i in range(6):
+        c = make_customer(session, p, f"C{i}", external_id=None if i % 2 else f"00{i}",
+                          sign_in_checked_at=None if i == 3 else datetime(2026, 3, 1, 8, i, tzinfo=timezone.utc))
+        line = make_subscription(session, c, subscription_id=f"S{i}", is_trial=i % 3 == 0, auto_renew=i % 2 == 0,
+                                 end=None if i == 2 else date(2027, 1, i + 1),
+                                 cancelled_on=date(2026, 2, 1) if i == 4 else None)
+        make_snapshot(session, line, date(2026, 3, 7), assigned=i * 10, used_7d=None if i == 1 else i,
+                      used_90d=None)
+    session.flush()
+    cu, su, ls = Customer, Subscription, LicenseSnapshot
+    reads = [
+        (sa.select(cu.id, cu.name, cu.external_id, _raw(cu.added_on), _raw(cu.sign_in_checked_at))
+         .where(cu.partner_id == p.id), ["id", "name", "ext", "added", "checked"], ["added"], ["checked"]),
+        (sa.select(su.id, su.is_trial, su.auto_renew, _raw(su.end_date), _raw(su.cancelled_on), su.product)
+         .where(su.partner_id == p.id), ["id", "trial", "auto", "end", "cancelled", "product"],
+         ["end", "cancelled"], []),
+        (sa.select(ls.subscription_pk, _raw(ls.week_ending), ls.assigned, ls.used_7d, ls.used_90d)
+         .where(ls.partner_id == p.id), ["pk", "week", "assigned", "used", "used90"], ["week"], []),
+        (sa.select(ls.subscription_pk, ls.used_7d).where(ls.partner_id == -1), ["pk", "used"], [], []),
+    ]
+    for stmt, cols, dates, instants in reads:
+        rows = _frame(session, stmt, cols, dates, instants, stream=True)
+        packed = _frame(session, stmt, cols, dates, instants, stream=True, packed=True)
+        on_pg = session.get_bind().dialect.name == "postgresql"
+        assert (_packed(session.connection(), stmt, cols) is not None) == on_pg  # arrays on PostgreSQL only
+        order = cols[0]
+        if len(rows):  # neither read orders its rows
+            rows = rows.sort_values(order).reset_index(drop=True)
+            packed = packed.sort_values(order).reset_index(drop=True)
+        pd.testing.assert_frame_equal(packed, rows)
