@@ -42,8 +42,6 @@ from bot.request import (
     RequestInfo,
     build_ctx,
     choose_locale,
-    find_admin,
-    find_workspace,
     request_info,
     slack_user,
 )
@@ -54,8 +52,8 @@ from partnerhub_core.i18n import N_
 
 __all__ = [
     "USER_CACHE_SECONDS", "AfterCommit", "Ctx", "Home", "Modal", "Reply", "RequestInfo", "Runtime", "ViewUpdate",
-    "_metadata_channel", "answer", "attach", "build_ctx", "choose_locale", "deliver", "find_admin",
-    "find_workspace", "handle", "on_action", "on_event", "on_view", "open_modal", "request_info",
+    "_metadata_channel", "answer", "attach", "build_ctx", "choose_locale", "deliver", "handle", "on_action",
+    "on_event", "on_view", "open_modal", "request_info",
     "run_after_commit", "run_in_transaction", "runtime", "say_message", "slack_user", "stale_input",
     "view_values", "with_notes",
 ]

@@ -16,12 +16,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import render as _render
 from bot.runtime import AfterCommit, Runtime
 from bot.slack_client import web_client
-from partnerhub_core import channel_scope, i18n
+from partnerhub_core import channel_scope, i18n, request_context
 from partnerhub_core.auth import Actor
 from partnerhub_core.channel_scope import Scope
 from partnerhub_core.errors import NotAllowed, NotSetUp
@@ -117,21 +117,6 @@ class Ctx:
         return value if isinstance(value, dict) else {}
 
 
-def find_workspace(session: Session, team_id: str, enterprise_id: str) -> Workspace | None:
-    return session.exec(
-        select(Workspace).where(Workspace.team_id == (team_id or ""),
-                                Workspace.enterprise_id == (enterprise_id or ""))
-    ).first()
-
-
-def find_admin(session: Session, partner_id: int, slack_user_id: str) -> PartnerAdmin | None:
-    return session.exec(
-        select(PartnerAdmin).where(PartnerAdmin.partner_id == partner_id,
-                                   PartnerAdmin.slack_user_id == slack_user_id)
-        .order_by(PartnerAdmin.id)
-    ).first()
-
-
 def choose_locale(admin: PartnerAdmin | None, slack_user: dict, workspace: Workspace | None) -> str:
     """A personal choice wins, then the Slack client's language, then the workspace's
     (the rule of ``i18n.resolve``)."""
@@ -164,19 +149,11 @@ def is_dm(channel_id: str | None, body: dict | None = None) -> bool:
                                  or (body.get("event") or {}).get("channel_type") == "im")
 
 
-def find_channel_scope(session: Session, workspace: Workspace | None, partner: Partner | None,
-                       channel_id: str | None, body: dict | None = None) -> Scope | None:
-    """The scope of the channel a request came from; never for a DM or without a partner."""
-    if workspace is None or partner is None or not channel_id or is_dm(channel_id, body):
-        return None
-    return channel_scope.scope_of(session, partner_id=partner.id, workspace_id=workspace.id, channel_id=channel_id)
-
-
 def build_ctx(rt: Runtime, session: Session, info: RequestInfo) -> Ctx:
-    workspace = find_workspace(session, info.team_id, info.enterprise_id)
-    partner = session.get(Partner, workspace.partner_id) if workspace else None
-    admin = find_admin(session, partner.id, info.user_id) if partner and info.user_id else None
-    scope = find_channel_scope(session, workspace, partner, info.channel_id, info.body)
+    # Workspace, partner, admin and channel scope in one round trip (partnerhub_core/request_context.py).
+    found = request_context.load(session, team_id=info.team_id, enterprise_id=info.enterprise_id,
+                                 slack_user_id=info.user_id, channel_id=info.channel_id,
+                                 dm=is_dm(info.channel_id, info.body))
     return Ctx(
         settings=rt.settings,
         session=session,
@@ -187,14 +164,14 @@ def build_ctx(rt: Runtime, session: Session, info: RequestInfo) -> Ctx:
         channel_id=info.channel_id,
         as_of=rt.settings.today(),
         now=rt.settings.now(),
-        locale=choose_locale(admin, info.slack_user, workspace),
-        workspace=workspace,
-        partner=partner,
-        admin=admin,
+        locale=choose_locale(found.admin, info.slack_user, found.workspace),
+        workspace=found.workspace,
+        partner=found.partner,
+        admin=found.admin,
         slack_user=info.slack_user,
         body=info.body,
         text=info.text,
-        channel_scope=scope,
+        channel_scope=found.scope,
     )
 
 
