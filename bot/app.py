@@ -48,17 +48,23 @@ def build_app(settings: Settings, engine: Engine) -> AsyncApp:
     secrets.configure(settings)  # tokens at rest; production without keys stops here
     if oauth_mode(settings):
         client_id = settings.slack_client_id
+        oauth_settings = AsyncOAuthSettings(
+            client_id=client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            scopes=SCOPES,
+            installation_store=DatabaseInstallationStore(engine, client_id),
+            state_store=DatabaseStateStore(engine),
+        )
+        # bolt authorizes every request before the listener can ack: the installation (cached
+        # in memory, bot/installation.py), then auth.test, a call to Slack, unless its result
+        # is kept per token. Safe to keep: we ask for no user scopes, so the result holds no
+        # person's token, and a new or rotated bot token is a new key.
+        oauth_settings.authorize.cache_enabled = True
         app = AsyncApp(
             signing_secret=signing_secret,
             process_before_response=PROCESS_BEFORE_RESPONSE,
             client=async_web_client(settings, token=None, default_token=False),
-            oauth_settings=AsyncOAuthSettings(
-                client_id=client_id,
-                client_secret=settings.slack_client_secret.get_secret_value(),
-                scopes=SCOPES,
-                installation_store=DatabaseInstallationStore(engine, client_id),
-                state_store=DatabaseStateStore(engine),
-            ),
+            oauth_settings=oauth_settings,
         )
     elif settings.slack_bot_token is not None:
         app = AsyncApp(signing_secret=signing_secret, process_before_response=PROCESS_BEFORE_RESPONSE,

@@ -3,29 +3,36 @@
 The tables are ``SlackInstallation`` and ``SlackOAuthState`` of ``models/operations.py`` (so
 ``partnerhub db upgrade`` makes them). Tokens are encrypted at rest by the columns'
 type (``partnerhub_core.secrets.EncryptedString``), so ``seal``/``unseal`` pass them
-through unchanged; they remain the one place a token crosses this module.
+through unchanged; they remain the one place a token crosses this module. The queries are
+``partnerhub_core/installations.py``'s; this module maps rows to the Slack SDK's objects.
 """
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import secrets
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
-from sqlalchemy import delete
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
+from partnerhub_core import installations
 from partnerhub_core.db import session_scope
-from partnerhub_core.models import SlackInstallation, SlackOAuthState, utcnow
+from partnerhub_core.models import SlackInstallation, utcnow
 
 log = logging.getLogger("partnerhub.installation")
 
 STATE_SECONDS = 600
+# bolt asks for the installation before every ack in OAuth mode (its authorize middleware):
+# answered from memory for this long, so an ack waits on no query and no thread hop. A
+# save or delete through this store empties the cache at once; another web process's
+# (a second replica's) is seen within this time.
+CACHE_SECONDS = 30.0
 
 
 def seal(token: Optional[str]) -> Optional[str]:
@@ -57,10 +64,13 @@ def _epoch(value: Optional[datetime]) -> Optional[int]:
 class DatabaseInstallationStore(AsyncInstallationStore):
     """Installations per (client id, enterprise, team); the newest row of a team is its bot."""
 
-    def __init__(self, engine: Engine, client_id: str):
+    def __init__(self, engine: Engine, client_id: str, cache_seconds: float = CACHE_SECONDS):
         self.engine = engine
         self.client_id = client_id
         self._logger = log
+        self.cache_seconds = cache_seconds
+        self._cache: dict[tuple, tuple[float, object]] = {}
+        self._generation = 0  # a write since a lookup began: its answer is not kept
 
     @property
     def logger(self):
@@ -96,7 +106,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             installed_at=_ts(installation.installed_at) or utcnow(),
         )
         with session_scope(self.engine) as session:
-            session.add(row)
+            installations.add(session, row)
 
     def save_bot(self, bot: Bot) -> None:
         # Token rotation refreshes the bot: update the newest installation of the team.
@@ -109,27 +119,14 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             row.bot_token_expires_at = _ts(bot.bot_token_expires_at)
             session.add(row)
 
-    def _query(self, enterprise_id, team_id, is_enterprise_install):
-        q = select(SlackInstallation).where(
-            SlackInstallation.client_id == self.client_id,
-            SlackInstallation.enterprise_id == (enterprise_id or ""),
-        )
-        if not is_enterprise_install:
-            # An org-wide install answers for every team of the org.
-            q = q.where(SlackInstallation.team_id == (team_id or ""))
-        return q.order_by(SlackInstallation.installed_at.desc(), SlackInstallation.id.desc())
-
-    def _newest(self, session, enterprise_id, team_id, is_enterprise_install, user_id=None):
-        q = self._query(enterprise_id, team_id, is_enterprise_install)
-        if user_id is not None:
-            q = q.where(SlackInstallation.user_id == user_id)
-        return session.exec(q).first()
+    def _newest(self, session, enterprise_id, team_id, is_enterprise_install, user_id=None, with_bot_token=False):
+        return installations.newest(session, client_id=self.client_id, enterprise_id=enterprise_id, team_id=team_id,
+                                    is_enterprise_install=is_enterprise_install, user_id=user_id,
+                                    with_bot_token=with_bot_token)
 
     def find_bot(self, *, enterprise_id, team_id, is_enterprise_install=False) -> Optional[Bot]:
         with session_scope(self.engine) as session:
-            q = self._query(enterprise_id, team_id, is_enterprise_install).where(
-                SlackInstallation.bot_token.is_not(None))
-            row = session.exec(q).first()
+            row = self._newest(session, enterprise_id, team_id, is_enterprise_install, with_bot_token=True)
             if row is None:
                 return None
             return Bot(
@@ -153,7 +150,9 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             row = self._newest(session, enterprise_id, team_id, is_enterprise_install, user_id)
             if row is None:
                 return None
-            newest = self._newest(session, enterprise_id, team_id, is_enterprise_install)
+            # Without a user the row is the newest already: no second query.
+            newest = row if user_id is None else self._newest(session, enterprise_id, team_id,
+                                                               is_enterprise_install)
             details = row.details or {}
             installation = Installation(
                 app_id=row.app_id,
@@ -191,44 +190,77 @@ class DatabaseInstallationStore(AsyncInstallationStore):
 
     def delete_bot(self, *, enterprise_id, team_id) -> None:
         with session_scope(self.engine) as session:
-            for row in session.exec(self._query(enterprise_id, team_id, False)).all():
-                row.bot_token = None
-                row.bot_refresh_token = None
-                session.add(row)
+            installations.clear_bot_tokens(session, client_id=self.client_id, enterprise_id=enterprise_id,
+                                           team_id=team_id)
 
     def delete_installation(self, *, enterprise_id, team_id, user_id=None) -> None:
         with session_scope(self.engine) as session:
-            stmt = delete(SlackInstallation).where(
-                SlackInstallation.client_id == self.client_id,
-                SlackInstallation.enterprise_id == (enterprise_id or ""),
-                SlackInstallation.team_id == (team_id or ""),
-            )
-            if user_id is not None:
-                stmt = stmt.where(SlackInstallation.user_id == user_id)
-            session.exec(stmt)
+            installations.delete_installations(session, client_id=self.client_id, enterprise_id=enterprise_id,
+                                               team_id=team_id, user_id=user_id)
 
-    # --- bolt's async API -------------------------------------------------------------
+    # --- bolt's async API (the ack path in OAuth mode: cached, see CACHE_SECONDS) --------
+    def _cached(self, key: tuple):
+        hit = self._cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.cache_seconds:
+            # bolt edits the installation it is given (it drops another user's token): a copy.
+            return True, copy.copy(hit[1])
+        return False, None
+
+    def _remember(self, key: tuple, found, generation: int) -> None:
+        if generation != self._generation:  # read before a write of this process finished
+            return
+        if len(self._cache) > 10_000:  # bounded: one entry per workspace (and user) seen
+            self._cache.clear()
+        self._cache[key] = (time.monotonic(), copy.copy(found))
+
+    def forget(self) -> None:
+        """Empty the cache: every write through this store calls it."""
+        self._generation += 1
+        self._cache.clear()
+
     async def async_save(self, installation: Installation):
+        self.forget()
         await asyncio.to_thread(self.save, installation)
+        self.forget()
 
     async def async_save_bot(self, bot: Bot):
+        self.forget()
         await asyncio.to_thread(self.save_bot, bot)
+        self.forget()
 
     async def async_find_bot(self, *, enterprise_id, team_id, is_enterprise_install=False):
-        return await asyncio.to_thread(self.find_bot, enterprise_id=enterprise_id, team_id=team_id,
-                                       is_enterprise_install=is_enterprise_install)
+        key = ("bot", enterprise_id, team_id, bool(is_enterprise_install))
+        known, found = self._cached(key)
+        if known:
+            return found
+        generation = self._generation
+        found = await asyncio.to_thread(self.find_bot, enterprise_id=enterprise_id, team_id=team_id,
+                                        is_enterprise_install=is_enterprise_install)
+        self._remember(key, found, generation)
+        return found
 
     async def async_find_installation(self, *, enterprise_id, team_id, user_id=None,
                                       is_enterprise_install=False):
-        return await asyncio.to_thread(self.find_installation, enterprise_id=enterprise_id, team_id=team_id,
-                                       user_id=user_id, is_enterprise_install=is_enterprise_install)
+        key = ("installation", enterprise_id, team_id, user_id, bool(is_enterprise_install))
+        known, found = self._cached(key)
+        if known:
+            return found
+        generation = self._generation
+        found = await asyncio.to_thread(self.find_installation, enterprise_id=enterprise_id, team_id=team_id,
+                                        user_id=user_id, is_enterprise_install=is_enterprise_install)
+        self._remember(key, found, generation)
+        return found
 
     async def async_delete_bot(self, *, enterprise_id, team_id):
+        self.forget()
         await asyncio.to_thread(self.delete_bot, enterprise_id=enterprise_id, team_id=team_id)
+        self.forget()
 
     async def async_delete_installation(self, *, enterprise_id, team_id, user_id=None):
+        self.forget()
         await asyncio.to_thread(self.delete_installation, enterprise_id=enterprise_id, team_id=team_id,
                                 user_id=user_id)
+        self.forget()
 
 
 class DatabaseStateStore(AsyncOAuthStateStore):
@@ -247,10 +279,8 @@ class DatabaseStateStore(AsyncOAuthStateStore):
         state = secrets.token_urlsafe(32)
         now = now or utcnow()
         with session_scope(self.engine) as session:
-            # Expired states are useless; each new one sweeps them (rate-limited per client
-            # in bot/server.py, so the table stays small).
-            session.exec(delete(SlackOAuthState).where(SlackOAuthState.expires_at <= now))
-            session.add(SlackOAuthState(state=state, expires_at=now + timedelta(seconds=self.expiration_seconds)))
+            installations.issue_state(session, state=state, now=now,
+                                      expires_at=now + timedelta(seconds=self.expiration_seconds))
         return state
 
     def consume(self, state: str, *, now: datetime | None = None) -> bool:
@@ -260,13 +290,7 @@ class DatabaseStateStore(AsyncOAuthStateStore):
         if not isinstance(state, str) or not state or len(state) > 200:
             return False
         with session_scope(self.engine) as session:
-            deleted = session.exec(delete(SlackOAuthState).where(
-                SlackOAuthState.state == state, SlackOAuthState.expires_at > now))
-            if deleted.rowcount == 1:
-                return True
-            # An expired one is gone too (a second try must not find it either).
-            session.exec(delete(SlackOAuthState).where(SlackOAuthState.state == state))
-            return False
+            return installations.consume_state(session, state=state, now=now)
 
     async def async_issue(self, *args, **kwargs) -> str:
         return await asyncio.to_thread(self.issue)

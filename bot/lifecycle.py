@@ -15,69 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy import or_
-from sqlmodel import Session, select
-
 from bot.context import runtime
-from partnerhub_core import schedules
-from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
 from partnerhub_core.i18n import N_
+from partnerhub_core.installations import clear_user_tokens, stop_workspace_schedules  # noqa: F401 - importable here
 from partnerhub_core.logging import event
-from partnerhub_core.models import Schedule, SlackInstallation, Workspace, utcnow
+from partnerhub_core.models import utcnow
 
 log = logging.getLogger("partnerhub.lifecycle")
 
 UNINSTALLED = N_("The app was uninstalled from this Slack workspace.")
 BOT_REVOKED = N_("The app's access to this Slack workspace was revoked.")
-
-
-def stop_workspace_schedules(session: Session, *, team_id: str, enterprise_id: str, reason: str,
-                             now: datetime, label: str) -> list[int]:
-    """Disable (with ``reason``, audited) every enabled schedule that posts to this
-    workspace: its own, and those of its partner that name no workspace (they post with
-    the single-workspace token). Returns their ids."""
-    q = select(Workspace).where(Workspace.enterprise_id == (enterprise_id or ""))
-    if team_id or not enterprise_id:
-        q = q.where(Workspace.team_id == team_id)
-    # else: an org-wide install went away: every workspace of the org is affected.
-    stopped: list[int] = []
-    for workspace in session.exec(q.order_by(Workspace.id)).all():  # none: never set up, nothing posts
-        rows = session.exec(
-            select(Schedule).where(
-                Schedule.enabled == True,  # noqa: E712
-                or_(Schedule.workspace_id == workspace.id,
-                    (Schedule.workspace_id.is_(None)) & (Schedule.partner_id == workspace.partner_id)),
-            ).order_by(Schedule.id)
-        ).all()
-        actor = Actor.system(workspace.partner_id, label=label)
-        for schedule in rows:
-            schedules.disable_schedule(session=session, actor=actor, schedule_id=schedule.id, reason=reason,
-                                       now=now)
-            stopped.append(schedule.id)
-    return stopped
-
-
-def clear_user_tokens(session: Session, *, client_id: str | None, team_id: str, enterprise_id: str,
-                      user_ids: list[str]) -> int:
-    """Forget the user tokens of these users in this workspace; the bot token stays."""
-    q = select(SlackInstallation).where(
-        SlackInstallation.team_id == team_id,
-        SlackInstallation.enterprise_id == (enterprise_id or ""),
-        SlackInstallation.user_id.in_(user_ids),
-    )
-    if client_id:
-        q = q.where(SlackInstallation.client_id == client_id)
-    rows = session.exec(q).all()
-    for row in rows:
-        row.user_token = None
-        row.user_refresh_token = None
-        row.user_token_expires_at = None
-        session.add(row)
-    return len(rows)
 
 
 def _ids(body: dict, context) -> tuple[str, str]:

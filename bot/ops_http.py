@@ -4,7 +4,8 @@
   the reason (``partnerhub_core.health``); ``GET /healthz`` stays "the process answers";
 - one structured log line per Slack request (``logged``): workspace, partner, command or
   action or event, latency, outcome, Slack's request id and retry number; never the text
-  a person typed (that is DEBUG only) nor a token;
+  a person typed (that is DEBUG only) nor a token. The line never holds the response back:
+  a partner not in the cache is looked up after the response, and the line written then;
 - ``GracefulServer``: on SIGTERM uvicorn stops accepting, finishes the requests in
   flight, and then we also wait (up to ``shutdown_grace_seconds``) for the work bolt runs
   after ``ack()`` — the answer to a slow command — before the process exits 0.
@@ -19,15 +20,14 @@ from collections.abc import Awaitable, Callable
 
 import uvicorn
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.guard import payload_of
-from partnerhub_core import health
+from partnerhub_core import health, request_context
 from partnerhub_core.logging import event
-from partnerhub_core.models import Workspace
 
 log = logging.getLogger("partnerhub.request")
 shutdown_log = logging.getLogger("partnerhub.server")
@@ -97,6 +97,7 @@ class PartnerLookup:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._cache: dict[str, tuple[float, int | None]] = {}
+        self._pending: dict[str, asyncio.Future] = {}
 
     def cached(self, team_id: str | None) -> tuple[bool, int | None]:
         """(known, partner id) without touching the database: the common case, answered on
@@ -114,7 +115,7 @@ class PartnerLookup:
             return partner_id
         try:
             with Session(self.engine) as s:
-                partner_id = s.exec(select(Workspace.partner_id).where(Workspace.team_id == team_id)).first()
+                partner_id = request_context.partner_of_team(s, team_id)
         except Exception:  # noqa: BLE001 - a log line must never break a request
             partner_id = None
         if len(self._cache) > 10_000:
@@ -122,11 +123,27 @@ class PartnerLookup:
         self._cache[team_id] = (time.monotonic(), partner_id)
         return partner_id
 
+    async def lookup(self, team_id: str | None) -> int | None:
+        """The same, from the event loop: one query in a thread however many requests of
+        the team miss the cache at once (a burst after the minute is up: before this, each
+        of 20 concurrent requests queried, and PostgreSQL answered them all at once)."""
+        known, partner_id = self.cached(team_id)
+        if known:
+            return partner_id
+        pending = self._pending.get(team_id)
+        if pending is None:
+            pending = asyncio.ensure_future(asyncio.to_thread(self, team_id))
+            self._pending[team_id] = pending
+            pending.add_done_callback(lambda _f: self._pending.pop(team_id, None))
+        return await asyncio.shield(pending)
+
 
 def logged(handler: Callable[[Request], Awaitable[Response]], engine: Engine,
            known_words: Callable[[str], bool] | None = None) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap the Slack route: one ``request`` log line per HTTP request."""
+    """Wrap the Slack route: one ``request`` log line per HTTP request, written once the
+    response is on its way (a partner lookup never delays an ack)."""
     partners = PartnerLookup(engine)
+    later: set[asyncio.Task] = set()  # the loop holds tasks weakly; the graceful shutdown waits for them
 
     async def wrapper(request: Request) -> Response:
         started = time.perf_counter()
@@ -137,33 +154,56 @@ def logged(handler: Callable[[Request], Awaitable[Response]], engine: Engine,
             return response
         finally:
             latency_ms = round((time.perf_counter() - started) * 1000, 1)
-            # Only a payload that passed the gate (bot/guard.py) is read: an unverified body is
-            # never parsed, not even for a log line.
-            payload = payload_of(request)
-            try:
-                fields = request_fields(payload, request.headers, known_words) if payload else {}
-                if payload:
-                    known, partner_id = partners.cached(fields.get("workspace"))
-                    fields["partner"] = partner_id if known else await asyncio.to_thread(
-                        partners, fields.get("workspace"))
-            except Exception:  # noqa: BLE001 - a log line must never break a request
-                fields = {}
-            rejected = getattr(request.state, "rejected", None)
-            if rejected:
-                fields["reason"] = rejected
-            outcome = "ok" if status < 400 else ("refused" if status in (401, 403) else f"http_{status}")
-            # A malformed or oversized request from a client is worth a WARNING; a refused
-            # signature is the Internet's background noise (INFO).
-            level = logging.ERROR if status >= 500 else logging.WARNING if status in (400, 408, 413, 429) \
-                else logging.INFO
-            event(log, "request", level=level,
-                  path=request.url.path, status=status, outcome=outcome, latency_ms=latency_ms, **fields)
-            if fields.get("text") and log.isEnabledFor(logging.DEBUG):
-                # What the person typed, for debugging: DEBUG only, tokens masked like every line.
-                event(log, "request_text", level=logging.DEBUG, text=fields["text"],
-                      slack_request_id=fields.get("slack_request_id"))
+            fields = _fields(request, known_words)
+            team = fields.get("workspace") if "kind" in fields else None
+            known, partner_id = partners.cached(team) if "kind" in fields else (True, None)
+            if known:
+                if "kind" in fields:
+                    fields["partner"] = partner_id
+                _write(request, status, latency_ms, fields)
+            else:  # the database is asked after the response, never before it
+                task = asyncio.get_running_loop().create_task(
+                    _write_with_partner(partners, team, request, status, latency_ms, fields))
+                later.add(task)
+                task.add_done_callback(later.discard)
 
     return wrapper
+
+
+def _fields(request: Request, known_words: Callable[[str], bool] | None) -> dict:
+    # Only a payload that passed the gate (bot/guard.py) is read: an unverified body is
+    # never parsed, not even for a log line.
+    payload = payload_of(request)
+    try:
+        return request_fields(payload, request.headers, known_words) if payload else {}
+    except Exception:  # noqa: BLE001 - a log line must never break a request
+        return {}
+
+
+async def _write_with_partner(partners: PartnerLookup, team: str | None, request: Request, status: int,
+                              latency_ms: float, fields: dict) -> None:
+    try:
+        fields["partner"] = await partners.lookup(team)
+    except Exception:  # noqa: BLE001 - a log line must never break a request
+        fields["partner"] = None
+    _write(request, status, latency_ms, fields)
+
+
+def _write(request: Request, status: int, latency_ms: float, fields: dict) -> None:
+    rejected = getattr(request.state, "rejected", None)
+    if rejected:
+        fields["reason"] = rejected
+    outcome = "ok" if status < 400 else ("refused" if status in (401, 403) else f"http_{status}")
+    # A malformed or oversized request from a client is worth a WARNING; a refused
+    # signature is the Internet's background noise (INFO).
+    level = logging.ERROR if status >= 500 else logging.WARNING if status in (400, 408, 413, 429) \
+        else logging.INFO
+    event(log, "request", level=level,
+          path=request.url.path, status=status, outcome=outcome, latency_ms=latency_ms, **fields)
+    if fields.get("text") and log.isEnabledFor(logging.DEBUG):
+        # What the person typed, for debugging: DEBUG only, tokens masked like every line.
+        event(log, "request_text", level=logging.DEBUG, text=fields["text"],
+              slack_request_id=fields.get("slack_request_id"))
 
 
 # --- graceful shutdown ------------------------------------------------------------------
