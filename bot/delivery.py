@@ -1,7 +1,8 @@
 """Delivering one (schedule, period) exactly once: the claim, the post, the outcome.
 
 Delivering starts with a *claim*: an INSERT of ``Delivery(schedule_id, period)``, which the
-unique constraint lets exactly one worker win. Only the claimant posts, then records the
+unique constraint lets exactly one worker win (the claims and outcomes are the core's,
+``partnerhub_core/deliveries.py``; this module is the Slack side). Only the claimant posts, then records the
 outcome. A post Slack refused stays ``failed``; a post that got no answer (a timeout) is
 ``unknown``; both are claimed again on a later tick (until ``worker_max_attempts``), and a
 claim whose worker died (its lease, ``worker_lease_seconds``, ran out) is taken over. The
@@ -17,36 +18,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import partial
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import post_once
 from bot import render as _render
 from bot.digest_posts import Post, content_as_of, describe_when, digest_post, report_post
 from bot.slack_client import upload_file, web_client
-from partnerhub_core import alerts, schedules
+from partnerhub_core import deliveries, schedules
 from partnerhub_core.auth import Actor
 from partnerhub_core.db import session_scope
-from partnerhub_core.errors import NotFound, PartnerHubError, UpstreamError
+# The claims and outcomes are the core's (partnerhub_core/deliveries.py); their names stay
+# importable from here and from bot.worker.
+from partnerhub_core.deliveries import Due, claim, due_now  # noqa: F401
+from partnerhub_core.errors import NotFound, UpstreamError
 from partnerhub_core.logging import event
-from partnerhub_core.models import (
-    Delivery,
-    DeliveryStatus,
-    Partner,
-    PartnerAdmin,
-    Role,
-    Schedule,
-    ScheduleKind,
-    Workspace,
-)
+from partnerhub_core.models import Delivery, DeliveryStatus, Partner, Schedule, ScheduleKind, Workspace
 from partnerhub_core.settings import Settings
 
 log = logging.getLogger("partnerhub.worker")
@@ -60,97 +52,7 @@ TOKEN_ERRORS = frozenset({"token_revoked", "invalid_auth", "account_inactive", "
 ClientFor = Callable[[Session, Schedule], WebClient]
 
 
-# ---------------------------------------------------------------------------------
-# Which schedules are due
-# ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Due:
-    schedule_id: int
-    partner_id: int
-    period: str
-    due_at: datetime
-
-
-def due_now(session: Session, *, now: datetime, settings: Settings) -> list[Due]:
-    """Enabled schedules whose latest occurrence is within the catch-up window and not
-    yet posted (or skipped). Failed and abandoned claims are still due."""
-    catchup = timedelta(hours=settings.worker_catchup_hours)
-    candidates: list[Due] = []
-    for s in session.exec(select(Schedule).where(Schedule.enabled == True)).all():  # noqa: E712
-        try:
-            found = schedules.due_period(s, now, not_before=_aware(s.created_at), catchup=catchup)
-        except PartnerHubError:  # a time zone that no longer exists: skip, keep going
-            log.warning("schedule %s has an unusable time zone", s.id)
-            continue
-        if found is not None:
-            candidates.append(Due(s.id, s.partner_id, found[0], found[1]))
-    if not candidates:
-        return []
-    # One query for the outcomes of every candidate (not one per schedule).
-    done = set(session.exec(
-        select(Delivery.schedule_id, Delivery.period).where(
-            Delivery.schedule_id.in_([d.schedule_id for d in candidates]),
-            Delivery.period.in_({d.period for d in candidates}),
-            Delivery.status.in_([DeliveryStatus.POSTED, DeliveryStatus.SKIPPED]),
-        )
-    ).all())
-    return [d for d in candidates if (d.schedule_id, d.period) not in done]
-
-
-# ---------------------------------------------------------------------------------
-# Claims
-# ---------------------------------------------------------------------------------
-def claim(engine: Engine, *, schedule_id: int, partner_id: int, period: str, due_at: datetime, now: datetime,
-          worker_id: str, settings: Settings) -> Delivery | None:
-    """Take (schedule, period) for this worker, or None when someone else has it.
-
-    First try the INSERT (the unique constraint picks one winner). When the row exists,
-    take it over only if it failed or went unanswered (attempts left) or its claimant's
-    lease ran out, with
-    an UPDATE conditioned on the row being exactly as read — two workers trying the same
-    take-over cannot both match."""
-    lease = now + timedelta(seconds=settings.worker_lease_seconds)
-    try:
-        with session_scope(engine) as s:
-            row = Delivery(partner_id=partner_id, schedule_id=schedule_id, period=period, due_at=due_at,
-                           status=DeliveryStatus.CLAIMED, claimed_by=worker_id, lease_until=lease, attempts=1,
-                           created_at=now, updated_at=now)
-            s.add(row)
-            s.flush()
-        return row
-    except IntegrityError:
-        pass
-    with session_scope(engine) as s:
-        row = s.exec(select(Delivery).where(Delivery.schedule_id == schedule_id, Delivery.period == period)).first()
-        if row is None:
-            return None
-        retry_failed = (row.status in (DeliveryStatus.FAILED, DeliveryStatus.UNKNOWN)
-                        and row.attempts < settings.worker_max_attempts)
-        abandoned = row.status == DeliveryStatus.CLAIMED and (row.lease_until is None or _aware(row.lease_until) < now)
-        if not (retry_failed or abandoned):
-            return None
-        result = s.execute(
-            update(Delivery)
-            .where(Delivery.id == row.id, Delivery.status == row.status, Delivery.attempts == row.attempts,
-                   Delivery.claimed_by == row.claimed_by)
-            .values(status=DeliveryStatus.CLAIMED, claimed_by=worker_id, lease_until=lease,
-                    attempts=row.attempts + 1, updated_at=now)
-        )
-        if result.rowcount != 1:
-            return None
-    with session_scope(engine) as s:
-        return s.get(Delivery, row.id)
-
-
-def _record(engine: Engine, delivery_id: int, worker_id: str, **values: Any) -> bool:
-    """Update our own claim; False when it is no longer ours (a lease that ran out)."""
-    with session_scope(engine) as s:
-        result = s.execute(
-            update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker_id,
-                                   Delivery.status == DeliveryStatus.CLAIMED).values(**values)
-        )
-        return result.rowcount == 1
-
+_record = deliveries.record  # update our own claim; False once it is no longer ours
 
 
 # ---------------------------------------------------------------------------------
@@ -260,19 +162,8 @@ def deliver(engine: Engine, settings: Settings, due: Due, *, now: datetime, work
 
 def _finish(engine: Engine, delivery: Delivery, worker_id: str, schedule: Schedule, post: Post, now: datetime,
             remember: bool, status: str) -> bool:
-    """Record the outcome and, for a digest, the statuses the next one compares with —
-    one transaction, and only while the claim is still ours."""
-    with session_scope(engine) as s:
-        result = s.execute(
-            update(Delivery).where(Delivery.id == delivery.id, Delivery.claimed_by == worker_id,
-                                   Delivery.status == DeliveryStatus.CLAIMED)
-            .values(status=status, posted_at=now, lease_until=None, error=None, updated_at=now)
-        )
-        if result.rowcount != 1:
-            return False
-        if remember and post.digest is not None:
-            alerts.store_snapshot(s, schedule=schedule, period=delivery.period, digest=post.digest, now=now)
-    return True
+    return deliveries.finish(engine, delivery, worker_id, schedule, digest=post.digest, now=now,
+                             remember=remember, status=status)
 
 
 def _slack_code(exc: Exception) -> str | None:
@@ -292,9 +183,7 @@ def disable_and_tell(engine: Engine, settings: Settings, schedule_id: int, *, re
             return
         schedules.disable_schedule(session=s, actor=Actor.system(schedule.partner_id, label="system:worker"),
                                    schedule_id=schedule_id, reason=reason, now=now)
-        admins = s.exec(select(PartnerAdmin).where(
-            PartnerAdmin.partner_id == schedule.partner_id, PartnerAdmin.role == Role.FULL_ADMIN,
-            PartnerAdmin.slack_user_id.is_not(None))).all()
+        admins = deliveries.full_admins_on_slack(s, schedule.partner_id)
         client = client_for(s, schedule) if tell else None
         partner = s.get(Partner, schedule.partner_id)
         notes = []
@@ -311,7 +200,3 @@ def disable_and_tell(engine: Engine, settings: Settings, schedule_id: int, *, re
             log.warning("could not tell admin %s about schedule %s: %s", user_id, schedule_id, _slack_code(exc))
 
 
-
-def _aware(value: datetime) -> datetime:
-    # SQLite gives naive datetimes back; they were stored as UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)

@@ -33,7 +33,6 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
 # Delivery and content live in their own modules; their names stay importable from here.
 from bot.delivery import (  # noqa: F401
@@ -57,11 +56,11 @@ from bot.digest_posts import (  # noqa: F401
     report_post,
     report_range,
 )
-from partnerhub_core import jobs
+from partnerhub_core import deliveries, jobs
 from partnerhub_core.db import session_scope
 from partnerhub_core.errors import PartnerHubError
 from partnerhub_core.logging import event
-from partnerhub_core.models import JobOutcome, Partner, utcnow
+from partnerhub_core.models import JobOutcome, utcnow
 from partnerhub_core.settings import Settings
 
 log = logging.getLogger("partnerhub.worker")
@@ -110,7 +109,7 @@ def refresh(ctx: JobContext) -> list[Outcome]:
     except ImportError:  # pragma: no cover - the connector ships with the product
         return []
     with session_scope(ctx.engine) as s:
-        partner_ids = list(s.exec(select(Partner.id)).all())
+        partner_ids = deliveries.partner_ids(s)
     # PARTNERHUB_AS_OF freezes today for the sync as for every command: the snapshots it
     # writes are dated in that day's week.
     sync_now = ctx.settings.now() if ctx.settings.as_of is not None else ctx.now
@@ -184,7 +183,7 @@ def prune_calls(ctx: JobContext) -> list[Outcome]:
     from partnerhub_core.calling import prune_legs
 
     with session_scope(ctx.engine) as s:
-        partner_ids = list(s.exec(select(Partner.id)).all())
+        partner_ids = deliveries.partner_ids(s)
     out = []
     for pid in partner_ids:
         try:

@@ -125,3 +125,11 @@ def visible_regions(session: Session, actor: Actor) -> list[str]:
                                           Customer.id.in_(sorted(scope) or [-1])).distinct())
     found = set(session.exec(stmt).all())
     return [r.value for r in Region if r.value in found]
+
+
+def partner_admins(session: Session, partner_id: int) -> list[PartnerAdmin]:
+    """The partner's admins, the most powerful role first, then by name (the setup
+    overview's list; no permission needed to see who administers the partner)."""
+    admins = session.exec(select(PartnerAdmin).where(PartnerAdmin.partner_id == partner_id)).all()
+    order = list(Role)
+    return sorted(admins, key=lambda a: (order.index(Role(a.role)), a.display_name.casefold(), a.id))

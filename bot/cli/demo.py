@@ -22,23 +22,22 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from bot.cli.common import settings as load_settings
 from bot.cli.options import check_lang
 from bot.cli.customers import STATUS_LABELS, render_card
 from bot.cli.tables import ReadContext, parse_day, render_section, text_table
-from partnerhub_core import i18n, migrate
+from partnerhub_core import i18n, migrate, partners
 from partnerhub_core.analytics import subscriptions
 from partnerhub_core.auth import Actor
 from partnerhub_core.customers import lookup_customer
 from partnerhub_core.db import mask_url, session_scope
 from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import N_
-from partnerhub_core.models import Customer, LicenseSnapshot, Partner, Subscription
+from partnerhub_core.models import Partner
 from partnerhub_core.settings import Settings
 from partnerhub_core.sources.demo import DEMO_PARTNER_ORG_ID, MAX_CUSTOMERS, build_demo_partner
 from partnerhub_core.statuses import count_by_status, customer_statuses
@@ -112,7 +111,7 @@ def prepare_database(run: DemoRun) -> None:
     try:
         run.engine = open_engine(run.url, create=True)
         migrate.upgrade(run.url)
-        missing = set(SQLModel.metadata.tables) - set(inspect(run.engine).get_table_names())
+        missing = partners.missing_tables(run.engine)
     except DBAPIError as exc:
         raise DatabaseUnavailable(N_("cannot connect to {url}: {reason}. Check that the database server is running "
                                      "and the URL is right."), url=mask_url(run.url),
@@ -150,14 +149,7 @@ def build(run: DemoRun) -> None:
             status(run._(N_("Generating the calling history")))
             calling.load_demo_calling(session, partner_id=partner.id, as_of=run.as_of, seed=run.seed)
     with run.session() as session:
-        counts = {
-            "customers": session.execute(select(func.count()).select_from(Customer).where(
-                Customer.partner_id == run.partner_id)).scalar_one(),
-            "lines": session.execute(select(func.count()).select_from(Subscription).where(
-                Subscription.partner_id == run.partner_id)).scalar_one(),
-            "snapshots": session.execute(select(func.count()).select_from(LicenseSnapshot).where(
-                LicenseSnapshot.partner_id == run.partner_id)).scalar_one(),
-        }
+        counts = partners.headline_counts(session, run.partner_id)
         name = session.get(Partner, run.partner_id).name
     typer.echo(run._(N_("{name}: {customers} customers, {lines} subscription and trial lines, {snapshots} weekly "
                         "license snapshots, as of {as_of} (seed {seed})."),

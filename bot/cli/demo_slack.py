@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 
 import typer
-from sqlmodel import select
 
 from bot.cli.demo import DemoRun, heading
 from bot.context import Home, Modal, ViewUpdate
 from bot.render import blocks_to_text
+from partnerhub_core import partners
 from partnerhub_core.i18n import N_
-from partnerhub_core.models import AlertKind, PartnerAdmin, Role, Schedule, Workspace
+from partnerhub_core.models import AlertKind, PartnerAdmin, Schedule
 
 DEMO_TEAM = "T0DEMO"
 # What a partner admin would type in their first week.
@@ -40,16 +40,8 @@ def link_demo_workspace(run: DemoRun) -> list[PartnerAdmin]:
     """Link a demo Slack workspace to the demo partner (once); returns the admins who see
     every customer and may change things, the demo's language first."""
     with run.session() as session:
-        workspace = session.exec(select(Workspace).where(Workspace.team_id == DEMO_TEAM)).first()
-        if workspace is None:
-            session.add(Workspace(partner_id=run.partner_id, team_id=DEMO_TEAM, default_language=run.locale))
-        elif workspace.partner_id != run.partner_id:  # the demo partner was rebuilt with a new id
-            workspace.partner_id = run.partner_id
-            session.add(workspace)
-        admins = session.exec(select(PartnerAdmin).where(
-            PartnerAdmin.partner_id == run.partner_id, PartnerAdmin.all_customers.is_(True),
-            PartnerAdmin.role.in_([Role.FULL_ADMIN.value, Role.ADMIN.value]),
-            PartnerAdmin.slack_user_id.is_not(None)).order_by(PartnerAdmin.id)).all()
+        admins = partners.link_demo_workspace(session, team_id=DEMO_TEAM, partner_id=run.partner_id,
+                                              language=run.locale)
         session.commit()
     # Demo admins chose their languages; speak the demo's language first.
     return sorted(admins, key=lambda a: a.language not in (None, run.locale))

@@ -32,16 +32,15 @@ def router_subcommands(include_hidden: bool = False):
     """The subcommands of the real app, built with placeholder credentials (nothing is
     sent to Slack, no database is read)."""
     from pydantic import SecretStr
-    from sqlalchemy import create_engine
-
     from bot.app import build_app
     from bot.context import runtime
+    from partnerhub_core.db import make_engine
     from partnerhub_core.settings import Settings
 
     settings = Settings(database_url="sqlite://", slack_bot_token=SecretStr("xoxb-reference"),
                         slack_signing_secret=SecretStr("reference"), slack_client_id=None, slack_client_secret=None,
                         webex_token=None)
-    app = build_app(settings, create_engine("sqlite://"))
+    app = build_app(settings, make_engine("sqlite://"))
     return runtime(app).router.all(include_hidden=include_hidden)
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -18,10 +17,10 @@ from partnerhub_core.analytics.common import BOOL, DATE, FLOAT, INT, PERCENT, Se
 from partnerhub_core.analytics.hints import kpi_hint
 from partnerhub_core.db import mask_url
 from partnerhub_core.errors import BadInput
+from partnerhub_core.partners import resolve_partner  # bot.cli.sync imports it from here too
 from partnerhub_core.i18n import N_
 from partnerhub_core.i18n.glossary import named
 from partnerhub_core.lazy import is_missing
-from partnerhub_core.models import Partner
 from partnerhub_core.rounding import DECIMALS
 from partnerhub_core.settings import Settings
 from partnerhub_core.unknown import note_lines
@@ -51,23 +50,6 @@ def parse_day(value: str | None, default: date) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise BadInput(N_("{value} is not a date: use YYYY-MM-DD."), value=value) from None
-
-
-def resolve_partner(session: Session, partner_id: int | None, url: str) -> Partner:
-    """The partner asked for, or the only one in the database."""
-    if partner_id is not None:
-        partner = session.get(Partner, partner_id)
-        if partner is None:
-            raise BadInput(N_("There is no partner with id {partner_id}."), partner_id=partner_id)
-        return partner
-    partners = session.execute(select(Partner).order_by(Partner.id).limit(11)).scalars().all()
-    if not partners:
-        raise BadInput(N_("There is no partner in {url} yet: run `partnerhub demo`, or set one up."), url=url)
-    if len(partners) > 1:
-        listed = "; ".join(f"{p.id} {p.name}" for p in partners[:10])
-        raise BadInput(N_("Several partners in the database ({partners}): choose one with --partner ID."),
-                       partners=listed)
-    return partners[0]
 
 
 def read_context(partner: int | None, as_of: str | None, database_url: str | None, lang: str = "en") -> ReadContext:

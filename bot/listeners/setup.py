@@ -23,9 +23,8 @@ from partnerhub_core.errors import BadInput
 from partnerhub_core.i18n import LANGUAGE_NAMES, N_, SUPPORTED
 from partnerhub_core.i18n.glossary import region_label
 from partnerhub_core.i18n.preferences import set_workspace_language
-from partnerhub_core.models import PartnerAdmin, Region, Role
+from partnerhub_core.models import Region, Role
 from partnerhub_core.services import onboarding
-from sqlmodel import select
 
 ADMINS_SHOWN = 25
 NO_REGION = "none"
@@ -52,10 +51,7 @@ def link_modal(ctx: Ctx) -> Modal:
 
 def overview(ctx: Ctx, *, just_linked: bool = False) -> dict:
     partner, workspace = ctx.partner, ctx.workspace
-    admins = ctx.session.exec(select(PartnerAdmin).where(PartnerAdmin.partner_id == partner.id)
-                              .order_by(PartnerAdmin.role, PartnerAdmin.display_name)).all()
-    order = list(Role)
-    admins = sorted(admins, key=lambda a: (order.index(Role(a.role)), a.display_name.casefold()))
+    admins = auth.partner_admins(ctx.session, partner.id)
     lines = []
     for a in admins[:ADMINS_SHOWN]:
         who = f"<@{a.slack_user_id}>" if a.slack_user_id else escape_mrkdwn(a.display_name)
