@@ -110,6 +110,8 @@ def _bulk_rollups(partner_id, frame, rows, customer, day, col, settings) -> dict
     ng = len(groups)
 
     def total(weights=None):
+        if weights is not None and weights.dtype == bool:  # a count: only the hits' groups
+            return np.bincount(codes[weights], minlength=ng)
         return np.bincount(codes, weights=weights, minlength=ng)
 
     is_user = flag("is_user", True)
