@@ -179,3 +179,31 @@ def test_the_cache_expires(engine):
 
     asyncio.run(twice())
     assert len(seen) == 2
+
+
+def test_oauth_acks_after_the_first_ask_neither_the_database_nor_slack(bot_settings, engine, fake_slack, linked):
+    from pydantic import SecretStr
+
+    settings = bot_settings.model_copy(update={
+        "slack_client_id": "111.222", "slack_client_secret": SecretStr("client-secret"), "slack_bot_token": None})
+    asgi = build_asgi(settings, engine)
+    answers = runtime(asgi.state.bolt).answers = HeldAnswers()
+    DatabaseInstallationStore(engine, "111.222").save(_installation("T001", "U_INSTALLER", "xoxb-test-token"))
+    served, stop = serve(asgi)
+    sender = SlackSender(served.url, fake_slack)
+    try:
+        sender.command("help")  # cold: the installation is read, auth.test asked once
+        seen = _counting(engine)
+        auth_tests = len(fake_slack.calls("auth.test"))
+        for text in COMMANDS * 3:
+            sender.command(text)
+        deadline = time.monotonic() + 10
+        while len(answers.handed) < 10 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        sender.http.close()
+        stop()
+    assert len(answers.handed) == 10
+    assert [s for s in seen if "slackinstallation" in s.lower()] == []
+    assert len(seen) <= 1  # at most the first log line's partner lookup, after its response
+    assert len(fake_slack.calls("auth.test")) == auth_tests
