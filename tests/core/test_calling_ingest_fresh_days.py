@@ -117,9 +117,9 @@ def _wait_for_a_lock_wait(engine, timeout=20.0) -> bool:
     return False
 
 
-def _pg_only(engine):
+def _pg_only(engine, why="SQLite has one writer at a time: no race"):
     if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer at a time: no race")
+        pytest.skip(why)
 
 
 def test_two_ingests_racing_on_one_new_day_count_every_leg_once(engine, monkeypatch):
@@ -184,3 +184,25 @@ def test_a_row_of_a_day_thought_new_sends_the_batch_to_the_upsert(engine, monkey
             select(CallRollup).where(CallRollup.partner_id == pid).order_by(CallRollup.day, CallRollup.location_id))]
     assert len(staged) == 1
     assert rows == [(MON, "loc-1", 5, 100), (MON, "loc-9", 1, 0), (TUE, "loc-1", 4 + 1, 7 + 3), (WED, "loc-1", 1, 0)]
+
+
+@pytest.mark.parametrize("day_there", [False, True])
+def test_a_sum_too_large_for_the_column_fails_the_batch_on_postgresql(engine, day_there):
+    # callrollup's sums are int4: the COPY stream sends such a sum as int8, so PostgreSQL
+    # refuses the batch (as the INSERT of an int8 staging table did) instead of wrapping.
+    _pg_only(engine, "SQLite's integers are 64-bit")
+    import psycopg
+
+    with Session(engine) as session:
+        partner = make_partner(session)
+        make_customer(session, partner, "org-a", "Alpha")
+        session.commit()
+        frame = legs_frame([_leg("1", start_time=at(MON), duration_s=2**31), _leg("2", start_time=at(TUE))])
+        if day_there:
+            ingest_frame(session=session, partner_id=partner.id, frame=legs_frame([_leg("0", start_time=at(MON))]),
+                         now=NOW, settings=Settings())
+            session.commit()
+        with pytest.raises(psycopg.DataError):
+            ingest_frame(session=session, partner_id=partner.id, frame=frame, now=NOW, settings=Settings())
+        session.rollback()
+        assert sum(r.legs for r in session.exec(select(CallRollup)).all()) == (1 if day_there else 0)
