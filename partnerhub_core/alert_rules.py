@@ -23,14 +23,15 @@ The digest (``alerts.py``) runs these; muting them is ``alert_actions.py``.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select as sa_select
 from sqlmodel import Session
 
 from partnerhub_core.analytics.common import (
@@ -44,13 +45,13 @@ from partnerhub_core.analytics.common import (
     Column,
     Kpi,
     Section,
-    _frame,
     _plain as plain_value,
     column_list,
     date_col,
 )
+from partnerhub_core.alert_inputs import load_queue_weeks
 from partnerhub_core.i18n import N_
-from partnerhub_core.models import AlertKind, CallRollup
+from partnerhub_core.models import AlertKind
 from partnerhub_core.plain_values import plain_values
 from partnerhub_core.settings import Settings
 from partnerhub_core.statuses import counts_as_expiring
@@ -137,28 +138,6 @@ def abandoned_spikes(
     if not result.empty:
         result = result.sort_values(["rate", "customer_id"], ascending=[False, True]).reset_index(drop=True)
     return result
-
-
-def load_queue_weeks(
-    session: Session, *, partner_id: int, week: date, weeks: int, customer_ids: set[int] | None
-) -> pd.DataFrame:
-    """Queue calls and abandoned calls per customer and week, for ``weeks`` weeks up to ``week``."""
-    first = week - timedelta(days=7 * weeks)
-    stmt = (
-        sa_select(
-            CallRollup.customer_id, CallRollup.week_ending,
-            func.sum(CallRollup.queue_calls), func.sum(CallRollup.queue_abandoned),
-        )
-        .where(CallRollup.partner_id == partner_id, CallRollup.week_ending >= first,
-               CallRollup.week_ending <= week)
-        .group_by(CallRollup.customer_id, CallRollup.week_ending)
-    )
-    names = ["customer_id", "week_ending", "queue_calls", "queue_abandoned"]
-    # Plain tuples read column-wise (``_frame``): Row objects cost seconds at 100k customers.
-    df = _frame(session, stmt, names)
-    if customer_ids is not None:
-        df = df[df["customer_id"].isin(customer_ids)]
-    return df.astype({"queue_calls": "int64", "queue_abandoned": "int64"}).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------
@@ -309,6 +288,26 @@ def _rows(kind: str, section: Section) -> list[AlertRow]:
     table = section.table
     if table.empty:
         return []
+    with _collector_paused():
+        return _rows_of(kind, table)
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off while the rows are built: 100,000 rows are
+    ~400,000 new dicts and lists (none in a cycle), and every 700 of them the collector
+    ran, now and then over the whole heap of a 100,000-customer digest (half of the
+    overage alert's rows at 100,000 customers). Back on (if it was) afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _rows_of(kind: str, table: pd.DataFrame) -> list[AlertRow]:
     codes, uniques = pd.factorize(table["customer_id"], sort=False)
     order = np.argsort(codes, kind="stable")
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
@@ -318,6 +317,7 @@ def _rows(kind: str, section: Section) -> list[AlertRow]:
     customer = col["customer"]
     name = str(kind)
     lines, parts = _line_facts(kind, table, col)
+    spike, sha256 = kind == AlertKind.ABANDONED_SPIKE, hashlib.sha256
     rows: list[AlertRow] = []
     start = 0
     for cid, stop in zip(uniques.tolist(), ends):
@@ -330,14 +330,14 @@ def _rows(kind: str, section: Section) -> list[AlertRow]:
             facts = {"lines": [lines[i] for i in at]} if lines is not None else None
             keys = sorted([parts[i] for i in at]) if parts is not None else []
         start = stop
-        if kind == AlertKind.ABANDONED_SPIKE:
+        if spike:
             facts = {"week_ending": col["week_ending"][first], "queue_calls": int(col["queue_calls"][first]),
                      "queue_abandoned": int(col["queue_abandoned"][first]), "rate": float(col["rate"][first]),
                      "baseline_rate": float(col["baseline_rate"][first])}
             keys = [str(facts["week_ending"])]  # a new week's spike is a new alert
         text = "|".join([name, *keys])  # as fingerprint(kind, *keys) joins them
         rows.append(AlertRow(kind=name, customer_id=int(cid), customer=str(customer[first]),
-                             fingerprint=hashlib.sha256(text.encode("utf-8")).hexdigest()[:16], facts=facts))
+                             fingerprint=sha256(text.encode("utf-8")).hexdigest()[:16], facts=facts))
     return rows
 
 
