@@ -71,12 +71,21 @@ class Frame:
     # The lines in force (key None) and those of one product, picked once: an overview's
     # five sections and headline asked for them eleven times (a copy of 300,000 lines each).
     _picked: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _sets: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def in_force(self) -> pd.DataFrame:
         if None not in self._picked:
             self._picked[None] = self.lines[self.lines["in_force"]]
         return self._picked[None]
+
+    def low_by_product(self) -> dict[str, set[int]]:
+        """``low`` as the set of customer ids of each product (made once)."""
+        if "low" not in self._sets:
+            for product, customer_id in self.low:
+                self._sets.setdefault("low", {}).setdefault(product, set()).add(customer_id)
+            self._sets.setdefault("low", {})
+        return self._sets["low"]
 
     def selected(self, product: str) -> pd.DataFrame:
         """The lines in force of ``product``."""
@@ -239,9 +248,7 @@ def _low_mask(df: pd.DataFrame, frame: Frame) -> pd.Series:
         return pd.Series(False, index=df.index, dtype=bool)
     # Per product, a set lookup of the customer ids: a MultiIndex of (product, customer)
     # pairs cost ten times more at 200,000 lines.
-    by_product: dict[str, set[int]] = {}
-    for product, customer_id in frame.low:
-        by_product.setdefault(product, set()).add(customer_id)
+    by_product = frame.low_by_product()
     product = df["product"].astype(str)
     customer = df["customer_id"].astype(int)
     low = np.zeros(len(df), dtype=bool)

@@ -22,8 +22,10 @@ from partnerhub_core.settings import Settings
 def _table(df: pd.DataFrame, columns: list[Column], sort: list[str], ascending: list[bool]) -> pd.DataFrame:
     keep = ["customer_id", "org_id", "product", "is_trial"] + [c.key for c in columns]
     keep = list(dict.fromkeys(k for k in keep if k in df.columns))
-    out = df.sort_values(sort, ascending=ascending, kind="stable")[keep]
-    return out.reset_index(drop=True)
+    # The shown columns (and sort keys) first, then sorted: the rows of fifteen columns
+    # are reordered, not those of the frame's forty.
+    out = df[keep + [k for k in sort if k not in keep]].sort_values(sort, ascending=ascending, kind="stable")
+    return out[keep].reset_index(drop=True)
 
 
 def _usage_columns() -> list[Column]:
