@@ -110,8 +110,11 @@ def _packed(conn, stmt, columns: list[str]) -> pd.DataFrame | None:
     if conn.dialect.name != "postgresql" or any(
             _processor(col, conn.dialect, None) is not None for col in stmt.selected_columns):
         return None
+    try:  # the record constructor's own step (pandas 2.2 to 3.x); without it, read the rows
+        from pandas.core.internals.construction import convert_object_array
+    except ImportError:  # pragma: no cover
+        return None
     import numpy as np
-    from pandas.core.internals.construction import convert_object_array
 
     sub = stmt.subquery()
     result = conn.execute(sa.select(*[sa.func.array_agg(col) for col in sub.c]))
