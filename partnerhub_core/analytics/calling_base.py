@@ -110,8 +110,9 @@ def _scoped(
     by: Iterable[str] = ("customer_id",),
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[date]]:
     weeks = trend_weeks(as_of)
+    # Only what the calling views show of a customer (``_named``): not its sign-in instants.
     customers = load_customers(session, partner_id=partner_id, region=region, tag=tag,
-                               customer_ids=customer_ids)
+                               customer_ids=customer_ids, columns=("customer_id", "org_id", "customer", "region"))
     data = weekly_rollups(session, partner_id=partner_id, first_week=weeks[0], last_week=weeks[-1],
                           by=("customer_id", *[b for b in by if b != "customer_id"]))
     data = data[data["customer_id"].isin(set(customers["customer_id"]))]
