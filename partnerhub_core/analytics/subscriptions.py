@@ -4,7 +4,8 @@ Only Meetings and Calling lines are read, so Messaging-only customers are left o
 guide says. Every function is keyword-only
 ``(*, session, partner_id, as_of, settings, product, region=None, tag=None, customer_ids=None)``
 and returns a ``Section``; the frame behind them comes from three queries (customers,
-subscription lines, newest snapshots), never one query per customer.
+subscription lines, newest snapshots; the week before those for the few lines whose last
+week lies there), never one query per customer.
 
 Definitions (also in docs/rules.md, "Subscription analytics"), with W = ``settings.analytics_window_days`` (90):
 
