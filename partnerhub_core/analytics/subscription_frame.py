@@ -90,8 +90,12 @@ class Frame:
     def selected(self, product: str) -> pd.DataFrame:
         """The lines in force of ``product``."""
         if product not in self._picked:
-            cur = self.in_force
-            self._picked[product] = cur[cur["product"] == product]
+            if None in self._picked:
+                cur = self._picked[None]
+                self._picked[product] = cur[cur["product"] == product]
+            else:  # the same rows, without a copy of every line in force (a digest's low alert)
+                lines = self.lines
+                self._picked[product] = lines[lines["in_force"] & (lines["product"] == product)]
         return self._picked[product]
 
 
@@ -115,8 +119,12 @@ def load_frame(
     region = check_region(region)
     if preloaded is not None:
         all_customers, subs, snaps = preloaded
-        subs = subs[subs["product"].isin(products)].reset_index(drop=True)
-        snaps = snaps[snaps["sub_pk"].isin(set(subs["sub_pk"]))].reset_index(drop=True)
+        # Only the columns the frame's own loads read (LINE_COLUMNS, SNAPSHOT_FIGURES): the
+        # digest's frames hold more, and every copy below would carry them.
+        subs = subs.loc[subs["product"].isin(products), [c for c in LINE_COLUMNS if c in subs]]
+        subs = subs.reset_index(drop=True)
+        snaps = snaps.loc[snaps["sub_pk"].isin(set(subs["sub_pk"])),
+                          [c for c in snaps.columns if c != "snap_total"]].reset_index(drop=True)
     else:
         all_customers = load_customer_names(session, partner_id=partner_id)
         subs = load_subscriptions(session, partner_id=partner_id, products=products, columns=LINE_COLUMNS)
@@ -131,6 +139,7 @@ def load_frame(
     lines = subs.merge(
         all_customers[["customer_id", "customer", "org_id", "region"]], on="customer_id", how="inner"
     ).merge(snaps, on="sub_pk", how="left")
+    del subs, snaps  # copies of 200,000 rows at 100,000 customers, not needed past the merge
     lines = _derive(lines, as_of)
     low, thresholds = _low_assignment(lines, settings)
     # Filters narrow the lines after the peer percentile is known (see the module doc).
