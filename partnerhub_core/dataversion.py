@@ -131,13 +131,14 @@ def _on_execute(state) -> None:
         return
     # Every query is scoped to one partner, so a statement naming none (an UPDATE by row id)
     # belongs to the partner this transaction already writes; failing that, to everyone.
-    found = _statement_partners(state, table.name) or set(state.session.info.get(_BUMPED, ())) or {ALL}
+    found = statement_partners(state, table.name) or set(state.session.info.get(_BUMPED, ())) or {ALL}
     for pid in sorted(found):
         bump(state.session, pid)
 
 
-def _statement_partners(state, table_name: str) -> set[int]:
-    """The partner ids a DML statement names (its values, WHERE binds, executemany rows)."""
+def statement_partners(state, table_name: str) -> set[int]:
+    """The partner ids a DML statement names (its values, WHERE binds, executemany rows);
+    for ``partner`` itself, its ``id`` s. Also what ``snapshot_totals`` marks by."""
     pattern = _ID_PARAM if table_name == "partner" else _PARTNER_PARAM
     found: set[int] = set()
 

@@ -42,7 +42,6 @@ then bumps too, so cached trends computed before the table was right are not ser
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -50,14 +49,13 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from partnerhub_core.dataversion import statement_partners
 from partnerhub_core.models.tenancy import Customer, LicenseSnapshot, Partner, Subscription
 from partnerhub_core.models.totals import LicenseWeekTotal
 
 _MARKS = "partnerhub_week_totals_marks"  # {partner id: set of weeks, or None for all weeks}
 _LINES = "partnerhub_week_totals_lines"  # {partner id: (subscription pks, customer ids)}
 ALL = -1  # "every partner": a write's partners could not be told
-_PARTNER_PARAM = re.compile(r"^partner_id(_\w+)?$")
-_ID_PARAM = re.compile(r"^id(_\w+)?$")
 
 _LS = LicenseSnapshot.__table__
 _SUB = Subscription.__table__
@@ -215,17 +213,17 @@ def _on_execute(state) -> None:
     name = getattr(table, "name", None)
     if name == "licensesnapshot":
         weeks = _inserted_weeks(state) if state.is_insert else None
-        for pid in _partners(state, _PARTNER_PARAM):
+        for pid in _partners(state, name):
             mark(state.session, pid, weeks)
     elif (name == "subscription" and not state.is_insert) or (name == "customer" and state.is_delete):
         # An UPDATE may change which product a line is; a DELETE removes lines (or the
         # customers they belong to). A new line has no snapshots: INSERT is left alone.
         if name == "subscription" and state.is_update and not _sets_any(state, ("product", "partner_id")):
             return
-        for pid in _partners(state, _PARTNER_PARAM):
+        for pid in _partners(state, name):
             mark(state.session, pid)
     elif name == "partner" and state.is_delete:
-        for pid in _partners(state, _ID_PARAM):
+        for pid in _partners(state, name):
             mark(state.session, pid)
 
 
@@ -234,25 +232,9 @@ def _rows(state) -> list[dict]:
     return [p or {} for p in (params if isinstance(params, list) else [params])]
 
 
-def _partners(state, pattern: re.Pattern) -> list[int | None]:
-    """The partner ids the statement names (rows, then its own binds); [None] for none."""
-    found: set[int] = set()
-
-    def take(params) -> None:
-        for key, value in (params or {}).items():
-            if pattern.match(str(key)) and value is not None:
-                for item in value if isinstance(value, (list, tuple, set, frozenset)) else (value,):
-                    if isinstance(item, int):
-                        found.add(item)
-
-    for params in _rows(state):
-        take(params)
-    if not found:
-        try:
-            take(state.statement.compile().params)
-        except sa.exc.SQLAlchemyError:
-            pass
-    return sorted(found) if found else [None]
+def _partners(state, table_name: str) -> list[int | None]:
+    """The partner ids the statement names, as ``dataversion`` reads them; [None] for none."""
+    return sorted(statement_partners(state, table_name)) or [None]
 
 
 def _inserted_weeks(state) -> set[date] | None:
